@@ -1,0 +1,9 @@
+package main
+
+import "fmt"
+
+// runReview is being written; see the open issue for this subcommand.
+func runReview(args []string, s stdio) int {
+	fmt.Fprintln(s.err, "flowdiag: this command is not built yet")
+	return exitUsage
+}
