@@ -1,0 +1,573 @@
+package flowlog
+
+import (
+	"bytes"
+	"net/netip"
+	"strconv"
+	"unicode/utf8"
+)
+
+// Parser parses record lines of one Format into Records. It interns the
+// strings it produces, so once warm it allocates nothing per line. A Parser
+// is not safe for concurrent use.
+type Parser struct {
+	f    *Format
+	cols []Field
+	tgw  bool
+	in   *interner
+	last []string // per column: the previous string value, a one-entry cache
+}
+
+// NewParser returns a parser for lines of format f.
+func NewParser(f *Format) *Parser { return newParser(f, newInterner(0)) }
+
+func newParser(f *Format, in *interner) *Parser {
+	return &Parser{f: f, cols: f.cols, tgw: f.tgw, in: in, last: make([]string, len(f.cols))}
+}
+
+// Format returns the parser's format.
+func (p *Parser) Format() *Format { return p.f }
+
+// What each kind of field holds, for error messages.
+const (
+	expPort      = "a port number (0-65535)"
+	expProto     = "a protocol number (0-255)"
+	expCount     = "a count (a non-negative integer)"
+	expTime      = "a time in Unix seconds (a non-negative integer)"
+	expVersion   = "a version number (a non-negative integer)"
+	expUint8     = "a number from 0 to 255"
+	expAddr      = "an IPv4 or IPv6 address"
+	expAction    = "an action (ACCEPT, REJECT or -)"
+	expLogStatus = "a log status (OK, NODATA, SKIPDATA or -)"
+	expDirection = "a flow direction (ingress, egress or -)"
+	expType      = "a traffic type (IPv4, IPv6, EFA or -)"
+	expText      = "printable text (control characters or invalid UTF-8 found)"
+)
+
+// Parse parses one line (without its line terminator) into rec. It resets
+// rec first, then sets every field of the format, the Present bit of each
+// field that is not "-", Kind, and Extra. Fields are separated by runs of
+// spaces or tabs; leading and trailing white space is ignored.
+//
+// A bad value returns a *FieldError naming the field, the 1-based byte
+// column and what was expected; a wrong number of fields returns a
+// *FieldCountError (errors.Is ErrFieldCount). rec is then partly filled and
+// must not be used.
+func (p *Parser) Parse(line []byte, rec *Record) error {
+	rec.Reset()
+	if p.tgw {
+		rec.Kind = KindTransitGateway
+	}
+	i, n := 0, len(line)
+	for c, fl := range p.cols {
+		i = skipSpace(line, i)
+		if i == n {
+			return &FieldCountError{Got: c, Want: len(p.cols), Format: p.f.short()}
+		}
+		start := i
+		i = skipToken(line, i)
+		tok := line[start:i]
+		if len(tok) == 1 && tok[0] == '-' {
+			if fl == FieldInvalid {
+				rec.Extra = append(rec.Extra, "")
+			}
+			continue
+		}
+		if exp := p.set(rec, c, fl, tok); exp != "" {
+			if got := countTokens(line); got != len(p.cols) {
+				// A wrong field count explains the bad value better.
+				return &FieldCountError{Got: got, Want: len(p.cols), Format: p.f.short()}
+			}
+			var cause error = strconv.ErrSyntax
+			if exp == expText {
+				cause = nil
+			} else if isDigits(tok) {
+				cause = strconv.ErrRange
+			}
+			return newFieldError(p.f.names[c], start+1, tok, exp, cause)
+		}
+		if fl != FieldInvalid {
+			rec.Present.Add(fl)
+		}
+	}
+	if i = skipSpace(line, i); i < n {
+		return &FieldCountError{Got: len(p.cols) + countTokens(line[i:]), Want: len(p.cols), Format: p.f.short()}
+	}
+	return nil
+}
+
+// set stores tok into the field fl of rec; it returns "" or, for a bad
+// value, what was expected.
+func (p *Parser) set(rec *Record, c int, fl Field, tok []byte) string {
+	var ok bool
+	switch fl {
+	case FieldInvalid:
+		var s string
+		if s, ok = p.str(c, tok); ok {
+			rec.Extra = append(rec.Extra, s)
+			return ""
+		}
+		return expText
+	case FieldVersion:
+		var v uint64
+		if v, ok = parseUint(tok, 1<<31-1); ok {
+			rec.Version = int(v)
+			return ""
+		}
+		return expVersion
+	case FieldSrcAddr:
+		if rec.SrcAddr, ok = parseAddr(tok); ok {
+			return ""
+		}
+		return expAddr
+	case FieldDstAddr:
+		if rec.DstAddr, ok = parseAddr(tok); ok {
+			return ""
+		}
+		return expAddr
+	case FieldPktSrcAddr:
+		if rec.PktSrcAddr, ok = parseAddr(tok); ok {
+			return ""
+		}
+		return expAddr
+	case FieldPktDstAddr:
+		if rec.PktDstAddr, ok = parseAddr(tok); ok {
+			return ""
+		}
+		return expAddr
+	case FieldSrcPort, FieldDstPort:
+		v, ok := parseUint(tok, 65535)
+		if !ok {
+			return expPort
+		}
+		if fl == FieldSrcPort {
+			rec.SrcPort = uint16(v)
+		} else {
+			rec.DstPort = uint16(v)
+		}
+		return ""
+	case FieldProtocol:
+		v, ok := parseUint(tok, 255)
+		if !ok {
+			return expProto
+		}
+		rec.Protocol = Proto(v)
+		return ""
+	case FieldPackets, FieldBytes, FieldPacketsLostNoRoute, FieldPacketsLostBlackhole,
+		FieldPacketsLostMTUExceeded, FieldPacketsLostTTLExpired:
+		v, ok := parseUint(tok, 1<<63-1)
+		if !ok {
+			return expCount
+		}
+		*p.countField(rec, fl) = int64(v)
+		return ""
+	case FieldStart, FieldEnd:
+		v, ok := parseUint(tok, 1<<63-1)
+		if !ok {
+			return expTime
+		}
+		if fl == FieldStart {
+			rec.Start = int64(v)
+		} else {
+			rec.End = int64(v)
+		}
+		return ""
+	case FieldTCPFlags, FieldTrafficPath, FieldEncryptionStatus:
+		v, ok := parseUint(tok, 255)
+		if !ok {
+			return expUint8
+		}
+		switch fl {
+		case FieldTCPFlags:
+			rec.TCPFlags = uint8(v)
+		case FieldTrafficPath:
+			rec.TrafficPath = uint8(v)
+		default:
+			rec.EncryptionStatus = uint8(v)
+		}
+		return ""
+	case FieldAction:
+		switch {
+		case bytes.EqualFold(tok, []byte("ACCEPT")):
+			rec.Action = ActionAccept
+		case bytes.EqualFold(tok, []byte("REJECT")):
+			rec.Action = ActionReject
+		default:
+			return expAction
+		}
+		return ""
+	case FieldLogStatus:
+		switch {
+		case bytes.EqualFold(tok, []byte("OK")):
+			rec.LogStatus = LogStatusOK
+		case bytes.EqualFold(tok, []byte("NODATA")):
+			rec.LogStatus = LogStatusNoData
+		case bytes.EqualFold(tok, []byte("SKIPDATA")):
+			rec.LogStatus = LogStatusSkipData
+		default:
+			return expLogStatus
+		}
+		return ""
+	case FieldFlowDirection:
+		switch {
+		case bytes.EqualFold(tok, []byte("ingress")):
+			rec.FlowDirection = DirIngress
+		case bytes.EqualFold(tok, []byte("egress")):
+			rec.FlowDirection = DirEgress
+		default:
+			return expDirection
+		}
+		return ""
+	case FieldType:
+		switch {
+		case bytes.EqualFold(tok, []byte("IPv4")):
+			rec.Type = "IPv4"
+		case bytes.EqualFold(tok, []byte("IPv6")):
+			rec.Type = "IPv6"
+		case bytes.EqualFold(tok, []byte("EFA")):
+			rec.Type = "EFA"
+		default:
+			return expType
+		}
+		return ""
+	}
+	// Every other field is a string.
+	s, ok := p.str(c, tok)
+	if !ok {
+		return expText
+	}
+	*stringField(rec, fl) = s
+	return ""
+}
+
+// str returns the interned string for tok, checking that it is printable
+// text. Column c's previous value is tried first: consecutive records
+// usually share ids.
+func (p *Parser) str(c int, tok []byte) (string, bool) {
+	if s := p.last[c]; s == string(tok) { // comparison does not allocate
+		return s, true
+	}
+	if !printable(tok) {
+		return "", false
+	}
+	s := p.in.get(tok)
+	p.last[c] = s
+	return s, true
+}
+
+func (p *Parser) countField(rec *Record, fl Field) *int64 {
+	switch fl {
+	case FieldPackets:
+		return &rec.Packets
+	case FieldBytes:
+		return &rec.Bytes
+	case FieldPacketsLostNoRoute:
+		return &rec.TGW.PacketsLostNoRoute
+	case FieldPacketsLostBlackhole:
+		return &rec.TGW.PacketsLostBlackhole
+	case FieldPacketsLostMTUExceeded:
+		return &rec.TGW.PacketsLostMTUExceeded
+	}
+	return &rec.TGW.PacketsLostTTLExpired
+}
+
+// stringField returns the address of the string field fl of rec. fl must be
+// a string-valued field.
+func stringField(rec *Record, fl Field) *string {
+	switch fl {
+	case FieldAccountID:
+		return &rec.AccountID
+	case FieldInterfaceID:
+		return &rec.InterfaceID
+	case FieldVPCID:
+		return &rec.VPCID
+	case FieldSubnetID:
+		return &rec.SubnetID
+	case FieldInstanceID:
+		return &rec.InstanceID
+	case FieldRegion:
+		return &rec.Region
+	case FieldAZID:
+		return &rec.AZID
+	case FieldSublocationType:
+		return &rec.SublocationType
+	case FieldSublocationID:
+		return &rec.SublocationID
+	case FieldPktSrcAWSService:
+		return &rec.PktSrcAWSService
+	case FieldPktDstAWSService:
+		return &rec.PktDstAWSService
+	case FieldECSClusterARN:
+		return &rec.ECSClusterARN
+	case FieldECSClusterName:
+		return &rec.ECSClusterName
+	case FieldECSContainerInstanceARN:
+		return &rec.ECSContainerInstanceARN
+	case FieldECSContainerInstanceID:
+		return &rec.ECSContainerInstanceID
+	case FieldECSContainerID:
+		return &rec.ECSContainerID
+	case FieldECSSecondContainerID:
+		return &rec.ECSSecondContainerID
+	case FieldECSServiceName:
+		return &rec.ECSServiceName
+	case FieldECSTaskDefinitionARN:
+		return &rec.ECSTaskDefinitionARN
+	case FieldECSTaskARN:
+		return &rec.ECSTaskARN
+	case FieldECSTaskID:
+		return &rec.ECSTaskID
+	case FieldRejectReason:
+		return &rec.RejectReason
+	case FieldResourceID:
+		return &rec.ResourceID
+	case FieldResourceType:
+		return &rec.TGW.ResourceType
+	case FieldTGWID:
+		return &rec.TGW.TGWID
+	case FieldTGWAttachmentID:
+		return &rec.TGW.AttachmentID
+	case FieldTGWSrcVPCAccountID:
+		return &rec.TGW.SrcVPCAccountID
+	case FieldTGWDstVPCAccountID:
+		return &rec.TGW.DstVPCAccountID
+	case FieldTGWSrcVPCID:
+		return &rec.TGW.SrcVPCID
+	case FieldTGWDstVPCID:
+		return &rec.TGW.DstVPCID
+	case FieldTGWSrcSubnetID:
+		return &rec.TGW.SrcSubnetID
+	case FieldTGWDstSubnetID:
+		return &rec.TGW.DstSubnetID
+	case FieldTGWSrcENI:
+		return &rec.TGW.SrcENI
+	case FieldTGWDstENI:
+		return &rec.TGW.DstENI
+	case FieldTGWSrcAZID:
+		return &rec.TGW.SrcAZID
+	case FieldTGWDstAZID:
+		return &rec.TGW.DstAZID
+	case FieldTGWPairAttachmentID:
+		return &rec.TGW.PairAttachmentID
+	}
+	panic("flowlog: stringField called for non-string field " + fl.String())
+}
+
+// isSpace reports whether c separates fields: space, tab, and the other
+// ASCII white space (a stray CR, vertical tab, form feed).
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' }
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	return i
+}
+
+func skipToken(b []byte, i int) int {
+	for i < len(b) && !isSpace(b[i]) {
+		i++
+	}
+	return i
+}
+
+func countTokens(b []byte) int {
+	n := 0
+	for i := skipSpace(b, 0); i < len(b); i = skipSpace(b, i) {
+		i = skipToken(b, i)
+		n++
+	}
+	return n
+}
+
+func isDigits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+// printable reports whether b is valid UTF-8 without control characters.
+func printable(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c == 0x7f {
+			return false
+		}
+		if c >= utf8.RuneSelf {
+			return utf8.Valid(b) && !hasC1(b)
+		}
+	}
+	return true
+}
+
+// hasC1 reports whether b holds a C1 control character (U+0080-U+009F),
+// which some terminals act on like an escape sequence.
+func hasC1(b []byte) bool {
+	for i := 0; i < len(b); i++ {
+		if b[i] == 0xC2 && i+1 < len(b) && b[i+1] >= 0x80 && b[i+1] <= 0x9F {
+			return true
+		}
+	}
+	return false
+}
+
+// parseUint parses a decimal number no larger than limit. Signs, spaces
+// and empty input are rejected; leading zeros are accepted.
+func parseUint(b []byte, limit uint64) (uint64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	var v uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if v > (limit-d)/10 {
+			return 0, false
+		}
+		v = v*10 + d
+	}
+	return v, true
+}
+
+// parseAddr parses an IPv4 or IPv6 address with the rules of
+// netip.ParseAddr, without allocating. Zones are rejected (flow logs never
+// carry them) and IPv4-mapped IPv6 addresses are unmapped to IPv4.
+func parseAddr(b []byte) (netip.Addr, bool) {
+	for _, c := range b {
+		switch c {
+		case '.':
+			a, ok := parseIPv4(b)
+			return netip.AddrFrom4(a), ok
+		case ':':
+			a, ok := parseIPv6(b)
+			return a.Unmap(), ok
+		}
+	}
+	return netip.Addr{}, false
+}
+
+// parseIPv4 parses dotted-quad b: four decimal octets 0-255 without leading
+// zeros.
+func parseIPv4(b []byte) (out [4]byte, ok bool) {
+	octet, digits, k := 0, 0, 0
+	for i, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			if digits == 1 && octet == 0 {
+				return out, false // leading zero
+			}
+			octet = octet*10 + int(c-'0')
+			digits++
+			if octet > 255 {
+				return out, false
+			}
+		case c == '.':
+			if digits == 0 || k == 3 || i == len(b)-1 {
+				return out, false
+			}
+			out[k] = byte(octet)
+			k++
+			octet, digits = 0, 0
+		default:
+			return out, false
+		}
+	}
+	if k != 3 || digits == 0 {
+		return out, false
+	}
+	out[3] = byte(octet)
+	return out, true
+}
+
+// parseIPv6 parses b as an IPv6 address in any RFC 4291 text form (groups
+// of up to four hex digits, one "::", an optional trailing dotted quad).
+func parseIPv6(b []byte) (netip.Addr, bool) {
+	var ip [16]byte
+	gap := -1 // byte offset in ip where "::" stands
+	n := 0    // bytes of ip filled
+	s := b
+	if len(s) >= 2 && s[0] == ':' && s[1] == ':' {
+		gap = 0
+		s = s[2:]
+	}
+	for len(s) > 0 {
+		if n == 16 {
+			return netip.Addr{}, false
+		}
+		digits, v := 0, 0
+		for digits < len(s) {
+			h, isHex := hexVal(s[digits])
+			if !isHex {
+				break
+			}
+			if digits == 4 {
+				return netip.Addr{}, false
+			}
+			v = v<<4 | h
+			digits++
+		}
+		if digits == 0 {
+			return netip.Addr{}, false
+		}
+		if digits < len(s) && s[digits] == '.' {
+			// Trailing dotted quad: must end the address and fill its
+			// last four bytes (or sit after "::").
+			if (gap < 0 && n != 12) || n > 12 {
+				return netip.Addr{}, false
+			}
+			q, ok := parseIPv4(s)
+			if !ok {
+				return netip.Addr{}, false
+			}
+			copy(ip[n:], q[:])
+			n += 4
+			s = nil
+			break
+		}
+		ip[n], ip[n+1] = byte(v>>8), byte(v)
+		n += 2
+		s = s[digits:]
+		if len(s) == 0 {
+			break
+		}
+		if s[0] != ':' || len(s) == 1 {
+			return netip.Addr{}, false
+		}
+		s = s[1:]
+		if s[0] == ':' {
+			if gap >= 0 {
+				return netip.Addr{}, false
+			}
+			gap = n
+			s = s[1:]
+		}
+	}
+	switch {
+	case n < 16:
+		if gap < 0 {
+			return netip.Addr{}, false
+		}
+		shift := 16 - n
+		copy(ip[gap+shift:], ip[gap:n])
+		clear(ip[gap : gap+shift])
+	case gap >= 0:
+		return netip.Addr{}, false // "::" must stand for at least one group
+	}
+	return netip.AddrFrom16(ip), true
+}
+
+func hexVal(c byte) (int, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0'), true
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10, true
+	case c >= 'A' && c <= 'F':
+		return int(c-'A') + 10, true
+	}
+	return 0, false
+}
