@@ -51,7 +51,7 @@ type ReadStats struct {
 const (
 	textMaxExamples  = 5
 	textMaxLineBytes = 1 << 20
-	textReadBuffer      = 64 << 10
+	textReadBuffer   = 64 << 10
 )
 
 // Reader reads flow log records from one text stream (already
