@@ -3,6 +3,8 @@ package flowlog
 import (
 	"errors"
 	"fmt"
+	"net/netip"
+	"strconv"
 	"strings"
 )
 
@@ -376,4 +378,98 @@ func sameName(tok []byte, name string) bool {
 		return false
 	}
 	return true
+}
+
+// AppendRecord appends rec as one line of format f (without a line
+// terminator) to dst: the inverse of Parser.Parse. Fields absent from rec
+// (Has false) and empty extra values are written as "-"; numbers are
+// decimal, the protocol is its number, addresses are in netip form.
+func (f *Format) AppendRecord(dst []byte, rec *Record) []byte {
+	extra := 0
+	for i, fl := range f.cols {
+		if i > 0 {
+			dst = append(dst, ' ')
+		}
+		if fl == FieldInvalid {
+			v := ""
+			if extra < len(rec.Extra) {
+				v = rec.Extra[extra]
+			}
+			extra++
+			dst = appendString(dst, v)
+			continue
+		}
+		if !rec.Has(fl) {
+			dst = append(dst, '-')
+			continue
+		}
+		dst = appendField(dst, rec, fl)
+	}
+	return dst
+}
+
+func appendString(dst []byte, s string) []byte {
+	if s == "" {
+		return append(dst, '-')
+	}
+	return append(dst, s...)
+}
+
+func appendAddr(dst []byte, a netip.Addr) []byte {
+	if !a.IsValid() {
+		return append(dst, '-')
+	}
+	return a.AppendTo(dst)
+}
+
+func appendField(dst []byte, rec *Record, fl Field) []byte {
+	switch fl {
+	case FieldVersion:
+		return strconv.AppendInt(dst, int64(rec.Version), 10)
+	case FieldSrcAddr:
+		return appendAddr(dst, rec.SrcAddr)
+	case FieldDstAddr:
+		return appendAddr(dst, rec.DstAddr)
+	case FieldPktSrcAddr:
+		return appendAddr(dst, rec.PktSrcAddr)
+	case FieldPktDstAddr:
+		return appendAddr(dst, rec.PktDstAddr)
+	case FieldSrcPort:
+		return strconv.AppendUint(dst, uint64(rec.SrcPort), 10)
+	case FieldDstPort:
+		return strconv.AppendUint(dst, uint64(rec.DstPort), 10)
+	case FieldProtocol:
+		return strconv.AppendUint(dst, uint64(rec.Protocol), 10)
+	case FieldPackets:
+		return strconv.AppendInt(dst, rec.Packets, 10)
+	case FieldBytes:
+		return strconv.AppendInt(dst, rec.Bytes, 10)
+	case FieldStart:
+		return strconv.AppendInt(dst, rec.Start, 10)
+	case FieldEnd:
+		return strconv.AppendInt(dst, rec.End, 10)
+	case FieldPacketsLostNoRoute:
+		return strconv.AppendInt(dst, rec.TGW.PacketsLostNoRoute, 10)
+	case FieldPacketsLostBlackhole:
+		return strconv.AppendInt(dst, rec.TGW.PacketsLostBlackhole, 10)
+	case FieldPacketsLostMTUExceeded:
+		return strconv.AppendInt(dst, rec.TGW.PacketsLostMTUExceeded, 10)
+	case FieldPacketsLostTTLExpired:
+		return strconv.AppendInt(dst, rec.TGW.PacketsLostTTLExpired, 10)
+	case FieldTCPFlags:
+		return strconv.AppendUint(dst, uint64(rec.TCPFlags), 10)
+	case FieldTrafficPath:
+		return strconv.AppendUint(dst, uint64(rec.TrafficPath), 10)
+	case FieldEncryptionStatus:
+		return strconv.AppendUint(dst, uint64(rec.EncryptionStatus), 10)
+	case FieldAction:
+		return append(dst, rec.Action.String()...)
+	case FieldLogStatus:
+		return append(dst, rec.LogStatus.String()...)
+	case FieldFlowDirection:
+		return append(dst, rec.FlowDirection.String()...)
+	case FieldType:
+		return appendString(dst, rec.Type)
+	}
+	return appendString(dst, *stringField(rec, fl))
 }
