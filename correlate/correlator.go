@@ -1,0 +1,738 @@
+package correlate
+
+import (
+	"cmp"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/flowdiag/flowdiag/flowlog"
+)
+
+// Defaults for Options, in seconds of log time.
+const (
+	// DefaultHorizon: a conversation whose last record ended 15 minutes
+	// before the newest log time is complete. S3 files arrive every 5
+	// minutes and hold 10-minute windows, so a quarter hour absorbs the
+	// interleaving of files and ENIs without holding conversations long.
+	DefaultHorizon = 900
+	// DefaultTolerance: clocks of different ENIs, and the up to 60 s lag
+	// AWS allows between a packet and its record's start/end, plus margin.
+	DefaultTolerance = 120
+	// DefaultIdleSplit: two 10-minute aggregation windows. A flow that
+	// carries at least one packet per window is never split (the gap between
+	// the last packet of one window and the first of the next is under two
+	// windows), while a 5-tuple reused after a longer silence (a client
+	// reusing an ephemeral port, a UDP exchange repeated every half hour)
+	// becomes a new conversation. Idle TCP connections longer than this
+	// (Linux keepalive defaults to 2 hours) split too, which is the price of
+	// not merging unrelated reuse; the later part then decides its client
+	// from its own evidence.
+	DefaultIdleSplit = 1200
+	// DefaultMaxEvidence record positions are kept per leg.
+	DefaultMaxEvidence = 8
+)
+
+// Options tune a Correlator. The zero value uses the defaults above; a
+// negative Tolerance, IdleSplit or MaxEvidence means zero.
+type Options struct {
+	// Horizon is in seconds of log time: a conversation whose last record
+	// ends more than Horizon before the newest log time seen is complete and
+	// emitted. Default 900.
+	Horizon int64
+	// Tolerance is the clock and window skew, in seconds, within which
+	// records of one conversation join; it widens IdleSplit and the range
+	// in which gap records are attached. Default 120.
+	Tolerance int64
+	// IdleSplit: a 5-tuple silent longer than IdleSplit+Tolerance seconds
+	// (log time) starts a new conversation. Default 1200.
+	IdleSplit int64
+	// Hints, when not nil, tell which end of a conversation serves (from
+	// the topology). Consulted only when tcp-flags and the ENIs' actions
+	// do not decide.
+	Hints Hints
+	// MaxEvidence is the number of record positions kept per leg (the
+	// earliest by log time); the rest are counted. Default 8.
+	MaxEvidence int
+}
+
+func (o Options) withDefaults() Options {
+	def := func(v *int64, d int64) {
+		switch {
+		case *v == 0:
+			*v = d
+		case *v < 0:
+			*v = 0
+		}
+	}
+	if o.Horizon <= 0 {
+		o.Horizon = DefaultHorizon
+	}
+	def(&o.Tolerance, DefaultTolerance)
+	def(&o.IdleSplit, DefaultIdleSplit)
+	switch {
+	case o.MaxEvidence == 0:
+		o.MaxEvidence = DefaultMaxEvidence
+	case o.MaxEvidence < 0:
+		o.MaxEvidence = 0
+	}
+	return o
+}
+
+// Hints comes from the topology (topology.Topology implements it).
+type Hints interface {
+	// ServerHint reports which end serves: 0 when a serves, 1 when b
+	// serves; ok false when the topology cannot tell.
+	ServerHint(proto flowlog.Proto, a, b netip.AddrPort) (server int, ok bool)
+}
+
+// Stats counts what a Correlator did.
+type Stats struct {
+	Records        int64 // records given to Add
+	Keyed          int64 // records joined into a conversation
+	Gaps           int64 // NODATA and SKIPDATA records kept
+	TransitGateway int64 // Transit Gateway records, ignored
+	Unkeyed        int64 // OK records without both packet-level addresses, ignored
+	Conversations  int64 // conversations started
+	Emitted        int64 // conversations emitted
+	// Splits counts conversations started while another conversation of
+	// the same 5-tuple was open but more than IdleSplit+Tolerance away.
+	Splits int64
+	// LateRecords counts records that arrived after the conversation they
+	// belong to had been emitted (older than the horizon); each started a
+	// new conversation with Continued set.
+	LateRecords int64
+	MaxOpen     int // most conversations open at once
+}
+
+// Correlator joins records into conversations. It is not safe for
+// concurrent use; run one per partition (see Partition) to correlate in
+// parallel.
+type Correlator struct {
+	opts  Options
+	split int64 // IdleSplit + Tolerance
+	emit  func(*Conversation)
+
+	open  map[Key]*conv // newest open conversation of each key; older ones chained by next
+	nopen int
+	heap  []heapEntry // min-heap on (possibly stale) last; see expire
+
+	enis   map[string]*eniState
+	byAddr map[netip.Addr]*eniState // learned own address -> ENI
+
+	tombs map[Key]int64 // key -> last of the latest emitted conversation
+	tombq []tomb        // emission order, for pruning tombs
+	tombh int
+
+	watermark int64 // newest log time seen (largest end)
+	stats     Stats
+	batch     []*conv
+}
+
+type tomb struct {
+	key  Key
+	last int64
+}
+
+type heapEntry struct {
+	last int64
+	c    *conv
+}
+
+// New returns a Correlator that calls emit for each completed conversation,
+// from within Add or Flush. emit owns the Conversation it is given.
+func New(opts Options, emit func(*Conversation)) *Correlator {
+	opts = opts.withDefaults()
+	if emit == nil {
+		emit = func(*Conversation) {}
+	}
+	return &Correlator{
+		opts:   opts,
+		split:  opts.IdleSplit + opts.Tolerance,
+		emit:   emit,
+		open:   make(map[Key]*conv),
+		enis:   make(map[string]*eniState),
+		byAddr: make(map[netip.Addr]*eniState),
+		tombs:  make(map[Key]int64),
+	}
+}
+
+// Open returns the number of conversations currently open.
+func (c *Correlator) Open() int { return c.nopen }
+
+// Stats returns the counters so far.
+func (c *Correlator) Stats() Stats { return c.stats }
+
+// Add adds one record of any kind. OK records join a conversation; NODATA
+// and SKIPDATA records are kept as gaps of their ENI; Transit Gateway
+// records are counted and ignored. Conversations that fall behind the
+// horizon are emitted before Add returns. Add keeps no reference to r.
+func (c *Correlator) Add(r *flowlog.Record) {
+	c.stats.Records++
+	switch {
+	case r.Kind == flowlog.KindTransitGateway:
+		c.stats.TransitGateway++
+		return
+	case r.IsGap():
+		c.addGap(r)
+	default:
+		k, fwd, ok := keyOf(r)
+		if !ok {
+			c.stats.Unkeyed++
+			return
+		}
+		c.stats.Keyed++
+		c.lookup(k, r).add(c, r, fwd)
+	}
+	if r.End > c.watermark {
+		c.watermark = r.End
+	}
+	if len(c.heap) > 0 && c.heap[0].last < c.watermark-c.opts.Horizon {
+		c.expire()
+	}
+}
+
+// Flush emits every open conversation, ordered by First and then by key,
+// as at the end of input. The Correlator may be used again afterwards.
+func (c *Correlator) Flush() {
+	batch := c.batch[:0]
+	for _, head := range c.open {
+		for cv := head; cv != nil; cv = cv.next {
+			batch = append(batch, cv)
+		}
+	}
+	c.heap = c.heap[:0]
+	c.emitBatch(batch)
+}
+
+// lookup returns the open conversation of key k that r joins, starting a
+// new one when none is within IdleSplit+Tolerance of r.
+func (c *Correlator) lookup(k Key, r *flowlog.Record) *conv {
+	head := c.open[k]
+	for cv := head; cv != nil; cv = cv.next {
+		if r.Start <= cv.last+c.split && r.End >= cv.first-c.split {
+			return cv
+		}
+	}
+	cv := &conv{key: k, first: r.Start, last: r.End, next: head}
+	cv.views = cv.inline[:0]
+	if head != nil {
+		c.stats.Splits++
+	}
+	if t, ok := c.tombs[k]; ok && r.Start <= t+c.split {
+		cv.continued = true
+		c.stats.LateRecords++
+	}
+	c.open[k] = cv
+	c.nopen++
+	c.stats.MaxOpen = max(c.stats.MaxOpen, c.nopen)
+	c.stats.Conversations++
+	c.push(heapEntry{r.End, cv})
+	return cv
+}
+
+// expire emits the conversations whose last record ends before the
+// horizon. Heap entries carry the last time a conversation had when it was
+// pushed; a conversation that got newer records since is pushed again with
+// its current last instead of being emitted, so Add never touches the heap
+// for a record that joins an open conversation.
+func (c *Correlator) expire() {
+	limit := c.watermark - c.opts.Horizon
+	batch := c.batch[:0]
+	for len(c.heap) > 0 && c.heap[0].last < limit {
+		e := c.pop()
+		if e.c.last > e.last {
+			c.push(heapEntry{e.c.last, e.c})
+			continue
+		}
+		batch = append(batch, e.c)
+	}
+	c.emitBatch(batch)
+	c.pruneTombs()
+}
+
+func (c *Correlator) emitBatch(batch []*conv) {
+	slices.SortFunc(batch, func(a, b *conv) int {
+		if x := cmp.Compare(a.first, b.first); x != 0 {
+			return x
+		}
+		if x := compareKeys(a.key, b.key); x != 0 {
+			return x
+		}
+		return cmp.Compare(a.last, b.last)
+	})
+	for i, cv := range batch {
+		c.unlink(cv)
+		out := c.finish(cv)
+		if t, ok := c.tombs[cv.key]; !ok || cv.last > t {
+			c.tombs[cv.key] = cv.last
+			c.tombq = append(c.tombq, tomb{cv.key, cv.last})
+		}
+		c.stats.Emitted++
+		batch[i] = nil
+		c.emit(out)
+	}
+	c.batch = batch[:0]
+}
+
+func (c *Correlator) unlink(cv *conv) {
+	p := c.open[cv.key]
+	if p == cv {
+		if cv.next == nil {
+			delete(c.open, cv.key)
+		} else {
+			c.open[cv.key] = cv.next
+		}
+	} else {
+		for p != nil && p.next != cv {
+			p = p.next
+		}
+		if p != nil {
+			p.next = cv.next
+		}
+	}
+	cv.next = nil
+	c.nopen--
+}
+
+// retention is how long gap records and tombstones are kept behind the
+// newest log time: as long as a record could still join, or continue, a
+// conversation within the horizon.
+func (c *Correlator) retention() int64 { return c.opts.Horizon + c.split }
+
+func (c *Correlator) pruneTombs() {
+	limit := c.watermark - c.retention()
+	for c.tombh < len(c.tombq) && c.tombq[c.tombh].last < limit {
+		t := c.tombq[c.tombh]
+		if c.tombs[t.key] == t.last {
+			delete(c.tombs, t.key)
+		}
+		c.tombq[c.tombh] = tomb{}
+		c.tombh++
+	}
+	if c.tombh > 1024 && c.tombh*2 > len(c.tombq) {
+		n := copy(c.tombq, c.tombq[c.tombh:])
+		c.tombq = c.tombq[:n]
+		c.tombh = 0
+	}
+}
+
+func (c *Correlator) addGap(r *flowlog.Record) {
+	c.stats.Gaps++
+	e := c.eni(r.InterfaceID)
+	limit := c.watermark - c.retention()
+	drop := 0
+	for drop < len(e.gaps) && e.gaps[drop].End < limit {
+		drop++
+	}
+	if drop > 0 {
+		e.gaps = append(e.gaps[:0], e.gaps[drop:]...)
+	}
+	e.gaps = append(e.gaps, Gap{ENI: r.InterfaceID, Status: r.LogStatus, Start: r.Start, End: r.End, Pos: r.Pos})
+}
+
+func (c *Correlator) eni(id string) *eniState {
+	e := c.enis[id]
+	if e == nil {
+		e = &eniState{id: id}
+		c.enis[id] = e
+	}
+	return e
+}
+
+// min-heap on last.
+
+func (c *Correlator) push(e heapEntry) {
+	c.heap = append(c.heap, e)
+	h := c.heap
+	i := len(h) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if h[p].last <= h[i].last {
+			break
+		}
+		h[p], h[i] = h[i], h[p]
+		i = p
+	}
+}
+
+func (c *Correlator) pop() heapEntry {
+	h := c.heap
+	top := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	h[n] = heapEntry{}
+	h = h[:n]
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		m := l
+		if r := l + 1; r < n && h[r].last < h[l].last {
+			m = r
+		}
+		if h[i].last <= h[m].last {
+			break
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+	c.heap = h
+	return top
+}
+
+// eniState is what the Correlator learns about one ENI across
+// conversations: its own address (per address family) and its gap records.
+type eniState struct {
+	id   string
+	fam  [2]ownAddr // 0: IPv4, 1: IPv6
+	gaps []Gap
+}
+
+// ownAddr learns an ENI's own address. It is fixed by a record that shows it
+// (flow-direction, or a record-level address differing from the packet
+// level); otherwise it is the address common to all of the ENI's records.
+type ownAddr struct {
+	addr  netip.Addr
+	fixed bool
+	cand  [2]netip.Addr
+	n     int
+}
+
+func famOf(a netip.Addr) int {
+	if a.Is4() || a.Is4In6() {
+		return 0
+	}
+	return 1
+}
+
+func (c *Correlator) setOwn(e *eniState, a netip.Addr) {
+	o := &e.fam[famOf(a)]
+	if o.fixed && o.addr == a {
+		return
+	}
+	o.addr, o.fixed, o.n = a, true, 0
+	c.byAddr[a.Unmap()] = e
+}
+
+// observe narrows the candidates for the ENI's own address to the two
+// record-level addresses of one more record.
+func (c *Correlator) observe(e *eniState, src, dst netip.Addr) {
+	if !src.IsValid() || !dst.IsValid() || famOf(src) != famOf(dst) {
+		return
+	}
+	o := &e.fam[famOf(src)]
+	if o.fixed {
+		return
+	}
+	if o.n == 0 {
+		o.cand, o.n = [2]netip.Addr{src, dst}, 2
+		if src == dst {
+			o.n = 1
+		}
+	} else {
+		k := 0
+		for i := 0; i < o.n; i++ {
+			if o.cand[i] == src || o.cand[i] == dst {
+				o.cand[k] = o.cand[i]
+				k++
+			}
+		}
+		if k == 0 { // several own addresses, or a contradiction: start over
+			o.cand, k = [2]netip.Addr{src, dst}, 2
+		}
+		o.n = k
+	}
+	if o.n == 1 && o.addr != o.cand[0] {
+		o.addr = o.cand[0]
+		c.byAddr[o.addr.Unmap()] = e
+	}
+}
+
+// own returns the ENI's own address in the family of a, if known. When two
+// candidates remain and exactly one is a private IPv4 address, that one is
+// the ENI's: AWS always logs the ENI side by its private IPv4.
+func (e *eniState) own(a netip.Addr) netip.Addr {
+	o := &e.fam[famOf(a)]
+	if o.fixed || o.n == 1 {
+		return o.addr
+	}
+	if o.n == 2 && o.cand[0].Is4() {
+		p0, p1 := isPrivate4(o.cand[0]), isPrivate4(o.cand[1])
+		if p0 && !p1 {
+			return o.cand[0]
+		}
+		if p1 && !p0 {
+			return o.cand[1]
+		}
+	}
+	return netip.Addr{}
+}
+
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+
+func isPrivate4(a netip.Addr) bool { return a.IsPrivate() || cgnat.Contains(a) }
+
+// conv is an open conversation. Its views' Request leg holds the lo->hi
+// records and Reply the hi->lo records until finish orients them.
+type conv struct {
+	key         Key
+	first, last int64
+	views       []viewState
+	inline      [2]viewState // backing for views: most conversations have 1 or 2
+	next        *conv        // older open conversation of the same key
+	continued   bool
+
+	seen       [2]bool  // a record of direction d (0: lo->hi, 1: hi->lo) on any ENI
+	firstStart [2]int64 // earliest start per direction
+	synBare    [2]bool  // a record of direction d carried SYN without ACK
+	synAck     [2]bool  // a record of direction d carried SYN-ACK
+}
+
+type viewState struct {
+	eni        *eniState
+	view       View
+	ev         [2][]evItem
+	own        netip.Addr // the ENI's address shown by this conversation's records
+	translated bool       // a record's addresses differed from the packet level
+}
+
+type evItem struct {
+	start int64
+	pos   flowlog.Pos
+}
+
+func (cv *conv) view(c *Correlator, id string) *viewState {
+	for i := range cv.views {
+		if cv.views[i].view.ENI == id {
+			return &cv.views[i]
+		}
+	}
+	cv.views = append(cv.views, viewState{eni: c.eni(id)})
+	vs := &cv.views[len(cv.views)-1]
+	vs.view.ENI = id
+	return vs
+}
+
+func (cv *conv) add(c *Correlator, r *flowlog.Record, fwd bool) {
+	d := 0
+	if !fwd {
+		d = 1
+	}
+	cv.first = min(cv.first, r.Start)
+	cv.last = max(cv.last, r.End)
+	if !cv.seen[d] || r.Start < cv.firstStart[d] {
+		cv.firstStart[d] = r.Start
+	}
+	cv.seen[d] = true
+	if r.Protocol == flowlog.ProtoTCP && r.Has(flowlog.FieldTCPFlags) && r.TCPFlags&flowlog.FlagSYN != 0 {
+		if r.TCPFlags&flowlog.FlagACK != 0 {
+			cv.synAck[d] = true
+		} else {
+			cv.synBare[d] = true
+		}
+	}
+
+	vs := cv.view(c, r.InterfaceID)
+	v := &vs.view
+	if v.Subnet == "" {
+		v.Subnet = r.SubnetID
+	}
+	if v.VPC == "" {
+		v.VPC = r.VPCID
+	}
+	if v.Account == "" {
+		v.Account = r.AccountID
+	}
+	leg := &v.Request
+	if d == 1 {
+		leg = &v.Reply
+	}
+	leg.Seen = true
+	switch r.Action {
+	case flowlog.ActionAccept:
+		leg.Accept.add(r)
+	case flowlog.ActionReject:
+		leg.Reject.add(r)
+		if r.RejectReason != "" {
+			leg.RejectReason = r.RejectReason
+		}
+	default:
+		leg.NoAction.add(r)
+	}
+	if leg.Direction == flowlog.DirUnknown {
+		leg.Direction = r.FlowDirection
+	}
+	vs.addEvidence(d, r, c.opts.MaxEvidence, leg)
+
+	// Which address is the ENI's own?
+	var own netip.Addr
+	switch r.FlowDirection {
+	case flowlog.DirEgress:
+		own = r.SrcAddr
+	case flowlog.DirIngress:
+		own = r.DstAddr
+	}
+	srcX := r.PktSrcAddr.IsValid() && r.SrcAddr.IsValid() && r.PktSrcAddr != r.SrcAddr
+	dstX := r.PktDstAddr.IsValid() && r.DstAddr.IsValid() && r.PktDstAddr != r.DstAddr
+	if srcX || dstX {
+		vs.translated = true
+		if !own.IsValid() && srcX != dstX {
+			// Egress from a source that is not the ENI's own shows the
+			// ENI in srcaddr; ingress to a destination that is not its
+			// own shows the ENI in dstaddr (DOMAIN 1.9).
+			if srcX {
+				own = r.SrcAddr
+			} else {
+				own = r.DstAddr
+			}
+		}
+	}
+	if own.IsValid() {
+		vs.own = own
+		c.setOwn(vs.eni, own)
+	} else {
+		c.observe(vs.eni, r.SrcAddr, r.DstAddr)
+	}
+}
+
+// addEvidence keeps the earliest max positions of leg d by (start, source,
+// line) and counts the rest.
+func (vs *viewState) addEvidence(d int, r *flowlog.Record, maxEv int, leg *Leg) {
+	if maxEv == 0 {
+		leg.MoreEvidence++
+		return
+	}
+	ev := vs.ev[d]
+	it := evItem{r.Start, r.Pos}
+	if ev == nil {
+		ev = make([]evItem, 0, min(maxEv, 4))
+	}
+	if len(ev) == maxEv {
+		leg.MoreEvidence++
+		if !evLess(it, ev[len(ev)-1]) {
+			return
+		}
+		ev = ev[:len(ev)-1]
+	}
+	i := len(ev)
+	for i > 0 && evLess(it, ev[i-1]) {
+		i--
+	}
+	ev = slices.Insert(ev, i, it)
+	vs.ev[d] = ev
+}
+
+func evLess(a, b evItem) bool {
+	if a.start != b.start {
+		return a.start < b.start
+	}
+	if a.pos.Source != b.pos.Source {
+		return a.pos.Source < b.pos.Source
+	}
+	return a.pos.Line < b.pos.Line
+}
+
+// finish turns an open conversation into the emitted Conversation.
+func (c *Correlator) finish(cv *conv) *Conversation {
+	clientLo, basis, conf := c.decide(cv)
+	lo, hi := cv.key.Lo(), cv.key.Hi()
+	out := &Conversation{
+		Proto: cv.key.proto, Client: lo, Server: hi,
+		Basis: basis, Confidence: conf,
+		First: cv.first, Last: cv.last,
+		Continued: cv.continued,
+	}
+	if !clientLo {
+		out.Client, out.Server = hi, lo
+	}
+	n := 0
+	for i := range cv.views {
+		n += len(cv.views[i].ev[0]) + len(cv.views[i].ev[1])
+	}
+	pos := make([]flowlog.Pos, n)
+	out.Views = make([]View, len(cv.views))
+	for i := range cv.views {
+		vs := &cv.views[i]
+		v := vs.view
+		req, rep := vs.ev[0], vs.ev[1]
+		if !clientLo {
+			v.Request, v.Reply = v.Reply, v.Request
+			req, rep = rep, req
+		}
+		v.Request.Evidence, pos = fillPos(pos, req)
+		v.Reply.Evidence, pos = fillPos(pos, rep)
+		v.Role = role(vs, out.Client.Addr(), out.Server.Addr())
+		out.Views[i] = v
+	}
+	slices.SortFunc(out.Views, func(a, b View) int { return strings.Compare(a.ENI, b.ENI) })
+	out.Gaps = c.gapsFor(cv, out)
+	return out
+}
+
+func fillPos(buf []flowlog.Pos, ev []evItem) ([]flowlog.Pos, []flowlog.Pos) {
+	if len(ev) == 0 {
+		return nil, buf
+	}
+	for i, it := range ev {
+		buf[i] = it.pos
+	}
+	return buf[:len(ev):len(ev)], buf[len(ev):]
+}
+
+func role(vs *viewState, client, server netip.Addr) Role {
+	own := vs.own
+	if !own.IsValid() {
+		own = vs.eni.own(client)
+	}
+	if !own.IsValid() {
+		if vs.translated {
+			return RoleTransit
+		}
+		return RoleUnknown
+	}
+	switch own.Unmap() {
+	case client:
+		return RoleClient
+	case server:
+		return RoleServer
+	}
+	return RoleTransit
+}
+
+func (c *Correlator) gapsFor(cv *conv, out *Conversation) []Gap {
+	var enis [4]*eniState
+	list := enis[:0]
+	for i := range cv.views {
+		list = append(list, cv.views[i].eni)
+	}
+	for _, a := range [2]netip.Addr{out.Client.Addr(), out.Server.Addr()} {
+		if e := c.byAddr[a]; e != nil && !slices.Contains(list, e) {
+			list = append(list, e)
+		}
+	}
+	from, to := cv.first-c.opts.Tolerance, cv.last+c.opts.Tolerance
+	var gaps []Gap
+	for _, e := range list {
+		for _, g := range e.gaps {
+			if g.End >= from && g.Start <= to {
+				gaps = append(gaps, g)
+			}
+		}
+	}
+	slices.SortFunc(gaps, func(a, b Gap) int {
+		if x := strings.Compare(a.ENI, b.ENI); x != 0 {
+			return x
+		}
+		if x := cmp.Compare(a.Start, b.Start); x != 0 {
+			return x
+		}
+		if x := strings.Compare(a.Pos.Source, b.Pos.Source); x != 0 {
+			return x
+		}
+		return cmp.Compare(a.Pos.Line, b.Pos.Line)
+	})
+	return gaps
+}

@@ -1,0 +1,70 @@
+// Package correlate groups flow log records into conversations: who asked,
+// who answered, and what each ENI on the way saw of the request and of the
+// reply.
+//
+// A flow log record describes one direction of one 5-tuple on one ENI during
+// one aggregation window. A TCP connection between two monitored ENIs of a VPC
+// therefore shows up as up to four records per window (request and reply on
+// the client's ENI and on the server's ENI), repeated for every window the
+// connection lasts. A Correlator joins them, streaming, into one Conversation
+// with a client (the initiator), a server, and one View per ENI that logged
+// it, each with a request Leg and a reply Leg.
+//
+// # Keys
+//
+// Records join on the protocol and the unordered pair of packet-level ends
+// (Record.PacketSrc and PacketDst, so the records a NAT gateway or transit
+// gateway ENI writes about a flow join the endpoints' records). ICMP and
+// ICMPv6 ports are ignored: flow logs carry no type or code, and echo request
+// and reply must join.
+//
+// # Who initiated
+//
+// The client is decided when a conversation is emitted, from everything
+// collected for it, with the strongest evidence available; Conversation.Basis
+// and Confidence record which evidence decided it. In order of strength:
+//
+//   - BasisTCPFlags (High): a record carrying SYN without ACK was sent by the
+//     client; a record carrying SYN-ACK (18) was sent by the server.
+//   - BasisFlowDirection (Medium): on one endpoint ENI, a direction that was
+//     accepted while the opposite direction was only ever rejected is the
+//     request. Security groups are stateful and pass every reply to an
+//     accepted request, and a rejected request draws no reply, so the
+//     rejected direction must be the reply (a network ACL dropping it).
+//     This is how the AWS ping example (ICMP ACCEPT in, REJECT out) is read.
+//   - BasisTopology (Medium): Options.Hints says which end serves (a listener
+//     or a security group rule opening that port).
+//   - BasisPort (Medium or Low): a well-known port (below 1024) against an
+//     unprivileged one is the server (Medium). Otherwise ports are ranked
+//     1024-32767, 32768-49151 (Linux ephemeral range starts at 32768) and
+//     49152-65535 (IANA and Windows ephemeral range); the end in the lower
+//     range is the server (Low).
+//   - BasisFirstSeen (Low): the end whose records start first is the client;
+//     when the only direction seen is one way, its sender; on a tie, the
+//     lower address.
+//
+// # Time
+//
+// Records of one conversation join whatever their order of arrival, as long
+// as they are within IdleSplit+Tolerance seconds of the conversation's time
+// range; a 5-tuple silent for longer starts a new conversation. A
+// conversation is complete, and handed to the emit function, once its last
+// record ends more than Horizon seconds before the newest log time seen (the
+// largest end of any record added so far). Memory is therefore bounded by
+// the conversations active within the horizon, not by the input. A record
+// that arrives after its conversation was emitted starts a new one, marked
+// Continued, and is counted in Stats.LateRecords.
+//
+// # Gaps
+//
+// NODATA and SKIPDATA records are kept per ENI (for Horizon+IdleSplit+
+// Tolerance seconds of log time) and attached to every conversation whose
+// time range, widened by Tolerance, they overlap, for the ENIs that logged the
+// conversation and for the ENIs known (from other records) to own one of its
+// two addresses, so a diagnosis can say the evidence is incomplete.
+//
+// # Transit Gateway records
+//
+// Records of Kind KindTransitGateway describe attachments, not ENIs; they are
+// counted in Stats.TransitGateway and otherwise ignored.
+package correlate

@@ -1,0 +1,123 @@
+package correlate
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/binary"
+	"fmt"
+	"net/netip"
+
+	"github.com/flowdiag/flowdiag/flowlog"
+)
+
+// Key identifies a conversation: the protocol and the unordered pair of
+// packet-level ends. It is packed and comparable, with no pointers, so that
+// it can be a map key without costing the garbage collector. The ends are
+// stored in a canonical order (lo < hi by address bytes, then port), so both
+// directions of a flow give the same Key.
+type Key struct {
+	lo, hi         [16]byte // As16 form; IPv4 as IPv4-mapped IPv6
+	loPort, hiPort uint16
+	proto          flowlog.Proto
+}
+
+// keyOf builds the key of a record from its packet-level addresses. fwd
+// reports whether the record's source is the key's lo end. ok is false when
+// either address is absent.
+func keyOf(r *flowlog.Record) (k Key, fwd bool, ok bool) {
+	src, dst := r.PacketSrc(), r.PacketDst()
+	if !src.IsValid() || !dst.IsValid() {
+		return Key{}, false, false
+	}
+	sp, dp := r.SrcPort, r.DstPort
+	if r.Protocol.IsICMP() {
+		sp, dp = 0, 0
+	}
+	s, d := src.As16(), dst.As16()
+	k.proto = r.Protocol
+	c := bytes.Compare(s[:], d[:])
+	if c < 0 || (c == 0 && sp <= dp) {
+		k.lo, k.hi, k.loPort, k.hiPort = s, d, sp, dp
+		return k, true, true
+	}
+	k.lo, k.hi, k.loPort, k.hiPort = d, s, dp, sp
+	return k, false, true
+}
+
+// Lo returns the lower end of the key.
+func (k Key) Lo() netip.AddrPort {
+	return netip.AddrPortFrom(netip.AddrFrom16(k.lo).Unmap(), k.loPort)
+}
+
+// Hi returns the higher end of the key.
+func (k Key) Hi() netip.AddrPort {
+	return netip.AddrPortFrom(netip.AddrFrom16(k.hi).Unmap(), k.hiPort)
+}
+
+// Proto returns the key's protocol.
+func (k Key) Proto() flowlog.Proto { return k.proto }
+
+// String renders the key as "tcp 10.0.1.5:51234 <-> 10.0.2.9:443".
+func (k Key) String() string { return fmt.Sprintf("%s %s <-> %s", k.proto, k.Lo(), k.Hi()) }
+
+// compareKeys orders keys by protocol, then lo end, then hi end.
+func compareKeys(a, b Key) int {
+	if c := cmp.Compare(a.proto, b.proto); c != 0 {
+		return c
+	}
+	if c := bytes.Compare(a.lo[:], b.lo[:]); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.loPort, b.loPort); c != 0 {
+		return c
+	}
+	if c := bytes.Compare(a.hi[:], b.hi[:]); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.hiPort, b.hiPort)
+}
+
+// hash mixes the key into 64 bits; stable across runs and platforms so that
+// partitioning is deterministic.
+func (k *Key) hash() uint64 {
+	const m = 0x9e3779b97f4a7c15
+	h := uint64(k.proto) ^ uint64(k.loPort)<<8 ^ uint64(k.hiPort)<<24
+	for _, w := range [4]uint64{
+		binary.LittleEndian.Uint64(k.lo[:8]), binary.LittleEndian.Uint64(k.lo[8:]),
+		binary.LittleEndian.Uint64(k.hi[:8]), binary.LittleEndian.Uint64(k.hi[8:]),
+	} {
+		h = (h ^ w) * m
+		h ^= h >> 29
+	}
+	return h
+}
+
+// AllPartitions is what Partition returns for gap (NODATA/SKIPDATA)
+// records: they are facts about an ENI, not about one conversation, so the
+// caller must give them to every partition's Correlator.
+const AllPartitions = -1
+
+// Partition returns the partition, in [0, n), that record r belongs to when
+// correlation is split over n Correlators: a hash of the protocol and the
+// unordered pair of packet-level ends, so both directions and every ENI's
+// records of one conversation land in the same partition. Gap records return
+// AllPartitions (-1) and must be added to every partition. Records without
+// addresses, and Transit Gateway records (which a Correlator ignores), go
+// to partition 0. For n <= 1 every record is in partition 0, gap records
+// included.
+func Partition(r *flowlog.Record, n int) int {
+	if n <= 1 {
+		return 0
+	}
+	if r.IsGap() {
+		return AllPartitions
+	}
+	if r.Kind == flowlog.KindTransitGateway {
+		return 0
+	}
+	k, _, ok := keyOf(r)
+	if !ok {
+		return 0
+	}
+	return int(k.hash() % uint64(n))
+}
