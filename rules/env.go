@@ -1,0 +1,158 @@
+package rules
+
+// Env is everything a rule expression can see about one conversation. It is
+// the rule language's API: field names are the expr tags, every field is a
+// value (never a nil-able pointer), and "not observed" is always a false
+// seen/present/applies flag rather than a missing value.
+//
+// The engine fills one Env per conversation; rules never modify it.
+type Env struct {
+	Flow Flow `expr:"flow"`
+	// Client is what the client's ENI logged; client.seen is false when the
+	// client is not monitored or is outside the VPC.
+	Client Side `expr:"client"`
+	// Server is what the server's ENI logged.
+	Server Side `expr:"server"`
+	// Transit is a middle ENI (NAT gateway, Transit Gateway attachment) if
+	// one logged the conversation.
+	Transit Side `expr:"transit"`
+	Path    Path `expr:"path"`
+	// Topo is the topology evaluation; topo.present is false when no
+	// topology was given.
+	Topo Topo `expr:"topo"`
+	Gaps Gaps `expr:"gaps"`
+}
+
+// Flow describes the conversation as a whole, oriented client -> server.
+type Flow struct {
+	// Protocol is "tcp", "udp", "icmp", "icmpv6" or the IANA number as a
+	// decimal string.
+	Protocol   string `expr:"protocol"`
+	ProtoNum   int    `expr:"proto_num"`
+	Client     string `expr:"client"` // client address
+	ClientPort int    `expr:"client_port"`
+	Server     string `expr:"server"` // server address
+	ServerPort int    `expr:"server_port"`
+	// Basis is how the client was chosen: tcp-flags, flow-direction,
+	// topology, port or first-seen.
+	Basis string `expr:"basis"`
+	// Confidence in the client/server orientation: high, medium or low.
+	Confidence string `expr:"confidence"`
+	First      int64  `expr:"first"` // unix seconds of the first record
+	Last       int64  `expr:"last"`  // unix seconds of the last record
+	ENIs       int    `expr:"enis"`  // number of ENIs that logged the conversation
+}
+
+// Side is what one ENI logged about the conversation.
+type Side struct {
+	Seen    bool   `expr:"seen"` // the ENI logged at least one record of the conversation
+	ENI     string `expr:"eni"`
+	Subnet  string `expr:"subnet"`
+	VPC     string `expr:"vpc"`
+	Request Leg    `expr:"request"` // client->server records on this ENI
+	Reply   Leg    `expr:"reply"`   // server->client records on this ENI
+}
+
+// Leg aggregates the records of one direction of the conversation on one ENI.
+type Leg struct {
+	Seen          bool `expr:"seen"`
+	Accepted      bool `expr:"accepted"` // at least one ACCEPT record
+	Rejected      bool `expr:"rejected"` // at least one REJECT record
+	Records       int  `expr:"records"`
+	Packets       int  `expr:"packets"`
+	Bytes         int  `expr:"bytes"`
+	AcceptPackets int  `expr:"accept_packets"`
+	RejectPackets int  `expr:"reject_packets"`
+	// Flags is tcp-flags OR-ed over all records; -1 when the log format has
+	// no tcp-flags field.
+	Flags int `expr:"flags"`
+	// RejectFlags is tcp-flags OR-ed over REJECT records only; -1 unknown.
+	RejectFlags  int    `expr:"reject_flags"`
+	RejectReason string `expr:"reject_reason"` // "BPA" or ""
+	First        int64  `expr:"first"`         // unix seconds
+	Last         int64  `expr:"last"`          // unix seconds
+}
+
+// Path holds facts about where the two ends are.
+type Path struct {
+	// Known is true when the subnets of both ends are known (from the
+	// topology or subnet-id fields).
+	Known      bool `expr:"known"`
+	SameSubnet bool `expr:"same_subnet"`
+	// ClientLocation and ServerLocation are one of vpc, vpc-unknown-eni,
+	// internet, private-external or unknown.
+	ClientLocation string `expr:"client_location"`
+	ServerLocation string `expr:"server_location"`
+}
+
+// Topo is the evaluation of every security group and network ACL check on
+// the conversation's request and reply, in the order AWS applies them.
+type Topo struct {
+	Present bool `expr:"present"`
+	// Request path.
+	ClientSGEgress    Check `expr:"client_sg_egress"`
+	ClientNACLEgress  Check `expr:"client_nacl_egress"`
+	ServerNACLIngress Check `expr:"server_nacl_ingress"`
+	ServerSGIngress   Check `expr:"server_sg_ingress"`
+	// Reply path: security groups pass replies by connection tracking, so
+	// only network ACLs are evaluated.
+	ServerNACLEgress  Check `expr:"server_nacl_egress"`
+	ClientNACLIngress Check `expr:"client_nacl_ingress"`
+	RequestAllowed    bool  `expr:"request_allowed"`
+	ReplyAllowed      bool  `expr:"reply_allowed"`
+	// FirstBlock is the first applying check that denies; applies is false
+	// when none does.
+	FirstBlock Check `expr:"first_block"`
+}
+
+// Check is one security group or network ACL evaluation.
+type Check struct {
+	// Applies is true when the check was evaluated: the ENI is known and,
+	// for a NACL, the traffic crosses a subnet boundary.
+	Applies bool   `expr:"applies"`
+	Allowed bool   `expr:"allowed"`
+	Kind    string `expr:"kind"` // "sg" or "nacl"
+	// Component is the acl-… id; for a security group the sg-… that allowed
+	// the traffic, or all the ENI's group ids joined by "," when none did.
+	Component string `expr:"component"`
+	Direction string `expr:"direction"` // ingress or egress
+	Leg       string `expr:"leg"`       // request or reply
+	// RuleNumber is the deciding NACL entry number (32767 and 32768 are the
+	// implicit deny entries); 0 for a security group.
+	RuleNumber int    `expr:"rule_number"`
+	Implicit   bool   `expr:"implicit"` // decided by the default deny / no rule allowed
+	Rule       string `expr:"rule"`     // human text of the deciding rule
+	ENI        string `expr:"eni"`
+	Subnet     string `expr:"subnet"`
+	Where      string `expr:"where"` // client or server
+}
+
+// Gaps describes NODATA and SKIPDATA records overlapping the conversation on
+// the ENIs involved.
+type Gaps struct {
+	Any      bool   `expr:"any"`
+	NoData   bool   `expr:"nodata"`
+	SkipData bool   `expr:"skipdata"`
+	Count    int    `expr:"count"`
+	ENIs     string `expr:"enis"` // comma-joined ENI ids
+}
+
+// MaskOf classifies a conversation for the rules' on: prefilter. A
+// conversation with any REJECT record is OnReject; one with ACCEPT records and
+// no REJECT is OnAccept (the two are exclusive); OnGap is added when evidence
+// gaps overlap it.
+func MaskOf(env *Env) OnMask {
+	var m OnMask
+	if env.Client.rejected() || env.Server.rejected() || env.Transit.rejected() {
+		m |= OnReject
+	} else if env.Client.accepted() || env.Server.accepted() || env.Transit.accepted() {
+		m |= OnAccept
+	}
+	if env.Gaps.Any {
+		m |= OnGap
+	}
+	return m
+}
+
+func (s *Side) rejected() bool { return s.Request.Rejected || s.Reply.Rejected }
+func (s *Side) accepted() bool { return s.Request.Accepted || s.Reply.Accepted }

@@ -1,0 +1,151 @@
+package rules
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/flowdiag/flowdiag/flowlog"
+)
+
+// TCP flag bits as AWS reports them in tcp-flags.
+const (
+	flagFIN    = 1
+	flagSYN    = 2
+	flagRST    = 4
+	flagACK    = 16
+	flagSYNACK = flagSYN | flagACK
+)
+
+var flagNames = map[string]int{"fin": flagFIN, "syn": flagSYN, "rst": flagRST, "synack": flagSYNACK}
+
+// helpers holds the per-load state of the helper functions: CIDR literals
+// are parsed once at compile time into prefixes, so in_cidr(addr, "10.0.0.0/8")
+// costs one map lookup and one address parse per evaluation. The map is
+// written only while loading and read-only afterwards, so compiled programs
+// can run on many goroutines.
+type helpers struct {
+	prefixes map[string]netip.Prefix
+}
+
+func newHelpers() *helpers { return &helpers{prefixes: map[string]netip.Prefix{}} }
+
+func (h *helpers) prefix(s string) (netip.Prefix, error) {
+	if p, ok := h.prefixes[s]; ok {
+		return p, nil
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("in_cidr: %q is not a CIDR such as 10.0.0.0/8", s)
+	}
+	return p.Masked(), nil
+}
+
+func parseAddr(fn, s string) (netip.Addr, bool) {
+	if s == "" {
+		return netip.Addr{}, false
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	return a.Unmap(), true
+}
+
+// options returns the expr options shared by every expression of a load.
+func (h *helpers) options() []expr.Option {
+	return []expr.Option{
+		expr.Env(Env{}),
+		expr.MaxNodes(maxNodes),
+		expr.Function("in_cidr", func(p ...any) (any, error) {
+			pfx, err := h.prefix(p[1].(string))
+			if err != nil {
+				return nil, err
+			}
+			a, ok := parseAddr("in_cidr", p[0].(string))
+			return ok && pfx.Contains(a), nil
+		}, new(func(string, string) bool)),
+		expr.Function("port_in", func(p ...any) (any, error) {
+			port := p[0].(int)
+			return port >= p[1].(int) && port <= p[2].(int), nil
+		}, new(func(int, int, int) bool)),
+		expr.Function("is_private", func(p ...any) (any, error) {
+			a, ok := parseAddr("is_private", p[0].(string))
+			return ok && (a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || cgnat.Contains(a)), nil
+		}, new(func(string) bool)),
+		expr.Function("ephemeral", func(p ...any) (any, error) {
+			return p[0].(int) >= 1024, nil
+		}, new(func(int) bool)),
+		expr.Function("proto_name", func(p ...any) (any, error) {
+			n := p[0].(int)
+			if n < 0 || n > 255 {
+				return strconv.Itoa(n), nil
+			}
+			return flowlog.Proto(n).String(), nil
+		}, new(func(int) string)),
+		expr.Function("has_flag", func(p ...any) (any, error) {
+			f := p[0].(int)
+			bit, ok := flagNames[p[1].(string)]
+			if !ok {
+				return nil, fmt.Errorf("has_flag: unknown flag %q: want syn, fin, rst or synack", p[1])
+			}
+			return f >= 0 && f&bit == bit, nil
+		}, new(func(int, string) bool)),
+		expr.Function("teardown_only", func(p ...any) (any, error) {
+			f := p[0].(int)
+			return f >= 0 && f&flagSYN == 0, nil
+		}, new(func(int) bool)),
+	}
+}
+
+// cgnat is the shared address space of RFC 6598, private for is_private.
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+
+const maxNodes = 1000
+
+// literalChecker is an expr patch visitor that validates literal arguments of
+// helper functions at compile time (and pre-parses CIDRs) so a typo in a
+// constant is a load error with a position, not a run-time failure.
+type literalChecker struct {
+	h    *helpers
+	errs []literalError
+}
+
+type literalError struct {
+	from int // rune offset in the expression
+	msg  string
+}
+
+func (v *literalChecker) Visit(node *ast.Node) {
+	call, ok := (*node).(*ast.CallNode)
+	if !ok {
+		return
+	}
+	id, ok := call.Callee.(*ast.IdentifierNode)
+	if !ok {
+		return
+	}
+	switch id.Value {
+	case "in_cidr":
+		if len(call.Arguments) == 2 {
+			if s, ok := call.Arguments[1].(*ast.StringNode); ok {
+				p, err := netip.ParsePrefix(s.Value)
+				if err != nil {
+					v.errs = append(v.errs, literalError{s.Location().From, fmt.Sprintf("in_cidr: %q is not a CIDR such as 10.0.0.0/8", s.Value)})
+					return
+				}
+				v.h.prefixes[s.Value] = p.Masked()
+			}
+		}
+	case "has_flag":
+		if len(call.Arguments) == 2 {
+			if s, ok := call.Arguments[1].(*ast.StringNode); ok {
+				if _, ok := flagNames[s.Value]; !ok {
+					v.errs = append(v.errs, literalError{s.Location().From, fmt.Sprintf("has_flag: unknown flag %q: want syn, fin, rst or synack", s.Value)})
+				}
+			}
+		}
+	}
+}
