@@ -1,0 +1,451 @@
+package topology
+
+import (
+	"net/netip"
+
+	"github.com/flowdiag/flowdiag/flowlog"
+)
+
+// Packet is one packet to evaluate. ICMPType and ICMPCode are used for ICMP
+// and ICMPv6 only; -1 means unknown. An unknown type or code matches only
+// rules and entries that allow every type (or code): a rule for one specific
+// type never matches a packet whose type is unknown.
+type Packet struct {
+	Proto            flowlog.Proto
+	Src, Dst         netip.Addr
+	SrcPort, DstPort uint16
+	ICMPType         int16
+	ICMPCode         int16
+}
+
+// Kind says which control a RuleRef names.
+type Kind uint8
+
+// Kinds of control.
+const (
+	KindSG   Kind = iota + 1 // security group
+	KindNACL                 // network ACL
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindSG:
+		return "sg"
+	case KindNACL:
+		return "nacl"
+	}
+	return "-"
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// RuleRef names the rule that decided. For a security group, ID is the group
+// and Index the rule's position in its ingress or egress list; for a NACL, ID
+// is the ACL and RuleNumber the entry number. Implicit is true when no rule
+// decided: for security groups nothing allowed the packet (ID then lists the
+// ENI's groups joined by ","), for NACLs the "*" entry denied it (RuleNumber
+// 32767 for IPv4, 32768 for IPv6).
+type RuleRef struct {
+	Kind       Kind
+	ID         string
+	Egress     bool
+	RuleNumber int
+	Index      int
+	Implicit   bool
+	Text       string // "acl-0a egress #100 allow tcp 1024-65535 to 0.0.0.0/0"
+	Pos        Pos
+}
+
+// Decision is a verdict and the rule that gave it.
+type Decision struct {
+	Allowed bool
+	By      RuleRef
+}
+
+// Check is one check on a packet's path. Applies is false when AWS does not
+// evaluate it: a NACL between two ENIs of one subnet, an end outside the
+// topology's subnets (NACL) or without a known ENI (security group), or a
+// subnet for which the topology holds no NACL.
+type Check struct {
+	Applies  bool
+	Decision Decision
+	ENI      string   // the ENI the check belongs to, if known
+	Subnet   string   // its subnet, if known
+	Groups   []string // security group ids on the ENI
+}
+
+// blocks reports whether the check applies and denies.
+func (c *Check) blocks() bool { return c.Applies && !c.Decision.Allowed }
+
+// Location says where an end of a path is.
+type Location uint8
+
+// Locations.
+const (
+	LocUnknown         Location = iota // invalid address
+	LocVPC                             // an address of an ENI of the topology
+	LocVPCUnknownENI                   // inside a VPC's CIDRs but no ENI of the topology owns it
+	LocInternet                        // a public address that is not ours
+	LocPrivateExternal                 // a private (RFC 1918, CGNAT, ULA) address outside our VPCs: peered or on-premises
+)
+
+func (l Location) String() string {
+	switch l {
+	case LocVPC:
+		return "vpc"
+	case LocVPCUnknownENI:
+		return "vpc-unknown-eni"
+	case LocInternet:
+		return "internet"
+	case LocPrivateExternal:
+		return "private-external"
+	}
+	return "unknown"
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (l Location) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
+
+// Endpoint is one end of a path. Addr is the address as given; Private is the
+// address used inside the VPC (the primary private IPv4 when Addr is a public
+// or Elastic IP of an ENI, else Addr).
+type Endpoint struct {
+	Addr     netip.Addr
+	Private  netip.Addr
+	Public   bool // Addr is a public or Elastic IP of ENI
+	ENI      *ENI
+	Subnet   *Subnet
+	VPC      *VPC
+	Location Location
+}
+
+// Path is what Evaluate found for a packet: both ends and every check of the
+// request and of its reply, in the order AWS applies them.
+type Path struct {
+	Packet        Packet
+	Src, Dst      Endpoint
+	SameSubnet    bool // both ends in one subnet: NACLs do not apply
+	CrossesSubnet bool // the packet enters or leaves a subnet of the topology
+
+	SrcSGEgress, SrcNACLEgress, DstNACLIngress, DstSGIngress Check
+
+	// The reply (dst -> src, ports swapped). Security groups let it through
+	// by connection tracking; only the stateless NACLs are evaluated again.
+	ReplyDstNACLEgress, ReplySrcNACLIngress Check
+}
+
+// CheckNames lists the checks of a Path in evaluation order, as FirstBlock
+// and Checks name them.
+var checkNames = [...]string{
+	"source security groups (outbound)",
+	"source subnet network ACL (outbound)",
+	"destination subnet network ACL (inbound)",
+	"destination security groups (inbound)",
+	"reply: destination subnet network ACL (outbound)",
+	"reply: source subnet network ACL (inbound)",
+}
+
+// Checks returns pointers to the six checks in order, with their names.
+func (p *Path) Checks() [6]NamedCheck {
+	cs := [6]*Check{&p.SrcSGEgress, &p.SrcNACLEgress, &p.DstNACLIngress, &p.DstSGIngress, &p.ReplyDstNACLEgress, &p.ReplySrcNACLIngress}
+	var out [6]NamedCheck
+	for i, c := range cs {
+		out[i] = NamedCheck{Name: checkNames[i], Check: c, Reply: i >= 4}
+	}
+	return out
+}
+
+// NamedCheck is a check with its place in the walk.
+type NamedCheck struct {
+	Name  string
+	Reply bool
+	Check *Check
+}
+
+// RequestAllowed reports whether every request check that applies allows.
+func (p *Path) RequestAllowed() bool {
+	return !p.SrcSGEgress.blocks() && !p.SrcNACLEgress.blocks() && !p.DstNACLIngress.blocks() && !p.DstSGIngress.blocks()
+}
+
+// ReplyAllowed reports whether both reply NACL checks (where they apply)
+// allow the reply. It does not look at the request.
+func (p *Path) ReplyAllowed() bool {
+	return !p.ReplyDstNACLEgress.blocks() && !p.ReplySrcNACLIngress.blocks()
+}
+
+// FirstBlock returns the first check, in evaluation order, that applies and
+// denies.
+func (p *Path) FirstBlock() (name string, c *Check, ok bool) {
+	for _, nc := range p.Checks() {
+		if nc.Check.blocks() {
+			return nc.Name, nc.Check, true
+		}
+	}
+	return "", nil, false
+}
+
+// addrEntry indexes one address of an ENI.
+type addrEntry struct {
+	eni     *ENI
+	private netip.Addr // the private address it maps to
+	public  bool
+}
+
+// endpoint resolves an address.
+func (t *Topology) endpoint(a netip.Addr) Endpoint {
+	a = a.Unmap()
+	ep := Endpoint{Addr: a, Private: a}
+	if !a.IsValid() {
+		return ep
+	}
+	if ae, ok := t.byAddr[a]; ok {
+		ep.ENI, ep.Private, ep.Public = ae.eni, ae.private, ae.public
+		ep.Subnet = ae.eni.Subnet
+		if ep.Subnet != nil {
+			ep.VPC = ep.Subnet.VPC
+		}
+		ep.Location = LocVPC
+		return ep
+	}
+	for _, s := range t.subnets {
+		for _, p := range s.CIDRs {
+			if p.Contains(a) {
+				ep.Subnet, ep.VPC, ep.Location = s, s.VPC, LocVPCUnknownENI
+				return ep
+			}
+		}
+	}
+	for _, v := range t.vpcs {
+		for _, p := range v.CIDRs {
+			if p.Contains(a) {
+				ep.VPC, ep.Location = v, LocVPCUnknownENI
+				return ep
+			}
+		}
+	}
+	if isPrivate(a) {
+		ep.Location = LocPrivateExternal
+	} else {
+		ep.Location = LocInternet
+	}
+	return ep
+}
+
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+
+// isPrivate reports RFC 1918, RFC 6598 (CGNAT) and RFC 4193 (ULA) addresses.
+func isPrivate(a netip.Addr) bool { return a.IsPrivate() || cgnat.Contains(a) }
+
+// Evaluate walks p through every check. It does not allocate.
+func (t *Topology) Evaluate(p Packet) Path {
+	var path Path
+	path.Packet = p
+	path.Src = t.endpoint(p.Src)
+	path.Dst = t.endpoint(p.Dst)
+	src, dst := &path.Src, &path.Dst
+	path.SameSubnet = src.Subnet != nil && src.Subnet == dst.Subnet
+	path.CrossesSubnet = !path.SameSubnet && (src.Subnet != nil || dst.Subnet != nil)
+	fam := 0
+	if dst.Private.Is6() {
+		fam = 1
+	}
+	// Rules see the local side's private address and the peer as given.
+	// Referenced groups match the peer only by one of its private addresses.
+	var srcPeerENI, dstPeerENI *ENI
+	if !src.Public {
+		srcPeerENI = src.ENI
+	}
+	if !dst.Public {
+		dstPeerENI = dst.ENI
+	}
+	pr := p.Proto
+	if src.ENI != nil {
+		path.SrcSGEgress = t.sgCheck(src.ENI, true, pr, dst.Addr, dstPeerENI, p.DstPort, p.ICMPType, p.ICMPCode)
+	}
+	if dst.ENI != nil {
+		path.DstSGIngress = t.sgCheck(dst.ENI, false, pr, src.Addr, srcPeerENI, p.DstPort, p.ICMPType, p.ICMPCode)
+	}
+	if path.SameSubnet {
+		return path
+	}
+	rt, rc := replyICMP(pr, p.ICMPType, p.ICMPCode)
+	if n := naclOf(src); n != nil {
+		path.SrcNACLEgress = naclCheck(n, src, 1, fam, pr, dst.Addr, p.DstPort, p.ICMPType, p.ICMPCode)
+		path.ReplySrcNACLIngress = naclCheck(n, src, 0, fam, pr, dst.Addr, p.SrcPort, rt, rc)
+	}
+	if n := naclOf(dst); n != nil {
+		path.DstNACLIngress = naclCheck(n, dst, 0, fam, pr, src.Addr, p.DstPort, p.ICMPType, p.ICMPCode)
+		path.ReplyDstNACLEgress = naclCheck(n, dst, 1, fam, pr, src.Addr, p.SrcPort, rt, rc)
+	}
+	return path
+}
+
+func naclOf(ep *Endpoint) *NACL {
+	if ep.Subnet == nil {
+		return nil
+	}
+	return ep.Subnet.NACL
+}
+
+// replyICMP returns the ICMP type and code of the answer to a request:
+// echo reply for echo request (8 -> 0, ICMPv6 128 -> 129), timestamp reply
+// for timestamp (13 -> 14); otherwise unknown (-1, -1).
+func replyICMP(p flowlog.Proto, typ, code int16) (int16, int16) {
+	switch {
+	case p == flowlog.ProtoICMP && typ == 8:
+		return 0, 0
+	case p == flowlog.ProtoICMP && typ == 13:
+		return 14, 0
+	case p == flowlog.ProtoICMPv6 && typ == 128:
+		return 129, 0
+	}
+	return -1, -1
+}
+
+// icmpMatch applies a rule's type/code to a packet's (-1 = all / unknown).
+func icmpMatch(ruleType, ruleCode, typ, code int16) bool {
+	if ruleType == -1 {
+		return true
+	}
+	if typ != ruleType {
+		return false
+	}
+	return ruleCode == -1 || code == ruleCode
+}
+
+// sgRuleC is a compiled security group rule.
+type sgRuleC struct {
+	proto              Protocol
+	ports              PortRange
+	icmpType, icmpCode int16
+	prefixes           []netip.Prefix // CIDRs and expanded prefix lists
+	groups             []int32        // referenced group indexes
+	ref                RuleRef
+}
+
+func (r *sgRuleC) matches(proto flowlog.Proto, peer netip.Addr, peerENI *ENI, port uint16, typ, code int16) bool {
+	if !r.proto.matches(proto) {
+		return false
+	}
+	if r.proto.hasPorts() {
+		if !r.ports.Contains(port) {
+			return false
+		}
+	} else if r.proto.isICMP() && !icmpMatch(r.icmpType, r.icmpCode, typ, code) {
+		return false
+	}
+	for i := range r.prefixes {
+		if r.prefixes[i].Contains(peer) {
+			return true
+		}
+	}
+	if peerENI != nil {
+		for _, g := range r.groups {
+			for _, h := range peerENI.groupIdx {
+				if g == h {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func (t *Topology) sgCheck(e *ENI, egress bool, proto flowlog.Proto, peer netip.Addr, peerENI *ENI, port uint16, typ, code int16) Check {
+	c := Check{Applies: true, ENI: e.ID, Groups: e.SecurityGroupIDs}
+	if e.Subnet != nil {
+		c.Subnet = e.Subnet.ID
+	}
+	for _, g := range e.Groups {
+		rules := g.cIngress
+		if egress {
+			rules = g.cEgress
+		}
+		for i := range rules {
+			if rules[i].matches(proto, peer, peerENI, port, typ, code) {
+				c.Decision = Decision{Allowed: true, By: rules[i].ref}
+				return c
+			}
+		}
+	}
+	if egress {
+		c.Decision.By = e.sgImplicit[1]
+	} else {
+		c.Decision.By = e.sgImplicit[0]
+	}
+	return c
+}
+
+// naclEntryC is a compiled NACL entry.
+type naclEntryC struct {
+	proto              Protocol
+	ports              PortRange
+	icmpType, icmpCode int16
+	cidr               netip.Prefix
+	allow              bool
+	ref                RuleRef
+}
+
+// naclCheck evaluates n in direction dir (0 ingress, 1 egress) for family
+// fam (0 IPv4, 1 IPv6): lowest number first, first match wins.
+func naclCheck(n *NACL, ep *Endpoint, dir, fam int, proto flowlog.Proto, remote netip.Addr, port uint16, typ, code int16) Check {
+	c := Check{Applies: true, Subnet: ep.Subnet.ID}
+	if ep.ENI != nil {
+		c.ENI, c.Groups = ep.ENI.ID, ep.ENI.SecurityGroupIDs
+	}
+	es := n.c[dir][fam]
+	for i := range es {
+		e := &es[i]
+		if !e.proto.matches(proto) || !e.cidr.Contains(remote) {
+			continue
+		}
+		if e.proto.hasPorts() {
+			if !e.ports.Contains(port) {
+				continue
+			}
+		} else if e.proto.isICMP() && !icmpMatch(e.icmpType, e.icmpCode, typ, code) {
+			continue
+		}
+		c.Decision = Decision{Allowed: e.allow, By: e.ref}
+		return c
+	}
+	c.Decision = Decision{By: n.implicit[dir][fam]}
+	return c
+}
+
+// ServerHint tells which side of a conversation is the server: 0 if a, 1 if
+// b. The server is the side whose ENI's security groups allow inbound traffic
+// on its port from the other side while the other side's do not allow the
+// reverse. ok is false when it cannot tell (neither or both allow, or no ENI).
+func (t *Topology) ServerHint(proto flowlog.Proto, a, b netip.AddrPort) (server int, ok bool) {
+	aIn := t.allowsInbound(proto, a, b)
+	bIn := t.allowsInbound(proto, b, a)
+	switch {
+	case aIn && !bIn:
+		return 0, true
+	case bIn && !aIn:
+		return 1, true
+	}
+	return 0, false
+}
+
+func (t *Topology) allowsInbound(proto flowlog.Proto, local, peer netip.AddrPort) bool {
+	l := t.endpoint(local.Addr())
+	if l.ENI == nil {
+		return false
+	}
+	p := t.endpoint(peer.Addr())
+	var peerENI *ENI
+	if !p.Public {
+		peerENI = p.ENI
+	}
+	typ := int16(-1)
+	if proto == flowlog.ProtoICMP {
+		typ = 8
+	} else if proto == flowlog.ProtoICMPv6 {
+		typ = 128
+	}
+	c := t.sgCheck(l.ENI, false, proto, p.Addr, peerENI, local.Port(), typ, 0)
+	return c.Decision.Allowed
+}
