@@ -288,6 +288,9 @@ func (l *loader) rule(i int, n *yaml.Node) *Rule {
 		r.When = l.str(v, r.ID, "when")
 		if r.When != "" {
 			r.when = l.compile(v, r.When, 0, r.ID, "when", expr.AsBool())
+			if r.when != nil {
+				r.guard = buildGuard(r.When)
+			}
 		}
 	}
 	if v := get("blame", false); v != nil {

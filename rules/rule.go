@@ -173,6 +173,7 @@ type Rule struct {
 	Builtin     bool // embedded in the binary
 
 	when        *vm.Program
+	guard       guard
 	blame       blamePrograms
 	message     template
 	remediation template

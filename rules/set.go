@@ -109,10 +109,18 @@ func (e *Evaluator) Match(env *Env, on OnMask, out []*Rule) ([]*Rule, error) {
 	if on == 0 {
 		on = MaskOf(env)
 	}
-	*e.cur = *env
+	copied := false
 	for _, r := range e.set.ranked {
-		if r.On&on == 0 {
+		if r.On&on == 0 || !r.guard.pass(env) {
 			continue
+		}
+		if r.guard.exact {
+			out = append(out, r)
+			continue
+		}
+		if !copied {
+			*e.cur = *env
+			copied = true
 		}
 		v, err := e.vm.Run(r.when, e.box)
 		if err != nil {

@@ -1,0 +1,184 @@
+package rules
+
+import (
+	"slices"
+	"testing"
+)
+
+// benchEnvs is a realistic mix of conversations: mostly healthy accepted
+// traffic, a share of classic rejections, with and without topology.
+func benchEnvs() []Env {
+	healthy := defaultFacts()
+	healthy.Flow = Flow{Protocol: "tcp", ProtoNum: 6, Client: "10.0.1.5", ClientPort: 51234, Server: "10.0.2.9", ServerPort: 443, Basis: "tcp-flags", Confidence: "high", ENIs: 2}
+	healthy.Client = Side{Seen: true, ENI: "eni-c", Subnet: "subnet-a", VPC: "vpc-1",
+		Request: Leg{Seen: true, Accepted: true, Records: 1, Packets: 10, Bytes: 840, AcceptPackets: 10, Flags: 3, RejectFlags: -1},
+		Reply:   Leg{Seen: true, Accepted: true, Records: 1, Packets: 8, Bytes: 4000, AcceptPackets: 8, Flags: 19, RejectFlags: -1}}
+	healthy.Server = healthy.Client
+	healthy.Server.ENI, healthy.Server.Subnet = "eni-s", "subnet-b"
+	healthy.Path = Path{Known: true, ClientLocation: "vpc", ServerLocation: "vpc"}
+
+	replyRejected := healthy
+	replyRejected.Server.Reply = Leg{Seen: true, Rejected: true, Records: 1, Packets: 3, RejectPackets: 3, Flags: 18, RejectFlags: 18}
+	replyRejected.Client.Reply = Leg{Flags: -1, RejectFlags: -1}
+
+	inbound := healthy
+	inbound.Flow.Client, inbound.Path.ClientLocation = "203.0.113.9", "internet"
+	inbound.Client = Side{Request: Leg{Flags: -1, RejectFlags: -1}, Reply: Leg{Flags: -1, RejectFlags: -1}}
+	inbound.Server.Request = Leg{Seen: true, Rejected: true, Records: 1, Packets: 1, RejectPackets: 1, Flags: 2, RejectFlags: 2}
+	inbound.Server.Reply = Leg{Flags: -1, RejectFlags: -1}
+
+	topo := replyRejected
+	topo.Topo = Topo{Present: true, RequestAllowed: true, FirstBlock: Check{Applies: true, Kind: "nacl", Component: "acl-0b",
+		Direction: "egress", Leg: "reply", RuleNumber: 32767, Implicit: true, Where: "server", Subnet: "subnet-b", ENI: "eni-s"}}
+	topo.Topo.ServerNACLEgress = topo.Topo.FirstBlock
+
+	healthyTopo := healthy
+	healthyTopo.Topo = Topo{Present: true, RequestAllowed: true, ReplyAllowed: true}
+
+	return []Env{healthy, healthy, healthy, healthyTopo, healthyTopo, healthyTopo, replyRejected, inbound, topo, topo}
+}
+
+func TestMatchRanking(t *testing.T) {
+	s, err := LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	envs := benchEnvs()
+	e := s.NewEvaluator()
+	ids := func(rs []*Rule) []string {
+		var out []string
+		for _, r := range rs {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		env  Env
+		want []string
+	}{
+		{envs[0], nil},
+		{envs[6], []string{"reply-rejected-leaving-server"}},
+		{envs[7], []string{"request-rejected-inbound"}},
+		{envs[8], []string{"nacl-denies-reply-leaving-server", "reply-rejected-leaving-server"}},
+	} {
+		got, err := e.Match(&tc.env, 0, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(ids(got), tc.want) {
+			t.Errorf("Match(%+v) = %v; want %v", tc.env.Flow, ids(got), tc.want)
+		}
+	}
+}
+
+func TestMatchNoAllocs(t *testing.T) {
+	s, err := LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	envs := benchEnvs()
+	e := s.NewEvaluator()
+	out := make([]*Rule, 0, s.Len())
+	for i := range envs {
+		env := &envs[i]
+		allocs := testing.AllocsPerRun(100, func() {
+			if _, err := e.Match(env, 0, out); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("Match(env %d) allocates %v times per call; want 0", i, allocs)
+		}
+	}
+}
+
+func BenchmarkMatch(b *testing.B) {
+	s, err := LoadBuiltin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	envs := benchEnvs()
+	masks := make([]OnMask, len(envs))
+	for i := range envs {
+		masks[i] = MaskOf(&envs[i])
+	}
+	e := s.NewEvaluator()
+	out := make([]*Rule, 0, s.Len())
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		k := i % len(envs)
+		if out, err = e.Match(&envs[k], masks[k], out); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "conv/s")
+}
+
+// TestGuardEquivalence checks that the Go guard never changes a result: for
+// every rule, on every example's facts, the bench mix, and each of those with
+// one boolean flipped, guard+expr agrees with expr alone.
+func TestGuardEquivalence(t *testing.T) {
+	s, err := LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	envs := benchEnvs()
+	for _, r := range s.Rules() {
+		for _, ex := range r.Examples {
+			envs = append(envs, ex.Facts)
+		}
+	}
+	var all []Env
+	for _, env := range envs {
+		all = append(all, env)
+		for _, p := range boolFields() {
+			m := env
+			*p(&m) = !*p(&m)
+			all = append(all, m)
+		}
+	}
+	e := s.NewEvaluator()
+	exact := 0
+	for _, r := range s.Rules() {
+		if r.guard.exact {
+			exact++
+		}
+		for i := range all {
+			env := &all[i]
+			*e.cur = *env
+			v, err := e.vm.Run(r.when, e.box)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := v.(bool)
+			got := r.guard.pass(env) && (r.guard.exact || want)
+			if got != want {
+				t.Errorf("rule %s: guard+expr = %v, expr = %v on %+v", r.ID, got, want, *env)
+			}
+		}
+	}
+	t.Logf("%d rules, %d decided by the guard alone, %d envs", s.Len(), exact, len(all))
+}
+
+func boolFields() []func(*Env) *bool {
+	var out []func(*Env) *bool
+	for _, side := range []func(*Env) *Side{
+		func(e *Env) *Side { return &e.Client }, func(e *Env) *Side { return &e.Server }, func(e *Env) *Side { return &e.Transit }} {
+		out = append(out,
+			func(e *Env) *bool { return &side(e).Seen },
+			func(e *Env) *bool { return &side(e).Request.Accepted },
+			func(e *Env) *bool { return &side(e).Request.Rejected },
+			func(e *Env) *bool { return &side(e).Reply.Accepted },
+			func(e *Env) *bool { return &side(e).Reply.Rejected },
+			func(e *Env) *bool { return &side(e).Reply.Seen },
+		)
+	}
+	return append(out,
+		func(e *Env) *bool { return &e.Path.SameSubnet },
+		func(e *Env) *bool { return &e.Topo.Present },
+		func(e *Env) *bool { return &e.Topo.FirstBlock.Applies },
+		func(e *Env) *bool { return &e.Topo.RequestAllowed },
+		func(e *Env) *bool { return &e.Gaps.Any },
+	)
+}

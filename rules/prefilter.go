@@ -1,0 +1,170 @@
+package rules
+
+import (
+	"reflect"
+	"unsafe"
+
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/parser"
+)
+
+// A guard is the part of a when: condition that Go can decide without expr:
+// the top-level && conjuncts that are a bool field, its negation, a string
+// field compared with a literal, or an || of those. Match checks the guard
+// first and runs the expr program only when every guarded conjunct holds;
+// when the guard covers the whole condition (exact), expr is skipped. A false
+// guard implies a false condition, so results never differ from expr alone
+// (TestGuardEquivalence checks this on every example).
+type guard struct {
+	clauses []clause
+	exact   bool
+	// conjuncts holds the printed form of every top-level conjunct, for lint.
+	conjuncts []string
+}
+
+type clause []literal // disjunction
+
+type literal struct {
+	off  uintptr // of the field in Env
+	str  bool    // string field compared with s; else bool field
+	s    string
+	want bool // the value (bool) or the comparison result (string ==) that makes the literal true
+}
+
+func (g *guard) pass(env *Env) bool {
+	base := unsafe.Pointer(env)
+	for _, c := range g.clauses {
+		ok := false
+		for i := range c {
+			l := &c[i]
+			p := unsafe.Add(base, l.off)
+			if l.str {
+				ok = (*(*string)(p) == l.s) == l.want
+			} else {
+				ok = *(*bool)(p) == l.want
+			}
+			if ok {
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// buildGuard analyses a when: source that already compiled.
+func buildGuard(src string) guard {
+	tree, err := parser.Parse(src)
+	if err != nil {
+		return guard{}
+	}
+	var conj []ast.Node
+	splitOp(tree.Node, "&&", "and", &conj)
+	g := guard{exact: true}
+	for _, n := range conj {
+		g.conjuncts = append(g.conjuncts, n.String())
+		var disj []ast.Node
+		splitOp(n, "||", "or", &disj)
+		var c clause
+		for _, d := range disj {
+			l, ok := toLiteral(d)
+			if !ok {
+				c = nil
+				break
+			}
+			c = append(c, l)
+		}
+		if c == nil {
+			g.exact = false
+			continue
+		}
+		g.clauses = append(g.clauses, c)
+	}
+	return g
+}
+
+func splitOp(n ast.Node, op, alt string, out *[]ast.Node) {
+	if b, ok := n.(*ast.BinaryNode); ok && (b.Operator == op || b.Operator == alt) {
+		splitOp(b.Left, op, alt, out)
+		splitOp(b.Right, op, alt, out)
+		return
+	}
+	*out = append(*out, n)
+}
+
+func toLiteral(n ast.Node) (literal, bool) {
+	switch n := n.(type) {
+	case *ast.UnaryNode:
+		if n.Operator == "!" || n.Operator == "not" {
+			l, ok := toLiteral(n.Node)
+			l.want = !l.want
+			return l, ok
+		}
+	case *ast.MemberNode:
+		off, k, ok := fieldOffset(n)
+		return literal{off: off, want: true}, ok && k == reflect.Bool
+	case *ast.BinaryNode:
+		if n.Operator != "==" && n.Operator != "!=" {
+			break
+		}
+		m, s := n.Left, n.Right
+		if _, ok := m.(*ast.StringNode); ok {
+			m, s = s, m
+		}
+		lit, ok1 := s.(*ast.StringNode)
+		mem, ok2 := m.(*ast.MemberNode)
+		if !ok1 || !ok2 {
+			break
+		}
+		off, k, ok := fieldOffset(mem)
+		return literal{off: off, str: true, s: lit.Value, want: n.Operator == "=="}, ok && k == reflect.String
+	}
+	return literal{}, false
+}
+
+// fieldOffset resolves a member chain such as server.request.accepted to the
+// byte offset of the field in Env.
+func fieldOffset(n *ast.MemberNode) (uintptr, reflect.Kind, bool) {
+	var path []string
+	var cur ast.Node = n
+	for {
+		switch m := cur.(type) {
+		case *ast.MemberNode:
+			p, ok := m.Property.(*ast.StringNode)
+			if !ok || m.Optional || m.Method {
+				return 0, 0, false
+			}
+			path = append(path, p.Value)
+			cur = m.Node
+			continue
+		case *ast.IdentifierNode:
+			path = append(path, m.Value)
+		default:
+			return 0, 0, false
+		}
+		break
+	}
+	t := reflect.TypeOf(Env{})
+	var off uintptr
+	for i := len(path) - 1; i >= 0; i-- {
+		if t.Kind() != reflect.Struct {
+			return 0, 0, false
+		}
+		found := false
+		for f := 0; f < t.NumField(); f++ {
+			sf := t.Field(f)
+			if sf.Tag.Get("expr") == path[i] {
+				off += sf.Offset
+				t = sf.Type
+				found = true
+				break
+			}
+		}
+		if !found {
+			return 0, 0, false
+		}
+	}
+	return off, t.Kind(), true
+}
