@@ -1,0 +1,601 @@
+package flowlog
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// msgParser parses record lines that arrive one by one (CloudWatch
+// messages, prefixed text lines, Parquet rows rendered as lines), with the
+// same policy as Reader: header lines re-set the format unless one was
+// given, bad lines are skipped and counted (or returned in strict mode).
+type msgParser struct {
+	opts     ReaderOptions
+	explicit bool
+	parser   *Parser
+	stats    ReadStats
+	warned   map[string]bool
+	sources  map[string]string // stream name -> "file#stream"
+	rows     bool              // Parquet rows: a byte column means nothing to the user
+}
+
+// errSkip says the message produced no record (blank, header, or a bad
+// line skipped in lenient mode).
+var errSkip = errors.New("skip")
+
+func newMsgParser(opts ReaderOptions) msgParser {
+	if opts.MaxExamples <= 0 {
+		opts.MaxExamples = defaultMaxExamples
+	}
+	if opts.MaxLineBytes <= 0 {
+		opts.MaxLineBytes = 1 << 20
+	}
+	m := msgParser{opts: opts, explicit: opts.Format != nil, warned: map[string]bool{}, sources: map[string]string{}}
+	f := opts.Format
+	if f == nil {
+		f = DefaultFormat()
+	}
+	m.parser = NewParser(f)
+	return m
+}
+
+// source returns "file#stream", or file when stream is empty, without
+// allocating for a stream seen before.
+func (m *msgParser) source(file string, stream []byte) string {
+	if len(stream) == 0 {
+		return file
+	}
+	if s, ok := m.sources[string(stream)]; ok {
+		return s
+	}
+	s := file + "#" + string(stream)
+	m.sources[string(stream)] = s
+	return s
+}
+
+// parse parses one line. It returns nil when rec holds a record, errSkip when
+// the line yields none, or a *ParseError in strict mode.
+func (m *msgParser) parse(line []byte, src string, n int64, rec *Record) error {
+	m.stats.Lines++
+	line = bytes.TrimPrefix(line, utf8BOM)
+	line = bytes.TrimRight(line, " \t\r\n")
+	line = bytes.TrimLeft(line, " \t")
+	if len(line) == 0 {
+		m.stats.Blank++
+		return errSkip
+	}
+	if len(line) > m.opts.MaxLineBytes {
+		return m.bad(&ParseError{File: src, Line: n, Err: &LineTooLongError{Limit: m.opts.MaxLineBytes}})
+	}
+	if LooksLikeHeader(line) {
+		m.stats.Headers++
+		if m.explicit {
+			return errSkip
+		}
+		f, unknown, err := ParseHeader(string(line))
+		if err != nil {
+			return m.bad(&ParseError{File: src, Line: n, Err: err})
+		}
+		for _, u := range unknown {
+			if !m.warned[u] && m.opts.Warn != nil {
+				m.opts.Warn(fmt.Sprintf("%s:%d: unknown field %q in header kept as an extra column", src, n, u))
+			}
+			m.warned[u] = true
+		}
+		if !f.Equal(m.parser.Format()) {
+			m.parser = NewParser(f)
+		}
+		return errSkip
+	}
+	if err := m.parser.Parse(line, rec); err != nil {
+		pe := &ParseError{File: src, Line: n, Err: err}
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			pe.Column, pe.Field = fe.Column, fe.Field
+		}
+		if m.rows {
+			pe.Column = 0
+		}
+		return m.bad(pe)
+	}
+	rec.Pos = Pos{Source: src, Line: n}
+	m.stats.Records++
+	if rec.IsGap() {
+		m.stats.Gaps++
+	}
+	if rec.Kind == KindTransitGateway {
+		m.stats.TGW++
+	}
+	return nil
+}
+
+func (m *msgParser) bad(pe *ParseError) error {
+	if m.opts.Strict {
+		return pe
+	}
+	m.stats.Skipped++
+	if len(m.stats.Examples) < m.opts.MaxExamples {
+		m.stats.Examples = append(m.stats.Examples, pe)
+	}
+	return errSkip
+}
+
+func (m *msgParser) Stats() ReadStats {
+	st := m.stats
+	st.Examples = append([]error(nil), m.stats.Examples...)
+	return st
+}
+
+// prefixedReader reads text whose lines carry a CloudWatch prefix:
+// `aws logs tail` prints "<timestamp> <stream> <record>", a console export
+// "<timestamp> <record>". Lines without a timestamp are read as plain
+// record lines.
+type prefixedReader struct {
+	name   string
+	br     *bufio.Reader
+	m      msgParser
+	info   SourceInfo
+	closer *multiCloser
+	line   int64
+	long   []byte // scratch for lines longer than the buffer
+	shape  int    // shapeUnknown until a line tells which
+}
+
+func newPrefixedReader(name string, br *bufio.Reader, opts ReaderOptions, info SourceInfo, closer *multiCloser) *prefixedReader {
+	return &prefixedReader{name: name, br: br, m: newMsgParser(opts), info: info, closer: closer}
+}
+
+func (p *prefixedReader) SourceInfo() SourceInfo { return p.info }
+func (p *prefixedReader) Stats() ReadStats       { return p.m.Stats() }
+func (p *prefixedReader) Close() error           { return p.closer.Close() }
+
+func (p *prefixedReader) Read(rec *Record) error {
+	for {
+		line, err := p.readLine()
+		if len(line) == 0 && err != nil {
+			return err
+		}
+		p.line++
+		if line == nil { // too long: counted as a bad line
+			perr := p.m.bad(&ParseError{File: p.name, Line: p.line, Err: &LineTooLongError{Limit: p.m.opts.MaxLineBytes}})
+			p.m.stats.Lines++
+			if perr != errSkip {
+				return perr
+			}
+			continue
+		}
+		stream, msg := p.split(line)
+		perr := p.m.parse(msg, p.m.source(p.name, stream), p.line, rec)
+		if perr == nil || perr != errSkip {
+			return perr
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// readLine returns the next line without its newline; nil (with a nil
+// error) for a line over MaxLineBytes, which is consumed and dropped.
+func (p *prefixedReader) readLine() ([]byte, error) {
+	line, err := p.br.ReadSlice('\n')
+	if err == nil || err == io.EOF {
+		if err == io.EOF && len(line) == 0 {
+			return nil, io.EOF
+		}
+		return bytes.TrimSuffix(line, []byte("\n")), err
+	}
+	if err != bufio.ErrBufferFull {
+		return line, err
+	}
+	p.long = append(p.long[:0], line...)
+	for {
+		line, err = p.br.ReadSlice('\n')
+		if len(p.long) <= p.m.opts.MaxLineBytes {
+			p.long = append(p.long, line...)
+		}
+		if err != bufio.ErrBufferFull {
+			break
+		}
+	}
+	if len(p.long) > p.m.opts.MaxLineBytes {
+		if err != nil && err != io.EOF {
+			return nil, err
+		}
+		return nil, nil
+	}
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	return bytes.TrimSuffix(p.long, []byte("\n")), nil
+}
+
+// split strips the timestamp and, when present, the stream name from a
+// prefixed line. A stream name is recognized when the line has exactly one
+// more field than the current format, or when a header follows it.
+func (p *prefixedReader) split(line []byte) (stream, msg []byte) {
+	b := bytes.TrimPrefix(line, utf8BOM)
+	if !isTimestampPrefix(b) {
+		return nil, line
+	}
+	_, rest := cutField(b)
+	first, after := cutField(rest)
+	switch p.shape {
+	case shapeTail:
+		return first, after
+	case shapeExport:
+		return nil, rest
+	}
+	if len(after) == 0 {
+		return nil, rest
+	}
+	// Decide once per input, on the first line that tells: a header or a
+	// record right after the first field, or a record with one field more
+	// than the format, means `aws logs tail` output.
+	switch {
+	case LooksLikeHeader(rest):
+		p.shape = shapeExport
+		return nil, rest
+	case LooksLikeHeader(after):
+		p.shape = shapeTail
+		return first, after
+	}
+	switch fieldCount(rest) - p.m.parser.Format().Len() {
+	case 0:
+		p.shape = shapeExport
+		return nil, rest
+	case 1:
+		p.shape = shapeTail
+		return first, after
+	}
+	return nil, rest
+}
+
+// Shapes of timestamp-prefixed lines.
+const (
+	shapeUnknown = iota
+	shapeTail    // <timestamp> <stream> <record>
+	shapeExport  // <timestamp> <record>
+)
+
+// cutField splits off the first white-space separated field of b.
+func cutField(b []byte) (field, rest []byte) {
+	b = bytes.TrimLeft(b, " \t")
+	i := bytes.IndexAny(b, " \t")
+	if i < 0 {
+		return b, nil
+	}
+	return b[:i], bytes.TrimLeft(b[i:], " \t")
+}
+
+func fieldCount(b []byte) int {
+	n := 0
+	for len(b) > 0 {
+		var f []byte
+		f, b = cutField(b)
+		if len(f) > 0 {
+			n++
+		}
+		b = bytes.TrimRight(b, " \t\r")
+	}
+	return n
+}
+
+// cwEvent is one CloudWatch log event: get-log-events and filter-log-events
+// output (events[]), subscription payloads (logEvents[]), or a bare
+// {"message": ...} object.
+type cwEvent struct {
+	LogStreamName string  `json:"logStreamName"`
+	Message       *string `json:"message"`
+}
+
+// cwObject is the state of one JSON object being walked.
+type cwObject struct {
+	messageType string
+	stream      string // logStream (subscription payload)
+	message     *string
+	hasMessage  bool
+	pending     []cwEvent // logEvents seen before messageType/logStream were known
+	direct      bool      // logEvents being streamed straight out
+}
+
+// cloudWatchReader reads CloudWatch Logs JSON: the output of
+// `aws logs filter-log-events` and `get-log-events` (several pages may be
+// concatenated), subscription payloads (one or many concatenated, as Firehose
+// delivers them; CONTROL_MESSAGE payloads are skipped and counted), and one
+// {"message": "..."} object per line. It walks the JSON with a token decoder,
+// so a large events array is never held in memory. Each message is a record
+// line without a header unless it is itself a header line.
+type cloudWatchReader struct {
+	name   string
+	dec    *json.Decoder
+	m      msgParser
+	info   SourceInfo
+	closer *multiCloser
+	event  int64 // 1-based index of the last event read from the file
+
+	stack   []cwFrame
+	queue   []cwEvent // events ready to be parsed, with their stream
+	qstream []string
+	lines   [][]byte // remaining lines of a multi-line message
+	lsrc    string
+	err     error
+}
+
+type cwFrame struct {
+	kind byte // 'o' object, 'a' array of values, 'e' events array, 'l' logEvents array (direct)
+	obj  *cwObject
+}
+
+func newCloudWatchReader(name string, br *bufio.Reader, opts ReaderOptions, info SourceInfo, closer *multiCloser) *cloudWatchReader {
+	// Skip a UTF-8 BOM, which encoding/json rejects.
+	if b, _ := br.Peek(3); bytes.Equal(b, utf8BOM) {
+		br.Discard(3)
+	}
+	dec := json.NewDecoder(br)
+	dec.UseNumber()
+	return &cloudWatchReader{name: name, dec: dec, m: newMsgParser(opts), info: info, closer: closer}
+}
+
+func (c *cloudWatchReader) SourceInfo() SourceInfo { return c.info }
+func (c *cloudWatchReader) Stats() ReadStats       { return c.m.Stats() }
+func (c *cloudWatchReader) Close() error           { return c.closer.Close() }
+
+func (c *cloudWatchReader) Read(rec *Record) error {
+	for {
+		if len(c.lines) > 0 {
+			l := c.lines[0]
+			c.lines = c.lines[1:]
+			err := c.m.parse(l, c.lsrc, c.event, rec)
+			if err != errSkip {
+				return err
+			}
+			continue
+		}
+		if len(c.queue) > 0 {
+			ev, stream := c.queue[0], c.qstream[0]
+			c.queue, c.qstream = c.queue[1:], c.qstream[1:]
+			if err := c.emit(ev, stream, rec); err != errSkip {
+				return err
+			}
+			continue
+		}
+		if c.err != nil {
+			return c.err
+		}
+		if err := c.step(); err != nil {
+			c.err = err
+		}
+	}
+}
+
+// emit parses one event's message; a message holding several lines is split
+// and each line parsed with the event's position.
+func (c *cloudWatchReader) emit(ev cwEvent, stream string, rec *Record) error {
+	c.event++
+	if ev.LogStreamName != "" {
+		stream = ev.LogStreamName
+	}
+	src := c.m.source(c.name, []byte(stream))
+	if ev.Message == nil {
+		c.m.stats.Lines++
+		return c.m.bad(&ParseError{File: src, Line: c.event, Field: "message", Err: errors.New("event has no message")})
+	}
+	msg := []byte(*ev.Message)
+	if i := bytes.IndexByte(msg, '\n'); i >= 0 && i < len(bytes.TrimRight(msg, "\r\n"))-1 {
+		c.lines = bytes.Split(bytes.TrimRight(msg, "\r\n"), []byte("\n"))
+		c.lsrc = src
+		return errSkip
+	}
+	return c.m.parse(msg, src, c.event, rec)
+}
+
+// step advances the JSON walk by one token, queueing any events found.
+func (c *cloudWatchReader) step() error {
+	if len(c.stack) == 0 {
+		tok, err := c.dec.Token()
+		if err != nil {
+			return c.jsonErr(err)
+		}
+		return c.open(tok, 'a')
+	}
+	top := &c.stack[len(c.stack)-1]
+	switch top.kind {
+	case 'a': // array of top-level values
+		if !c.dec.More() {
+			if _, err := c.dec.Token(); err != nil {
+				return c.jsonErr(err)
+			}
+			c.stack = c.stack[:len(c.stack)-1]
+			return nil
+		}
+		tok, err := c.dec.Token()
+		if err != nil {
+			return c.jsonErr(err)
+		}
+		return c.open(tok, 'a')
+	case 'e', 'l': // events arrays, streamed one event at a time
+		if !c.dec.More() {
+			if _, err := c.dec.Token(); err != nil {
+				return c.jsonErr(err)
+			}
+			c.stack = c.stack[:len(c.stack)-1]
+			return nil
+		}
+		var ev cwEvent
+		if err := c.decodeEvent(&ev); err != nil {
+			return err
+		}
+		stream := ""
+		if top.kind == 'l' {
+			stream = top.obj.stream
+		}
+		c.queue = append(c.queue, ev)
+		c.qstream = append(c.qstream, stream)
+		return nil
+	}
+	// object
+	obj := top.obj
+	tok, err := c.dec.Token()
+	if err != nil {
+		return c.jsonErr(err)
+	}
+	if d, ok := tok.(json.Delim); ok && d == '}' {
+		c.stack = c.stack[:len(c.stack)-1]
+		c.closeObject(obj)
+		return nil
+	}
+	key, _ := tok.(string)
+	switch key {
+	case "events", "logEvents":
+		t, err := c.dec.Token()
+		if err != nil {
+			return c.jsonErr(err)
+		}
+		if d, ok := t.(json.Delim); !ok || d != '[' {
+			return c.typeErr(key, "an array of log events")
+		}
+		if key == "events" {
+			c.stack = append(c.stack, cwFrame{kind: 'e', obj: obj})
+			return nil
+		}
+		if obj.messageType == "DATA_MESSAGE" && obj.stream != "" {
+			obj.direct = true
+			c.stack = append(c.stack, cwFrame{kind: 'l', obj: obj})
+			return nil
+		}
+		// Order of keys unknown yet: hold this payload's events (a
+		// subscription payload is bounded in size) until the object ends.
+		for c.dec.More() {
+			var ev cwEvent
+			if err := c.decodeEvent(&ev); err != nil {
+				return err
+			}
+			obj.pending = append(obj.pending, ev)
+		}
+		if _, err := c.dec.Token(); err != nil {
+			return c.jsonErr(err)
+		}
+		return nil
+	case "messageType", "logStream", "logStreamName", "message":
+		var s *string
+		if err := c.dec.Decode(&s); err != nil {
+			var te *json.UnmarshalTypeError
+			if !errors.As(err, &te) {
+				return c.jsonErr(err)
+			}
+			// Not a string: the value was consumed; the key counts as
+			// absent, and a message of the wrong type is a bad event.
+			s = nil
+		}
+		switch key {
+		case "messageType":
+			if s != nil {
+				obj.messageType = *s
+			}
+		case "logStream", "logStreamName":
+			if s != nil {
+				obj.stream = *s
+			}
+		case "message":
+			obj.message, obj.hasMessage = s, true
+		}
+		return nil
+	}
+	return c.skipValue()
+}
+
+// open handles a token that starts a top-level value or an array element.
+func (c *cloudWatchReader) open(tok json.Token, _ byte) error {
+	switch tok {
+	case json.Delim('{'):
+		c.stack = append(c.stack, cwFrame{kind: 'o', obj: &cwObject{}})
+		return nil
+	case json.Delim('['):
+		c.stack = append(c.stack, cwFrame{kind: 'a'})
+		return nil
+	}
+	return fmt.Errorf("%s: offset %d: want a JSON object or array of CloudWatch Logs events, found %v",
+		c.name, c.dec.InputOffset(), tok)
+}
+
+func (c *cloudWatchReader) closeObject(obj *cwObject) {
+	if obj.messageType == "CONTROL_MESSAGE" {
+		c.info.Control++
+		return
+	}
+	for _, ev := range obj.pending {
+		c.queue = append(c.queue, ev)
+		c.qstream = append(c.qstream, obj.stream)
+	}
+	if obj.hasMessage && !obj.direct && len(obj.pending) == 0 {
+		c.queue = append(c.queue, cwEvent{Message: obj.message})
+		c.qstream = append(c.qstream, obj.stream)
+	}
+}
+
+// decodeEvent decodes one element of an events array. An element of the
+// wrong shape is a bad event, skipped in lenient mode.
+func (c *cloudWatchReader) decodeEvent(ev *cwEvent) error {
+	err := c.dec.Decode(ev)
+	if err == nil {
+		return nil
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		// The decoder consumed the whole value; report it as a bad event.
+		*ev = cwEvent{}
+		return nil
+	}
+	return c.jsonErr(err)
+}
+
+// skipValue consumes one JSON value of any shape.
+func (c *cloudWatchReader) skipValue() error {
+	depth := 0
+	for {
+		tok, err := c.dec.Token()
+		if err != nil {
+			return c.jsonErr(err)
+		}
+		if d, ok := tok.(json.Delim); ok {
+			if d == '{' || d == '[' {
+				depth++
+			} else {
+				depth--
+			}
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
+}
+
+func (c *cloudWatchReader) typeErr(key, want string) error {
+	return fmt.Errorf("%s: offset %d: %q must be %s", c.name, c.dec.InputOffset(), key, want)
+}
+
+func (c *cloudWatchReader) jsonErr(err error) error {
+	if err == io.EOF {
+		if len(c.stack) == 0 {
+			return io.EOF
+		}
+		err = io.ErrUnexpectedEOF
+	}
+	var g *GzipError
+	if errors.As(err, &g) {
+		return err
+	}
+	if err == io.ErrUnexpectedEOF {
+		return fmt.Errorf("%s: JSON ends early at offset %d: %w", c.name, c.dec.InputOffset(), err)
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Errorf("%s: offset %d: invalid JSON: %w", c.name, se.Offset, err)
+	}
+	return fmt.Errorf("%s: offset %d: %w", c.name, c.dec.InputOffset(), err)
+}
