@@ -144,7 +144,7 @@ func (l *loader) checkExamples(rules []*Rule) {
 		}
 	}
 	for _, res := range newSet(ok).RunExamples() {
-		if res.Pass() {
+		if res.Pass() || res.Example.invalid {
 			continue
 		}
 		e := &Error{Pos: res.Example.Pos, Rule: res.Rule.ID, Field: fmt.Sprintf("example %q", res.Example.Name)}
@@ -567,6 +567,7 @@ func (l *loader) examples(r *Rule, n *yaml.Node) {
 		}
 		if factsNode != nil {
 			for _, e := range decodeFacts(factsNode, &ex.Facts) {
+				ex.invalid = true
 				l.errs = append(l.errs, &Error{Pos: l.pos(e.node), Rule: r.ID, Field: field + ": facts", Msg: e.msg})
 			}
 		}

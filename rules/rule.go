@@ -185,6 +185,8 @@ type Example struct {
 	Facts Env
 	Match bool
 	Pos   Pos
+
+	invalid bool // facts had errors: reported at load, not evaluated
 }
 
 // Outcome is what a winning rule says about a conversation.
