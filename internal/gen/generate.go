@@ -627,11 +627,12 @@ func (g *generator) scan() {
 	dst := targets[g.r.IntN(len(targets))]
 	scanner := t.scanners[g.r.IntN(len(t.scanners))]
 	sport := g.internetPort()
-	n := int64(5 + g.r.IntN(56))
-	for i := int64(0); i < n && g.left > 0; i++ {
+	n := 5 + g.r.IntN(56)
+	offset := g.r.IntN(65535)
+	for i := 0; i < n && g.left > 0; i++ {
 		c := conv{scen: scenScan, proto: 6, nat: -1, windows: 1, drop: -1, forced: true, flags: flowlog.FlagSYN,
 			cli:     end{eni: -1, addr: scanner, port: sport},
-			srv:     end{eni: dst, addr: t.enis[dst].addr, port: scanPort(g.r)},
+			srv:     end{eni: dst, addr: t.enis[dst].addr, port: scanPort(i, offset)},
 			reqPkts: 1, respPkts: 1, reqSize: 44, respSize: 44, due: g.clock}
 		g.decide(&c)
 		if c.drop < 0 {
@@ -646,14 +647,16 @@ func (g *generator) scan() {
 	}
 }
 
-// scanPort picks a probed port: mostly well-known services, some random.
-func scanPort(r *rand.Rand) uint16 {
+// scanPort returns the i-th port a scan probes: first the well-known
+// service ports from a random offset, then a stride through the rest, so no
+// port is probed twice in one burst.
+func scanPort(i, offset int) uint16 {
 	common := [...]uint16{21, 22, 23, 25, 53, 80, 110, 135, 139, 143, 443, 445, 993, 1433, 1521, 2375,
 		3306, 3389, 5432, 5900, 6379, 8080, 8443, 9200, 11211, 27017}
-	if r.IntN(3) > 0 {
-		return common[r.IntN(len(common))]
+	if i < len(common) {
+		return common[(i+offset)%len(common)]
 	}
-	return uint16(1 + r.IntN(65535))
+	return uint16(1 + (offset+(i-len(common))*7919)%65535)
 }
 
 // gap writes a NODATA (or, rarely, SKIPDATA) record for a random ENI.
