@@ -19,16 +19,17 @@ const (
 	// DefaultTolerance: clocks of different ENIs, and the up to 60 s lag
 	// AWS allows between a packet and its record's start/end, plus margin.
 	DefaultTolerance = 120
-	// DefaultIdleSplit: two 10-minute aggregation windows. A flow that
-	// carries at least one packet per window is never split (the gap between
-	// the last packet of one window and the first of the next is under two
-	// windows), while a 5-tuple reused after a longer silence (a client
-	// reusing an ephemeral port, a UDP exchange repeated every half hour)
-	// becomes a new conversation. Idle TCP connections longer than this
-	// (Linux keepalive defaults to 2 hours) split too, which is the price of
-	// not merging unrelated reuse; the later part then decides its client
-	// from its own evidence.
-	DefaultIdleSplit = 1200
+	// DefaultIdleSplit: a 5-tuple silent for 13 minutes (15 with the
+	// tolerance) starts a new conversation. That is longer than a whole
+	// 10-minute aggregation window plus AWS's 60 s record lag, so a flow
+	// with a packet at least every 13 minutes is never cut; UDP is
+	// untracked by security groups after 180 s of silence anyway, and a
+	// client reusing an ephemeral port a quarter hour later is a new
+	// exchange. Idle TCP connections (keepalive defaults to 2 hours) split
+	// too; the later part then decides its client from its own evidence.
+	// IdleSplit+Tolerance equals DefaultHorizon, so by default a
+	// conversation is emitted exactly when no in-order record can extend it.
+	DefaultIdleSplit = 780
 	// DefaultMaxEvidence record positions are kept per leg.
 	DefaultMaxEvidence = 8
 )
@@ -38,14 +39,18 @@ const (
 type Options struct {
 	// Horizon is in seconds of log time: a conversation whose last record
 	// ends more than Horizon before the newest log time seen is complete and
-	// emitted. Default 900.
+	// emitted. Default 900. A Horizon below IdleSplit+Tolerance is raised
+	// to it: a conversation is not emitted while a record arriving in order
+	// could still extend it. Records that arrive out of order keep their
+	// conversation open: it is emitted once the newest log time has moved
+	// Horizon past both its last record and the arrival of its latest one.
 	Horizon int64
 	// Tolerance is the clock and window skew, in seconds, within which
 	// records of one conversation join; it widens IdleSplit and the range
 	// in which gap records are attached. Default 120.
 	Tolerance int64
 	// IdleSplit: a 5-tuple silent longer than IdleSplit+Tolerance seconds
-	// (log time) starts a new conversation. Default 1200.
+	// (log time) starts a new conversation. Default 780.
 	IdleSplit int64
 	// Hints, when not nil, tell which end of a conversation serves (from
 	// the topology). Consulted only when tcp-flags and the ENIs' actions
@@ -70,6 +75,7 @@ func (o Options) withDefaults() Options {
 	}
 	def(&o.Tolerance, DefaultTolerance)
 	def(&o.IdleSplit, DefaultIdleSplit)
+	o.Horizon = max(o.Horizon, o.IdleSplit+o.Tolerance)
 	switch {
 	case o.MaxEvidence == 0:
 		o.MaxEvidence = DefaultMaxEvidence
@@ -131,12 +137,13 @@ type Correlator struct {
 
 type tomb struct {
 	key  Key
-	last int64
+	last int64 // of the emitted conversation
+	at   int64 // newest log time when it was emitted
 }
 
 type heapEntry struct {
-	last int64
-	c    *conv
+	touch int64
+	c     *conv
 }
 
 // New returns a Correlator that calls emit for each completed conversation,
@@ -181,13 +188,18 @@ func (c *Correlator) Add(r *flowlog.Record) {
 			c.stats.Unkeyed++
 			return
 		}
+		if r.End > c.watermark {
+			c.watermark = r.End
+		}
 		c.stats.Keyed++
-		c.lookup(k, r).add(c, r, fwd)
+		cv := c.lookup(k, r)
+		cv.add(c, r, fwd)
+		cv.touch = c.watermark
 	}
 	if r.End > c.watermark {
 		c.watermark = r.End
 	}
-	if len(c.heap) > 0 && c.heap[0].last < c.watermark-c.opts.Horizon {
+	if len(c.heap) > 0 && c.heap[0].touch < c.watermark-c.opts.Horizon {
 		c.expire()
 	}
 }
@@ -227,22 +239,24 @@ func (c *Correlator) lookup(k Key, r *flowlog.Record) *conv {
 	c.nopen++
 	c.stats.MaxOpen = max(c.stats.MaxOpen, c.nopen)
 	c.stats.Conversations++
-	c.push(heapEntry{r.End, cv})
+	c.push(heapEntry{c.watermark, cv})
 	return cv
 }
 
-// expire emits the conversations whose last record ends before the
-// horizon. Heap entries carry the last time a conversation had when it was
-// pushed; a conversation that got newer records since is pushed again with
-// its current last instead of being emitted, so Add never touches the heap
-// for a record that joins an open conversation.
+// expire emits the conversations not touched within the horizon. A
+// conversation's touch is the newest log time seen when its latest record
+// arrived: its last end for input in time order, later for a record that
+// arrived out of order. Heap entries carry the touch a conversation had
+// when it was pushed; one touched since is pushed again with its current
+// touch instead of being emitted, so Add never touches the heap for a
+// record that joins an open conversation.
 func (c *Correlator) expire() {
 	limit := c.watermark - c.opts.Horizon
 	batch := c.batch[:0]
-	for len(c.heap) > 0 && c.heap[0].last < limit {
+	for len(c.heap) > 0 && c.heap[0].touch < limit {
 		e := c.pop()
-		if e.c.last > e.last {
-			c.push(heapEntry{e.c.last, e.c})
+		if e.c.touch > e.touch {
+			c.push(heapEntry{e.c.touch, e.c})
 			continue
 		}
 		batch = append(batch, e.c)
@@ -266,7 +280,7 @@ func (c *Correlator) emitBatch(batch []*conv) {
 		out := c.finish(cv)
 		if t, ok := c.tombs[cv.key]; !ok || cv.last > t {
 			c.tombs[cv.key] = cv.last
-			c.tombq = append(c.tombq, tomb{cv.key, cv.last})
+			c.tombq = append(c.tombq, tomb{cv.key, cv.last, c.watermark})
 		}
 		c.stats.Emitted++
 		batch[i] = nil
@@ -295,14 +309,14 @@ func (c *Correlator) unlink(cv *conv) {
 	c.nopen--
 }
 
-// retention is how long gap records and tombstones are kept behind the
-// newest log time: as long as a record could still join, or continue, a
-// conversation within the horizon.
+// retention is how long gap records (after their end) and the keys of
+// emitted conversations (after their emission) are kept, in log time: as
+// long as a record could still join, or continue, a conversation.
 func (c *Correlator) retention() int64 { return c.opts.Horizon + c.split }
 
 func (c *Correlator) pruneTombs() {
 	limit := c.watermark - c.retention()
-	for c.tombh < len(c.tombq) && c.tombq[c.tombh].last < limit {
+	for c.tombh < len(c.tombq) && c.tombq[c.tombh].at < limit {
 		t := c.tombq[c.tombh]
 		if c.tombs[t.key] == t.last {
 			delete(c.tombs, t.key)
@@ -340,7 +354,7 @@ func (c *Correlator) eni(id string) *eniState {
 	return e
 }
 
-// min-heap on last.
+// min-heap on touch.
 
 func (c *Correlator) push(e heapEntry) {
 	c.heap = append(c.heap, e)
@@ -348,7 +362,7 @@ func (c *Correlator) push(e heapEntry) {
 	i := len(h) - 1
 	for i > 0 {
 		p := (i - 1) / 2
-		if h[p].last <= h[i].last {
+		if h[p].touch <= h[i].touch {
 			break
 		}
 		h[p], h[i] = h[i], h[p]
@@ -370,10 +384,10 @@ func (c *Correlator) pop() heapEntry {
 			break
 		}
 		m := l
-		if r := l + 1; r < n && h[r].last < h[l].last {
+		if r := l + 1; r < n && h[r].touch < h[l].touch {
 			m = r
 		}
-		if h[i].last <= h[m].last {
+		if h[i].touch <= h[m].touch {
 			break
 		}
 		h[i], h[m] = h[m], h[i]
@@ -480,6 +494,7 @@ func isPrivate4(a netip.Addr) bool { return a.IsPrivate() || cgnat.Contains(a) }
 type conv struct {
 	key         Key
 	first, last int64
+	touch       int64 // newest log time seen when the latest record arrived
 	views       []viewState
 	inline      [2]viewState // backing for views: most conversations have 1 or 2
 	next        *conv        // older open conversation of the same key

@@ -50,10 +50,13 @@
 // range; a 5-tuple silent for longer starts a new conversation. A
 // conversation is complete, and handed to the emit function, once its last
 // record ends more than Horizon seconds before the newest log time seen (the
-// largest end of any record added so far). Memory is therefore bounded by
-// the conversations active within the horizon, not by the input. A record
-// that arrives after its conversation was emitted starts a new one, marked
-// Continued, and is counted in Stats.LateRecords.
+// largest end of any record added so far) and no record of it arrived
+// while the newest log time moved by Horizon (so records that arrive out of
+// order, a file read after another covering the same hour, stay together).
+// Memory is therefore bounded by the conversations active within the
+// horizon, not by the input. A record that arrives after its conversation
+// was emitted starts a new one, marked Continued, and is counted in
+// Stats.LateRecords; later records of the same kind join that one.
 //
 // # Gaps
 //
