@@ -168,3 +168,27 @@ func fieldOffset(n *ast.MemberNode) (uintptr, reflect.Kind, bool) {
 	}
 	return off, t.Kind(), true
 }
+
+// fieldName is the expr path of the leaf field at offset off in Env, for
+// messages; leaves are found depth-first so struct offsets that coincide
+// with their first field resolve to the leaf.
+func fieldName(off uintptr) string {
+	var walk func(t reflect.Type, base uintptr, prefix string) string
+	walk = func(t reflect.Type, base uintptr, prefix string) string {
+		for f := 0; f < t.NumField(); f++ {
+			sf := t.Field(f)
+			name := prefix + sf.Tag.Get("expr")
+			if sf.Type.Kind() == reflect.Struct {
+				if s := walk(sf.Type, base+sf.Offset, name+"."); s != "" {
+					return s
+				}
+				continue
+			}
+			if base+sf.Offset == off {
+				return name
+			}
+		}
+		return ""
+	}
+	return walk(reflect.TypeOf(Env{}), 0, "")
+}
