@@ -1,9 +1,190 @@
 package main
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+	"io"
+	"text/tabwriter"
 
-// runRules is being written; see the open issue for this subcommand.
-func runRules(args []string, s stdio) int {
-	fmt.Fprintln(s.err, "flowdiag: this command is not built yet")
-	return exitUsage
+	"github.com/spf13/pflag"
+
+	"github.com/flowdiag/flowdiag/rules"
+)
+
+// rulesParams are the settings of one `flowdiag rules` run.
+type rulesParams struct {
+	action    string // list, test or lint
+	noBuiltin bool
+	files     []string
 }
+
+func runRules(args []string, s stdio) int {
+	fs := pflag.NewFlagSet("rules", pflag.ContinueOnError)
+	fs.SetOutput(s.err)
+	var p rulesParams
+	fs.BoolVar(&p.noBuiltin, "no-builtin-rules", false, "use only the rule files given")
+	fs.Usage = func() {
+		fmt.Fprintln(s.err, "Usage: flowdiag rules list|test|lint [--no-builtin-rules] [FILE...]")
+		fmt.Fprintln(s.err, "\n  list  the built-in rules and those in FILE...: id, severity, verdict, specificity, source")
+		fmt.Fprintln(s.err, "  test  run every rule's inline examples; exit 1 when one fails")
+		fmt.Fprintln(s.err, "  lint  report rules that can never match or never win; exit 1 when there are any")
+		fmt.Fprintln(s.err, "\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		fmt.Fprintln(s.err, "flowdiag rules: missing action: want list, test or lint")
+		fs.Usage()
+		return exitUsage
+	}
+	p.action, p.files = rest[0], rest[1:]
+	switch p.action {
+	case "list", "test", "lint":
+	default:
+		fmt.Fprintf(s.err, "flowdiag rules: unknown action %q: want list, test or lint\n", p.action)
+		return exitUsage
+	}
+	if p.noBuiltin && len(p.files) == 0 {
+		fmt.Fprintln(s.err, "flowdiag rules: --no-builtin-rules needs at least one rule file")
+		return exitUsage
+	}
+	set, err := loadRuleSet(p)
+	if err != nil {
+		fmt.Fprintf(s.err, "flowdiag rules: %v\n", err)
+		return exitUsage
+	}
+	switch p.action {
+	case "list":
+		err = listRules(s.out, set)
+	case "test":
+		var failed int
+		failed, err = testRules(s.out, set)
+		if err == nil && failed > 0 {
+			return exitFinding
+		}
+	case "lint":
+		var n int
+		n, err = lintRules(s.out, set)
+		if err == nil && n > 0 {
+			return exitFinding
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(s.err, "flowdiag rules: %v\n", err)
+		return exitUsage
+	}
+	return exitOK
+}
+
+// loadRuleSet loads the built-ins (unless disabled) and the user's files.
+// For test, examples that fail are not load errors: they are the report.
+func loadRuleSet(p rulesParams) (*rules.Set, error) {
+	var set *rules.Set
+	if !p.noBuiltin {
+		b, err := rules.LoadBuiltin()
+		if err != nil {
+			return nil, fmt.Errorf("built-in rules: %w", err)
+		}
+		set = b
+	}
+	for _, f := range p.files {
+		load := rules.LoadFile
+		if p.action == "test" {
+			load = rules.LoadFileUnchecked
+		}
+		u, err := load(f)
+		if err != nil {
+			return nil, err
+		}
+		if set == nil {
+			set = u
+		} else if set, err = set.Merge(u); err != nil {
+			return nil, err
+		}
+	}
+	return set, nil
+}
+
+func listRules(w io.Writer, set *rules.Set) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSEVERITY\tVERDICT\tSPECIFICITY\tON\tSOURCE")
+	for _, r := range set.Rules() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s:%d\n", r.ID, r.Severity, r.Verdict, r.Specificity, r.On, r.Pos.File, r.Pos.Line)
+	}
+	return tw.Flush()
+}
+
+func testRules(w io.Writer, set *rules.Set) (failed int, err error) {
+	results := set.RunExamples()
+	ew := &errWriter{w: w}
+	for _, res := range results {
+		want := "match"
+		if !res.Example.Match {
+			want = "no match"
+		}
+		if res.Pass() {
+			fmt.Fprintf(ew, "PASS  %s  %s: %s (%s)\n", res.Example.Pos, res.Rule.ID, res.Example.Name, want)
+			continue
+		}
+		failed++
+		got := "no match"
+		if res.Got {
+			got = "match"
+		}
+		if res.Err != nil {
+			got = "error: " + res.Err.Error()
+		}
+		fmt.Fprintf(ew, "FAIL  %s  %s: %s: want %s, got %s\n", res.Example.Pos, res.Rule.ID, res.Example.Name, want, got)
+	}
+	verdict := "ok"
+	if failed > 0 {
+		verdict = "FAILED"
+	}
+	fmt.Fprintf(ew, "%s: %d rules, %d examples, %d passed, %d failed\n", verdict, set.Len(), len(results), len(results)-failed, failed)
+	return failed, ew.err
+}
+
+func lintRules(w io.Writer, set *rules.Set) (int, error) {
+	issues := set.Lint()
+	ew := &errWriter{w: w}
+	for _, i := range issues {
+		fmt.Fprintln(ew, i.String())
+	}
+	switch len(issues) {
+	case 0:
+		fmt.Fprintf(ew, "ok: %d rules, no problems found\n", set.Len())
+	default:
+		fmt.Fprintf(ew, "%d %s in %d rules\n", len(issues), plural(len(issues), "problem"), set.Len())
+	}
+	return len(issues), ew.err
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
+
+// errWriter keeps the first write error so a report can be written without
+// checking every line.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(b []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	var n int
+	n, e.err = e.w.Write(b)
+	return n, e.err
+}
+
