@@ -187,4 +187,3 @@ func (e *errWriter) Write(b []byte) (int, error) {
 	n, e.err = e.w.Write(b)
 	return n, e.err
 }
-
