@@ -293,7 +293,9 @@ func (t *Topology) compileRules(g *SecurityGroup, egress bool, rules []SGRule, e
 		r := &rules[i]
 		item := fmt.Sprintf("%s %s[%d]", g.ID, dirName(egress), i)
 		c := sgRuleC{proto: r.Proto, ports: r.Ports, icmpType: r.ICMPType, icmpCode: r.ICMPCode}
-		c.prefixes = append(c.prefixes, r.CIDRs...)
+		for _, p := range r.CIDRs {
+			c.prefixes = append(c.prefixes, cidrOf(p))
+		}
 		for _, id := range r.Groups {
 			ref, ok := t.sgByID[id]
 			if !ok {
@@ -308,7 +310,9 @@ func (t *Topology) compileRules(g *SecurityGroup, egress bool, rules []SGRule, e
 				e.add(r.Pos, item, "prefix_lists", "prefix list %s is not in the topology", id)
 				continue
 			}
-			c.prefixes = append(c.prefixes, pl.Entries...)
+			for _, p := range pl.Entries {
+				c.prefixes = append(c.prefixes, cidrOf(p))
+			}
 		}
 		c.ref = RuleRef{Kind: KindSG, ID: g.ID, Egress: egress, Index: i, Pos: r.Pos, Text: sgRuleText(g.ID, egress, i, r)}
 		out = append(out, c)
@@ -381,7 +385,7 @@ func compileNACL(n *NACL, e *errs) {
 				protoPortText(en.Proto, en.Ports, en.ICMPType, en.ICMPCode), peerWord(egress), en.CIDR)
 			n.c[dir][fam] = append(n.c[dir][fam], naclEntryC{
 				proto: en.Proto, ports: en.Ports, icmpType: en.ICMPType, icmpCode: en.ICMPCode,
-				cidr: en.CIDR, allow: en.Allow,
+				cidr: cidrOf(en.CIDR), allow: en.Allow,
 				ref: RuleRef{Kind: KindNACL, ID: n.ID, Egress: egress, RuleNumber: en.Rule, Index: -1, Pos: en.Pos, Text: text},
 			})
 		}

@@ -260,23 +260,24 @@ func (t *Topology) Evaluate(p Packet) Path {
 		dstPeerENI = dst.ENI
 	}
 	pr := p.Proto
+	srcKey, dstKey := keyOf(src.Addr), keyOf(dst.Addr)
 	if src.ENI != nil {
-		path.SrcSGEgress = t.sgCheck(src.ENI, true, pr, dst.Addr, dstPeerENI, p.DstPort, p.ICMPType, p.ICMPCode)
+		sgCheck(&path.SrcSGEgress, src.ENI, true, pr, dstKey, dstPeerENI, p.DstPort, p.ICMPType, p.ICMPCode)
 	}
 	if dst.ENI != nil {
-		path.DstSGIngress = t.sgCheck(dst.ENI, false, pr, src.Addr, srcPeerENI, p.DstPort, p.ICMPType, p.ICMPCode)
+		sgCheck(&path.DstSGIngress, dst.ENI, false, pr, srcKey, srcPeerENI, p.DstPort, p.ICMPType, p.ICMPCode)
 	}
 	if path.SameSubnet {
 		return path
 	}
 	rt, rc := replyICMP(pr, p.ICMPType, p.ICMPCode)
 	if n := naclOf(src); n != nil {
-		path.SrcNACLEgress = naclCheck(n, src, 1, fam, pr, dst.Addr, p.DstPort, p.ICMPType, p.ICMPCode)
-		path.ReplySrcNACLIngress = naclCheck(n, src, 0, fam, pr, dst.Addr, p.SrcPort, rt, rc)
+		naclCheck(&path.SrcNACLEgress, n, src, 1, fam, pr, dstKey, p.DstPort, p.ICMPType, p.ICMPCode)
+		naclCheck(&path.ReplySrcNACLIngress, n, src, 0, fam, pr, dstKey, p.SrcPort, rt, rc)
 	}
 	if n := naclOf(dst); n != nil {
-		path.DstNACLIngress = naclCheck(n, dst, 0, fam, pr, src.Addr, p.DstPort, p.ICMPType, p.ICMPCode)
-		path.ReplyDstNACLEgress = naclCheck(n, dst, 1, fam, pr, src.Addr, p.SrcPort, rt, rc)
+		naclCheck(&path.DstNACLIngress, n, dst, 0, fam, pr, srcKey, p.DstPort, p.ICMPType, p.ICMPCode)
+		naclCheck(&path.ReplyDstNACLEgress, n, dst, 1, fam, pr, srcKey, p.SrcPort, rt, rc)
 	}
 	return path
 }
@@ -319,12 +320,12 @@ type sgRuleC struct {
 	proto              Protocol
 	ports              PortRange
 	icmpType, icmpCode int16
-	prefixes           []netip.Prefix // CIDRs and expanded prefix lists
-	groups             []int32        // referenced group indexes
+	prefixes           []cidr  // CIDRs and expanded prefix lists
+	groups             []int32 // referenced group indexes
 	ref                RuleRef
 }
 
-func (r *sgRuleC) matches(proto flowlog.Proto, peer netip.Addr, peerENI *ENI, port uint16, typ, code int16) bool {
+func (r *sgRuleC) matches(proto flowlog.Proto, peer key, peerENI *ENI, port uint16, typ, code int16) bool {
 	if !r.proto.matches(proto) {
 		return false
 	}
@@ -336,7 +337,7 @@ func (r *sgRuleC) matches(proto flowlog.Proto, peer netip.Addr, peerENI *ENI, po
 		return false
 	}
 	for i := range r.prefixes {
-		if r.prefixes[i].Contains(peer) {
+		if r.prefixes[i].contains(peer) {
 			return true
 		}
 	}
@@ -352,8 +353,8 @@ func (r *sgRuleC) matches(proto flowlog.Proto, peer netip.Addr, peerENI *ENI, po
 	return false
 }
 
-func (t *Topology) sgCheck(e *ENI, egress bool, proto flowlog.Proto, peer netip.Addr, peerENI *ENI, port uint16, typ, code int16) Check {
-	c := Check{Applies: true, ENI: e.ID, Groups: e.SecurityGroupIDs}
+func sgCheck(c *Check, e *ENI, egress bool, proto flowlog.Proto, peer key, peerENI *ENI, port uint16, typ, code int16) {
+	c.Applies, c.ENI, c.Groups = true, e.ID, e.SecurityGroupIDs
 	if e.Subnet != nil {
 		c.Subnet = e.Subnet.ID
 	}
@@ -364,17 +365,17 @@ func (t *Topology) sgCheck(e *ENI, egress bool, proto flowlog.Proto, peer netip.
 		}
 		for i := range rules {
 			if rules[i].matches(proto, peer, peerENI, port, typ, code) {
-				c.Decision = Decision{Allowed: true, By: rules[i].ref}
-				return c
+				c.Decision.Allowed, c.Decision.By = true, rules[i].ref
+				return
 			}
 		}
 	}
+	c.Decision.Allowed = false
 	if egress {
 		c.Decision.By = e.sgImplicit[1]
 	} else {
 		c.Decision.By = e.sgImplicit[0]
 	}
-	return c
 }
 
 // naclEntryC is a compiled NACL entry.
@@ -382,22 +383,22 @@ type naclEntryC struct {
 	proto              Protocol
 	ports              PortRange
 	icmpType, icmpCode int16
-	cidr               netip.Prefix
+	cidr               cidr
 	allow              bool
 	ref                RuleRef
 }
 
 // naclCheck evaluates n in direction dir (0 ingress, 1 egress) for family
 // fam (0 IPv4, 1 IPv6): lowest number first, first match wins.
-func naclCheck(n *NACL, ep *Endpoint, dir, fam int, proto flowlog.Proto, remote netip.Addr, port uint16, typ, code int16) Check {
-	c := Check{Applies: true, Subnet: ep.Subnet.ID}
+func naclCheck(c *Check, n *NACL, ep *Endpoint, dir, fam int, proto flowlog.Proto, remote key, port uint16, typ, code int16) {
+	c.Applies, c.Subnet = true, ep.Subnet.ID
 	if ep.ENI != nil {
 		c.ENI, c.Groups = ep.ENI.ID, ep.ENI.SecurityGroupIDs
 	}
 	es := n.c[dir][fam]
 	for i := range es {
 		e := &es[i]
-		if !e.proto.matches(proto) || !e.cidr.Contains(remote) {
+		if !e.proto.matches(proto) || !e.cidr.contains(remote) {
 			continue
 		}
 		if e.proto.hasPorts() {
@@ -407,11 +408,10 @@ func naclCheck(n *NACL, ep *Endpoint, dir, fam int, proto flowlog.Proto, remote 
 		} else if e.proto.isICMP() && !icmpMatch(e.icmpType, e.icmpCode, typ, code) {
 			continue
 		}
-		c.Decision = Decision{Allowed: e.allow, By: e.ref}
-		return c
+		c.Decision.Allowed, c.Decision.By = e.allow, e.ref
+		return
 	}
-	c.Decision = Decision{By: n.implicit[dir][fam]}
-	return c
+	c.Decision.Allowed, c.Decision.By = false, n.implicit[dir][fam]
 }
 
 // ServerHint tells which side of a conversation is the server: 0 if a, 1 if
@@ -446,6 +446,7 @@ func (t *Topology) allowsInbound(proto flowlog.Proto, local, peer netip.AddrPort
 	} else if proto == flowlog.ProtoICMPv6 {
 		typ = 128
 	}
-	c := t.sgCheck(l.ENI, false, proto, p.Addr, peerENI, local.Port(), typ, 0)
+	var c Check
+	sgCheck(&c, l.ENI, false, proto, keyOf(p.Addr), peerENI, local.Port(), typ, 0)
 	return c.Decision.Allowed
 }

@@ -109,13 +109,13 @@ func yamlErrText(err error) string {
 
 // fields checks that n is a mapping and calls the handler of each key;
 // unknown and repeated keys are errors.
-func (d *yamlDecoder) fields(n *yaml.Node, item string, h map[string]func(*yaml.Node)) {
+func (d *yamlDecoder) fields(n *yaml.Node, item string, h map[string]func(*yaml.Node)) map[string]bool {
 	if n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
 	if n.Kind != yaml.MappingNode {
 		d.e.add(d.pos(n), item, "", "want a mapping of keys to values, got %s", kindName(n))
-		return
+		return map[string]bool{}
 	}
 	seen := make(map[string]bool, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -132,6 +132,7 @@ func (d *yamlDecoder) fields(n *yaml.Node, item string, h map[string]func(*yaml.
 		}
 		f(v)
 	}
+	return seen
 }
 
 func keyList(h map[string]func(*yaml.Node)) string {
@@ -273,12 +274,12 @@ func (d *yamlDecoder) vpc(i int, n *yaml.Node) *VPC {
 	v := &VPC{Pos: d.pos(n)}
 	var item string
 	v.ID, item = d.itemID(n, "vpcs", i)
-	d.fields(n, item, map[string]func(*yaml.Node){
+	seen := d.fields(n, item, map[string]func(*yaml.Node){
 		"id":    func(*yaml.Node) {},
 		"name":  func(c *yaml.Node) { d.str(c, item, "name", &v.Name) },
 		"cidrs": func(c *yaml.Node) { d.prefixes(c, item, "cidrs", &v.CIDRs) },
 	})
-	if len(v.CIDRs) == 0 {
+	if !seen["cidrs"] {
 		d.e.add(v.Pos, item, "cidrs", "missing: a VPC needs at least one CIDR")
 	}
 	return v
@@ -288,7 +289,7 @@ func (d *yamlDecoder) subnet(i int, n *yaml.Node) *Subnet {
 	s := &Subnet{Pos: d.pos(n)}
 	var item string
 	s.ID, item = d.itemID(n, "subnets", i)
-	d.fields(n, item, map[string]func(*yaml.Node){
+	seen := d.fields(n, item, map[string]func(*yaml.Node){
 		"id":    func(*yaml.Node) {},
 		"name":  func(c *yaml.Node) { d.str(c, item, "name", &s.Name) },
 		"vpc":   func(c *yaml.Node) { d.str(c, item, "vpc", &s.VPCID) },
@@ -296,10 +297,10 @@ func (d *yamlDecoder) subnet(i int, n *yaml.Node) *Subnet {
 		"az":    func(c *yaml.Node) { d.str(c, item, "az", &s.AZ) },
 		"nacl":  func(c *yaml.Node) { d.str(c, item, "nacl", &s.NACLID) },
 	})
-	if s.VPCID == "" {
+	if !seen["vpc"] {
 		d.e.add(s.Pos, item, "vpc", "missing: a subnet belongs to one VPC")
 	}
-	if len(s.CIDRs) == 0 {
+	if !seen["cidrs"] {
 		d.e.add(s.Pos, item, "cidrs", "missing: a subnet needs at least one CIDR")
 	}
 	return s
@@ -309,7 +310,7 @@ func (d *yamlDecoder) eni(i int, n *yaml.Node) *ENI {
 	e := &ENI{Pos: d.pos(n)}
 	var item string
 	e.ID, item = d.itemID(n, "enis", i)
-	d.fields(n, item, map[string]func(*yaml.Node){
+	seen := d.fields(n, item, map[string]func(*yaml.Node){
 		"id":              func(*yaml.Node) {},
 		"subnet":          func(c *yaml.Node) { d.str(c, item, "subnet", &e.SubnetID) },
 		"addresses":       func(c *yaml.Node) { d.addrs(c, item, "addresses", &e.Addresses) },
@@ -319,10 +320,10 @@ func (d *yamlDecoder) eni(i int, n *yaml.Node) *ENI {
 		"type":            func(c *yaml.Node) { d.str(c, item, "type", &e.Type) },
 		"description":     func(c *yaml.Node) { d.str(c, item, "description", &e.Description) },
 	})
-	if e.SubnetID == "" {
+	if !seen["subnet"] {
 		d.e.add(e.Pos, item, "subnet", "missing: an ENI lives in one subnet")
 	}
-	if len(e.Addresses) == 0 {
+	if !seen["addresses"] {
 		d.e.add(e.Pos, item, "addresses", "missing: an ENI needs at least one private address")
 	}
 	return e
@@ -368,6 +369,7 @@ func (d *yamlDecoder) sg(i int, n *yaml.Node) *SecurityGroup {
 type protoPorts struct {
 	proto              Protocol
 	protoSet           bool
+	protoGiven         bool
 	ports              PortRange
 	portsNode          *yaml.Node
 	icmpType, icmpCode int16
@@ -377,6 +379,7 @@ type protoPorts struct {
 func (d *yamlDecoder) protoPortHandlers(item string, pp *protoPorts, h map[string]func(*yaml.Node)) {
 	pp.icmpType, pp.icmpCode = -1, -1
 	h["proto"] = func(c *yaml.Node) {
+		pp.protoGiven = true
 		p, err := ParseProtocol(c.Value)
 		if c.Kind != yaml.ScalarNode || err != nil {
 			d.e.add(d.pos(c), item, "proto", "%q is not a protocol: want all, -1, tcp, udp, icmp, icmpv6, another name or a number 0-255", c.Value)
@@ -409,7 +412,9 @@ func (d *yamlDecoder) protoPortHandlers(item string, pp *protoPorts, h map[strin
 // check validates the combination once all keys are read.
 func (d *yamlDecoder) checkProtoPorts(pos Pos, item string, pp *protoPorts) {
 	if !pp.protoSet {
-		d.e.add(pos, item, "proto", "missing: want all, tcp, udp, icmp, icmpv6 or a protocol number")
+		if !pp.protoGiven {
+			d.e.add(pos, item, "proto", "missing: want all, tcp, udp, icmp, icmpv6 or a protocol number")
+		}
 		return
 	}
 	switch {
@@ -445,10 +450,10 @@ func (d *yamlDecoder) sgRule(item string, n *yaml.Node) SGRule {
 		"description":  func(c *yaml.Node) { d.str(c, item, "description", &r.Description) },
 	}
 	d.protoPortHandlers(item, &pp, h)
-	d.fields(n, item, h)
+	seen := d.fields(n, item, h)
 	d.checkProtoPorts(r.Pos, item, &pp)
 	r.Proto, r.Ports, r.ICMPType, r.ICMPCode = pp.proto, pp.ports, pp.icmpType, pp.icmpCode
-	if len(r.CIDRs)+len(r.Groups)+len(r.PrefixLists) == 0 {
+	if !seen["cidrs"] && !seen["groups"] && !seen["prefix_lists"] {
 		d.e.add(r.Pos, item, "", "no peer: give cidrs, groups or prefix_lists")
 	}
 	return r
@@ -496,7 +501,7 @@ func (d *yamlDecoder) naclEntry(dir string, n *yaml.Node) *NACLEntry {
 		}
 	}
 	var pp protoPorts
-	var ruleSet, cidrSet, actionSet bool
+	var ruleSet, cidrSet bool
 	h := map[string]func(*yaml.Node){
 		"rule": func(c *yaml.Node) {
 			if d.intIn(c, item, "rule", 1, 32766, &e.Rule) {
@@ -511,27 +516,28 @@ func (d *yamlDecoder) naclEntry(dir string, n *yaml.Node) *NACLEntry {
 		"action": func(c *yaml.Node) {
 			switch strings.ToLower(c.Value) {
 			case "allow":
-				e.Allow, actionSet = true, true
+				e.Allow = true
 			case "deny":
-				e.Allow, actionSet = false, true
+				e.Allow = false
 			default:
 				d.e.add(d.pos(c), item, "action", "want allow or deny, got %s", kindName(c))
 			}
 		},
 	}
 	d.protoPortHandlers(item, &pp, h)
-	d.fields(n, item, h)
+	seen := d.fields(n, item, h)
 	d.checkProtoPorts(e.Pos, item, &pp)
 	e.Proto, e.Ports, e.ICMPType, e.ICMPCode = pp.proto, pp.ports, pp.icmpType, pp.icmpCode
-	if !ruleSet {
+	if !seen["rule"] {
 		d.e.add(e.Pos, item, "rule", "missing: want the entry number 1-32766 (the implicit deny 32767/32768 is never written)")
-		return nil
 	}
-	if !cidrSet {
+	if !seen["cidr"] {
 		d.e.add(e.Pos, item, "cidr", "missing: want one IPv4 or IPv6 CIDR")
+	}
+	if !ruleSet || !cidrSet {
 		return nil
 	}
-	if !actionSet {
+	if !seen["action"] {
 		d.e.add(e.Pos, item, "action", "missing: want allow or deny")
 	}
 	return e

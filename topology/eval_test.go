@@ -1,0 +1,357 @@
+package topology
+
+import (
+	"net/netip"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/flowdiag/flowdiag/flowlog"
+)
+
+func loadThreeTier(t testing.TB) *Topology {
+	t.Helper()
+	topo, err := Load("../testdata/topology/three-tier.yaml")
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	return topo
+}
+
+// pkt builds a packet from "tcp 10.0.1.10:51000 -> 10.0.2.20:8080" or
+// "icmp 10.0.2.20 -> 10.0.1.10 8/0".
+func pkt(t testing.TB, s string) Packet {
+	t.Helper()
+	f := strings.Fields(s)
+	proto, err := flowlog.ParseProto(f[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Packet{Proto: proto, ICMPType: -1, ICMPCode: -1}
+	end := func(s string) (netip.Addr, uint16) {
+		if ap, err := netip.ParseAddrPort(s); err == nil {
+			return ap.Addr(), ap.Port()
+		}
+		return netip.MustParseAddr(s), 0
+	}
+	p.Src, p.SrcPort = end(f[1])
+	p.Dst, p.DstPort = end(f[3])
+	if len(f) > 4 {
+		typ, code, _ := strings.Cut(f[4], "/")
+		p.ICMPType, p.ICMPCode = int16(atoi(typ)), int16(atoi(code))
+	}
+	return p
+}
+
+func atoi(s string) int {
+	n, neg := 0, strings.HasPrefix(s, "-")
+	for _, c := range strings.TrimPrefix(s, "-") {
+		n = n*10 + int(c-'0')
+	}
+	if neg {
+		return -n
+	}
+	return n
+}
+
+// verdict summarises one check: "-" (not evaluated), or "allow"/"deny" and
+// the deciding rule's text.
+func verdict(c Check) string {
+	if !c.Applies {
+		return "-"
+	}
+	v := "deny"
+	if c.Decision.Allowed {
+		v = "allow"
+	}
+	return v + " " + c.Decision.By.Text
+}
+
+func TestEvaluate(t *testing.T) {
+	topo := loadThreeTier(t)
+	tests := []struct {
+		name, pkt string
+		// want holds the six checks in order; "" means do not compare.
+		want           [6]string
+		request, reply bool
+	}{
+		{
+			name: "web to app: request passes, reply blocked by app NACL that forgets ephemeral ports",
+			pkt:  "tcp 10.0.1.10:51000 -> 10.0.2.20:8080",
+			want: [6]string{
+				"allow sg-0web egress[0] allow all to 0.0.0.0/0, ::/0",
+				"allow acl-0web egress #100 allow tcp 1024-65535 to 0.0.0.0/0",
+				"allow acl-0app ingress #100 allow tcp 8080 from 10.0.1.0/24",
+				"allow sg-0app ingress[0] allow tcp 8080 from group sg-0web (from web tier)",
+				"deny acl-0app egress * (rule 32767) deny all to 0.0.0.0/0: no entry matched",
+				"allow acl-0web ingress #110 allow tcp 1024-65535 from 10.0.0.0/16",
+			},
+			request: true, reply: false,
+		},
+		{
+			name: "lower-numbered deny shadows a higher allow",
+			pkt:  "tcp 10.0.1.200:40000 -> 10.0.2.20:8080",
+			want: [6]string{2: "deny acl-0app ingress #90 deny tcp 8080 from 10.0.1.128/25"},
+		},
+		{
+			name:    "referenced group matches a secondary private address too",
+			pkt:     "tcp 10.0.1.10:51000 -> 10.0.2.21:8080",
+			want:    [6]string{3: "allow sg-0app ingress[0] allow tcp 8080 from group sg-0web (from web tier)"},
+			request: true,
+		},
+		{
+			name: "referenced group does not match an address outside the group",
+			pkt:  "tcp 10.0.9.5:51000 -> 10.0.2.20:8080",
+			want: [6]string{3: "deny sg-0app ingress: no rule allows it (security groups allow only what a rule permits)"},
+		},
+		{
+			name: "internet to public IP: translated to the private address, reply on ephemeral ports",
+			pkt:  "tcp 198.51.100.7:50000 -> 203.0.113.10:443",
+			want: [6]string{
+				"-", "-",
+				"allow acl-0web ingress #100 allow tcp 443 from 0.0.0.0/0",
+				"allow sg-0web ingress[0] allow tcp 443 from 0.0.0.0/0, ::/0 (https)",
+				"allow acl-0web egress #100 allow tcp 1024-65535 to 0.0.0.0/0",
+				"-",
+			},
+			request: true, reply: true,
+		},
+		{
+			name: "prefix list expands in a security group rule",
+			pkt:  "tcp 192.0.2.5:50000 -> 10.0.2.20:22",
+			want: [6]string{
+				2: "allow acl-0app ingress #130 allow tcp 22 from 192.0.2.0/24",
+				3: "allow sg-0app ingress[1] allow tcp 22 from prefix list pl-0corp (ssh from corp)",
+				4: "deny acl-0app egress * (rule 32767) deny all to 0.0.0.0/0: no entry matched",
+			},
+			request: true,
+		},
+		{
+			name: "address outside the prefix list entries",
+			pkt:  "tcp 198.51.100.200:50000 -> 10.0.2.20:22",
+			want: [6]string{3: "deny sg-0app ingress: no rule allows it (security groups allow only what a rule permits)"},
+		},
+		{
+			name: "same subnet: the deny-all NACL is not evaluated, the self-referencing group allows",
+			pkt:  "tcp 10.0.3.30:40000 -> 10.0.3.31:5432",
+			want: [6]string{
+				"allow sg-0db egress[0] allow tcp 5432-5433 to 10.0.0.0/16", "-", "-",
+				"allow sg-0db ingress[1] allow all from group sg-0db (replication)",
+				"-", "-",
+			},
+			request: true, reply: true,
+		},
+		{
+			name: "other subnet: the deny-all NACL blocks",
+			pkt:  "tcp 10.0.2.20:40000 -> 10.0.3.30:5432",
+			want: [6]string{
+				1: "allow acl-0app egress #100 allow tcp 5432 to 10.0.3.0/24",
+				2: "deny acl-0db ingress #100 deny all from 0.0.0.0/0",
+				3: "allow sg-0db ingress[0] allow tcp 5432 from group sg-0app",
+			},
+		},
+		{
+			name: "ICMP echo request 8/0 matches type 8 code -1; the reply is echo reply 0/0",
+			pkt:  "icmp 10.0.2.20 -> 10.0.1.10 8/0",
+			want: [6]string{
+				"allow sg-0app egress[0] allow all to 0.0.0.0/0",
+				"allow acl-0app egress #110 allow icmp type 8 to 10.0.0.0/16",
+				"allow acl-0web ingress #120 allow icmp all types from 10.0.0.0/8",
+				"allow sg-0web ingress[1] allow icmp type 8 from 10.0.0.0/8 (ping from inside)",
+				"allow acl-0web egress #120 allow icmp type 0 code 0 to 10.0.0.0/8",
+				"allow acl-0app ingress #120 allow icmp type 0 from 10.0.0.0/16",
+			},
+			request: true, reply: true,
+		},
+		{
+			name: "ICMP of another type is not allowed by a type 8 rule",
+			pkt:  "icmp 10.0.2.20 -> 10.0.1.10 13/0",
+			want: [6]string{3: "deny sg-0web ingress: no rule allows it (security groups allow only what a rule permits)"},
+		},
+		{
+			name: "ICMP of unknown type matches only all-type rules",
+			pkt:  "icmp 10.0.2.20 -> 10.0.1.10 -1/-1",
+			want: [6]string{
+				1: "deny acl-0app egress * (rule 32767) deny all to 0.0.0.0/0: no entry matched",
+				2: "allow acl-0web ingress #120 allow icmp all types from 10.0.0.0/8",
+				3: "deny sg-0web ingress: no rule allows it (security groups allow only what a rule permits)",
+			},
+		},
+		{
+			name: "an IPv6-only rule does not match IPv4",
+			pkt:  "tcp 198.51.100.7:50000 -> 203.0.113.10:8443",
+			want: [6]string{2: "deny acl-0web ingress * (rule 32767) deny all from 0.0.0.0/0: no entry matched",
+				3: "deny sg-0web ingress: no rule allows it (security groups allow only what a rule permits)"},
+		},
+		{
+			name: "the same rule matches IPv6; the IPv4-only ephemeral entry does not let the reply out",
+			pkt:  "tcp [2001:db8:ffff::1]:50000 -> [2001:db8:0:1::10]:8443",
+			want: [6]string{
+				2: "allow acl-0web ingress #102 allow tcp 8443 from ::/0",
+				3: "allow sg-0web ingress[2] allow tcp 8443 from ::/0 (admin over IPv6 only)",
+				4: "deny acl-0web egress * (rule 32768) deny all to ::/0: no entry matched",
+			},
+			request: true,
+		},
+		{
+			name:    "a subnet without an explicit association uses the default ACL",
+			pkt:     "tcp 10.0.9.5:40000 -> 8.8.8.8:53",
+			want:    [6]string{1: "allow acl-0default egress #100 allow all to 0.0.0.0/0", 5: "allow acl-0default ingress #100 allow all from 0.0.0.0/0"},
+			request: true, reply: true,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := pkt(t, tc.pkt)
+			path := topo.Evaluate(p)
+			for i, nc := range path.Checks() {
+				if tc.want[i] == "" {
+					continue
+				}
+				if got := verdict(*nc.Check); got != tc.want[i] {
+					t.Errorf("Evaluate(%s) %s = %q; want %q", tc.pkt, nc.Name, got, tc.want[i])
+				}
+			}
+			if strings.Contains(tc.name, "blocks") || tc.request || tc.reply {
+				if got := path.RequestAllowed(); got != tc.request {
+					t.Errorf("Evaluate(%s).RequestAllowed() = %v; want %v", tc.pkt, got, tc.request)
+				}
+			}
+			if tc.request {
+				if got := path.ReplyAllowed(); got != tc.reply {
+					t.Errorf("Evaluate(%s).ReplyAllowed() = %v; want %v", tc.pkt, got, tc.reply)
+				}
+			}
+		})
+	}
+}
+
+func TestRuleRefFields(t *testing.T) {
+	topo := loadThreeTier(t)
+	path := topo.Evaluate(pkt(t, "tcp 10.0.1.10:51000 -> 10.0.2.20:8080"))
+	got := path.ReplyDstNACLEgress.Decision.By
+	want := RuleRef{Kind: KindNACL, ID: "acl-0app", Egress: true, RuleNumber: 32767, Index: -1, Implicit: true,
+		Text: "acl-0app egress * (rule 32767) deny all to 0.0.0.0/0: no entry matched", Pos: got.Pos}
+	if got != want {
+		t.Errorf("reply NACL RuleRef = %+v; want %+v", got, want)
+	}
+	if got.Pos.Line == 0 || !strings.HasSuffix(got.Pos.File, "three-tier.yaml") {
+		t.Errorf("implicit deny Pos = %v; want the ACL's position", got.Pos)
+	}
+	sg := path.DstSGIngress.Decision.By
+	if sg.Kind != KindSG || sg.ID != "sg-0app" || sg.Index != 0 || sg.Egress || sg.Implicit || sg.Pos.Line != 51 || sg.Pos.Col != 9 {
+		t.Errorf("SG RuleRef = %+v; want sg-0app ingress[0] at line 51 col 9", sg)
+	}
+	name, c, ok := path.FirstBlock()
+	if !ok || c != &path.ReplyDstNACLEgress || name != "reply: destination subnet network ACL (outbound)" {
+		t.Errorf("FirstBlock() = %q, %p, %v; want the reply's destination NACL", name, c, ok)
+	}
+	implicit := topo.Evaluate(pkt(t, "tcp 10.0.9.5:1 -> 10.0.2.20:8080")).DstSGIngress.Decision.By
+	if !implicit.Implicit || implicit.ID != "sg-0app" || implicit.Index != -1 {
+		t.Errorf("implicit SG RuleRef = %+v", implicit)
+	}
+}
+
+func TestEndpoints(t *testing.T) {
+	topo := loadThreeTier(t)
+	tests := []struct {
+		addr    string
+		loc     Location
+		eni     string
+		subnet  string
+		private string
+	}{
+		{"10.0.1.10", LocVPC, "eni-0web1", "subnet-0web", "10.0.1.10"},
+		{"203.0.113.10", LocVPC, "eni-0web1", "subnet-0web", "10.0.1.10"},
+		{"2001:db8:0:1::10", LocVPC, "eni-0web1", "subnet-0web", "2001:db8:0:1::10"},
+		{"::ffff:10.0.2.21", LocVPC, "eni-0app1", "subnet-0app", "10.0.2.21"},
+		{"10.0.2.99", LocVPCUnknownENI, "", "subnet-0app", "10.0.2.99"},
+		{"10.0.200.1", LocVPCUnknownENI, "", "", "10.0.200.1"},
+		{"172.16.4.4", LocPrivateExternal, "", "", "172.16.4.4"},
+		{"100.64.1.1", LocPrivateExternal, "", "", "100.64.1.1"},
+		{"fd00::1", LocPrivateExternal, "", "", "fd00::1"},
+		{"8.8.8.8", LocInternet, "", "", "8.8.8.8"},
+	}
+	for _, tc := range tests {
+		ep := topo.endpoint(netip.MustParseAddr(tc.addr))
+		var eni, sub string
+		if ep.ENI != nil {
+			eni = ep.ENI.ID
+		}
+		if ep.Subnet != nil {
+			sub = ep.Subnet.ID
+		}
+		if ep.Location != tc.loc || eni != tc.eni || sub != tc.subnet || ep.Private.String() != tc.private {
+			t.Errorf("endpoint(%s) = %v %q %q %v; want %v %q %q %v", tc.addr, ep.Location, eni, sub, ep.Private, tc.loc, tc.eni, tc.subnet, tc.private)
+		}
+	}
+	if e, ok := topo.ENIByAddr(netip.MustParseAddr("203.0.113.10")); !ok || e.ID != "eni-0web1" {
+		t.Errorf("ENIByAddr(public) = %v, %v", e, ok)
+	}
+	if _, ok := topo.ENIByID("eni-0db2"); !ok {
+		t.Errorf("ENIByID(eni-0db2) not found")
+	}
+	g, _ := topo.SecurityGroupByID("sg-0db")
+	if got := addrStrings(g.Members()); strings.Join(got, ",") != "10.0.3.30,10.0.3.31" {
+		t.Errorf("sg-0db Members() = %v", got)
+	}
+}
+
+func TestServerHint(t *testing.T) {
+	topo := loadThreeTier(t)
+	ap := netip.MustParseAddrPort
+	tests := []struct {
+		proto  flowlog.Proto
+		a, b   string
+		server int
+		ok     bool
+	}{
+		{flowlog.ProtoTCP, "10.0.2.20:8080", "10.0.1.10:51000", 0, true},
+		{flowlog.ProtoTCP, "10.0.1.10:51000", "10.0.2.20:8080", 1, true},
+		{flowlog.ProtoTCP, "198.51.100.7:50000", "10.0.1.10:443", 1, true},
+		{flowlog.ProtoTCP, "10.0.3.30:5432", "10.0.3.31:5432", 0, false}, // both allow (self group)
+		{flowlog.ProtoUDP, "8.8.8.8:53", "9.9.9.9:53", 0, false},         // no ENI
+	}
+	for _, tc := range tests {
+		s, ok := topo.ServerHint(tc.proto, ap(tc.a), ap(tc.b))
+		if s != tc.server || ok != tc.ok {
+			t.Errorf("ServerHint(%v, %s, %s) = %d, %v; want %d, %v", tc.proto, tc.a, tc.b, s, ok, tc.server, tc.ok)
+		}
+	}
+}
+
+func TestEvaluateNoAllocs(t *testing.T) {
+	topo := loadThreeTier(t)
+	pkts := []Packet{
+		pkt(t, "tcp 10.0.1.10:51000 -> 10.0.2.20:8080"),
+		pkt(t, "tcp 198.51.100.7:50000 -> 203.0.113.10:443"),
+		pkt(t, "icmp 10.0.2.20 -> 10.0.1.10 8/0"),
+		pkt(t, "tcp [2001:db8:ffff::1]:50000 -> [2001:db8:0:1::10]:8443"),
+	}
+	var sink Path
+	allocs := testing.AllocsPerRun(200, func() {
+		for _, p := range pkts {
+			sink = topo.Evaluate(p)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("Evaluate allocates %.1f times per 4 calls; want 0", allocs)
+	}
+	_ = sink
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	if _, err := Load("testdata/does-not-exist.yaml"); err == nil || !os.IsNotExist(errorsUnwrapAll(err)) {
+		t.Errorf("Load(missing) = %v; want a not-exist error", err)
+	}
+}
+
+func errorsUnwrapAll(err error) error {
+	for {
+		u, ok := err.(interface{ Unwrap() error })
+		if !ok {
+			return err
+		}
+		err = u.Unwrap()
+	}
+}

@@ -1,0 +1,165 @@
+package topology
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestParseYAMLErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want []string // every problem, in order
+	}{
+		{
+			name: "unknown keys, bad values and missing fields are all reported",
+			yaml: `vpcs:
+  - id: vpc-1
+    cidrs: [10.0.0.0/16]
+    colour: blue
+subnets:
+  - id: subnet-a
+    vpc: vpc-1
+    cidrs: [10.0.1.5/24]
+  - {vpc: vpc-1, cidrs: [10.0.2.0/24]}
+security_groups:
+  - id: sg-1
+    ingress:
+      - {proto: tcp, ports: 90-80, cidrs: [0.0.0.0/0]}
+      - {proto: tpc, ports: 80, cidrs: [0.0.0.0/0]}
+      - {proto: icmp, ports: 80, cidrs: [10.0.0.0/8]}
+      - {proto: tcp, ports: 22}
+      - {proto: icmp, icmp_code: 3, cidrs: [10.0.0.0/8]}
+      - {proto: udp, cidrs: [not-a-cidr]}
+`,
+			want: []string{
+				"t.yaml:4:5: vpc-1: colour: unknown key: want one of cidrs, id, name",
+				"t.yaml:8:13: subnet-a: cidrs: CIDR 10.0.1.5/24 has host bits set: did you mean 10.0.1.0/24?",
+				"t.yaml:9:5: subnets[1]: id: missing: every item needs an id",
+				"t.yaml:13:29: sg-1 ingress[0]: ports: port range \"90-80\" is inverted: the first port must not exceed the last",
+				"t.yaml:14:17: sg-1 ingress[1]: proto: \"tpc\" is not a protocol: want all, -1, tcp, udp, icmp, icmpv6, another name or a number 0-255",
+				"t.yaml:15:30: sg-1 ingress[2]: ports: ports apply only to tcp and udp, not to icmp",
+				"t.yaml:16:9: sg-1 ingress[3]: no peer: give cidrs, groups or prefix_lists",
+				"t.yaml:17:34: sg-1 ingress[4]: icmp_code: a code needs a type: icmp_type -1 (all types) forces icmp_code -1",
+				"t.yaml:18:9: sg-1 ingress[5]: ports: missing: udp needs a port or range (write all for 0-65535)",
+				"t.yaml:18:30: sg-1 ingress[5]: cidrs: \"not-a-cidr\" is not a CIDR: want an address/length such as 10.0.0.0/16 or 2001:db8::/56",
+			},
+		},
+		{
+			name: "dangling references, addresses outside subnets, overlaps and duplicate rule numbers",
+			yaml: `vpcs:
+  - {id: vpc-1, cidrs: [10.0.0.0/16]}
+subnets:
+  - {id: subnet-a, vpc: vpc-1, cidrs: [10.0.1.0/24], nacl: acl-missing}
+  - {id: subnet-b, vpc: vpc-1, cidrs: [10.0.1.128/25]}
+  - {id: subnet-c, vpc: vpc-2, cidrs: [10.9.0.0/24]}
+  - {id: subnet-d, vpc: vpc-1, cidrs: [10.1.0.0/24]}
+security_groups:
+  - id: sg-1
+    ingress:
+      - {proto: all, groups: [sg-404], prefix_lists: [pl-404]}
+network_acls:
+  - id: acl-1
+    vpc: vpc-1
+    subnets: [subnet-b, subnet-x]
+    ingress:
+      - {rule: 100, proto: all, cidr: 0.0.0.0/0, action: allow}
+      - {rule: 100, proto: tcp, ports: 22, cidr: 0.0.0.0/0, action: deny}
+      - {rule: 32767, proto: all, cidr: 0.0.0.0/0, action: deny}
+enis:
+  - {id: eni-1, subnet: subnet-b, addresses: [10.0.2.5], security_groups: [sg-1, sg-2]}
+  - {id: eni-2, subnet: subnet-404, addresses: [10.0.2.5]}
+  - {id: eni-1, subnet: subnet-b, addresses: [10.0.1.200]}
+`,
+			want: []string{
+				"t.yaml:4:5: subnet-a: nacl: network ACL acl-missing is not in the topology",
+				"t.yaml:5:5: subnet-b: cidrs: 10.0.1.128/25 overlaps 10.0.1.0/24 of subnet-a in the same VPC vpc-1",
+				"t.yaml:6:5: subnet-c: vpc: VPC vpc-2 is not in the topology",
+				"t.yaml:7:5: subnet-d: cidrs: 10.1.0.0/24 is outside the CIDRs of vpc-1 (10.0.0.0/16)",
+				"t.yaml:11:9: sg-1 ingress[0]: groups: security group sg-404 is not in the topology",
+				"t.yaml:11:9: sg-1 ingress[0]: prefix_lists: prefix list pl-404 is not in the topology",
+				"t.yaml:13:5: acl-1: subnets: subnet subnet-x is not in the topology",
+				"t.yaml:18:9: acl-1 ingress #100: rule: duplicate rule number: already used at t.yaml:17:9",
+				"t.yaml:19:16: acl-1 ingress #32767: rule: want a whole number from 1 to 32766, got \"32767\"",
+				"t.yaml:21:5: eni-1: addresses: 10.0.2.5 is outside its subnet subnet-b (10.0.1.128/25)",
+				"t.yaml:21:5: eni-1: security_groups: security group sg-2 is not in the topology",
+				"t.yaml:22:5: eni-2: subnet: subnet subnet-404 is not in the topology",
+				"t.yaml:22:5: eni-2: addresses: address 10.0.2.5 is already used by eni-1",
+				"t.yaml:23:5: eni-1: id: duplicate ENI id: already defined at t.yaml:21:5",
+			},
+		},
+		{
+			name: "association given twice must agree",
+			yaml: `vpcs: [{id: vpc-1, cidrs: [10.0.0.0/16]}]
+subnets: [{id: subnet-a, vpc: vpc-1, cidrs: [10.0.1.0/24], nacl: acl-2}]
+network_acls:
+  - {id: acl-1, vpc: vpc-1, subnets: [subnet-a]}
+  - {id: acl-2, vpc: vpc-1, subnets: [subnet-a]}
+`,
+			want: []string{
+				"t.yaml:2:11: subnet-a: nacl: says acl-2 but acl-1 lists this subnet: the association must agree",
+				"t.yaml:5:5: acl-2: subnets: subnet subnet-a is already associated with acl-1: a subnet has exactly one network ACL",
+			},
+		},
+		{
+			name: "syntax error",
+			yaml: "vpcs:\n  - id: [\n",
+			want: []string{"t.yaml:2: invalid YAML: did not find expected node content"},
+		},
+		{
+			name: "empty file",
+			yaml: "",
+			want: []string{"t.yaml:1:1: empty topology: want a mapping with vpcs, subnets, security_groups, network_acls, enis or prefix_lists"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseYAML("t.yaml", []byte(tc.yaml))
+			var el *ErrorList
+			if !errors.As(err, &el) {
+				t.Fatalf("ParseYAML error = %v; want an *ErrorList", err)
+			}
+			got := strings.Split(el.Error(), "\n")
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("ParseYAML problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+			var pe *PosError
+			if !errors.As(err, &pe) || pe.Pos.File != "t.yaml" {
+				t.Errorf("errors.As(*PosError) = %v", pe)
+			}
+		})
+	}
+}
+
+func TestPortRange(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+		bad      bool
+	}{
+		{"443", "443", false}, {"1024-65535", "1024-65535", false}, {"all", "all", false},
+		{"-1", "all", false}, {"0-65535", "all", false}, {" 80 - 81 ", "80-81", false},
+		{"65536", "", true}, {"81-80", "", true}, {"x", "", true}, {"", "", true},
+	} {
+		r, err := ParsePortRange(tc.in)
+		if (err != nil) != tc.bad || (!tc.bad && r.String() != tc.want) {
+			t.Errorf("ParsePortRange(%q) = %v, %v; want %q (error %v)", tc.in, r, err, tc.want, tc.bad)
+		}
+	}
+}
+
+func TestParseProtocol(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want Protocol
+		bad  bool
+	}{
+		{"all", ProtoAll, false}, {"-1", ProtoAll, false}, {"tcp", 6, false}, {"6", 6, false},
+		{"ICMPv6", 58, false}, {"50", 50, false}, {"256", 0, true}, {"tpc", 0, true},
+	} {
+		p, err := ParseProtocol(tc.in)
+		if (err != nil) != tc.bad || p != tc.want {
+			t.Errorf("ParseProtocol(%q) = %v, %v; want %v (error %v)", tc.in, p, err, tc.want, tc.bad)
+		}
+	}
+}
