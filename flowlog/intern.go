@@ -1,43 +1,57 @@
 package flowlog
 
+import "hash/maphash"
+
 // interner hands out one shared string per distinct byte sequence, so that
 // the ids repeated on every line (ENI, account, VPC, subnet, region, service
 // names) are allocated once per reader rather than once per record.
 //
-// The table is bounded: when it reaches max entries it is cleared and starts
-// again, so high-cardinality columns (ECS task ids) cannot make memory grow
-// without limit. An interner is not safe for concurrent use; each Parser owns
-// one (a Reader shares its interner between the parsers of the formats it
-// meets).
+// It is a direct-mapped cache: a value hashes to one slot, and a new value
+// replaces whatever the slot held. Memory is therefore bounded by the slot
+// count, whatever the cardinality of the input (ECS task ids), and a lookup
+// costs one hash and one comparison. An interner is not safe for concurrent
+// use; each Parser owns one (a Reader shares its interner between the
+// parsers of the formats it meets).
 type interner struct {
-	m   map[string]string
-	max int
+	seed  maphash.Seed
+	slots []string // length is a power of two
 }
 
-// defaultInternMax bounds an interner's table. At about 100 bytes an entry
-// it keeps the table under a few MiB.
-const defaultInternMax = 1 << 15
+// defaultInternSlots is the slot count of an interner: 8192 slots (128 KiB
+// of string headers) keep thousands of distinct ids with few collisions.
+const defaultInternSlots = 1 << 13
 
-func newInterner(max int) *interner {
-	if max <= 0 {
-		max = defaultInternMax
+// newInterner returns an interner with at least slots slots (0: default).
+func newInterner(slots int) *interner {
+	if slots <= 0 {
+		slots = defaultInternSlots
 	}
-	return &interner{m: make(map[string]string, 256), max: max}
+	n := 1
+	for n < slots {
+		n <<= 1
+	}
+	return &interner{seed: maphash.MakeSeed(), slots: make([]string, n)}
 }
 
 // get returns the shared string equal to b. It allocates only the first
-// time a value is seen (and after the table was cleared).
+// time a value is seen, or again after a colliding value evicted it.
 func (in *interner) get(b []byte) string {
-	if s, ok := in.m[string(b)]; ok { // no allocation: map lookup with string(b)
+	i := maphash.Bytes(in.seed, b) & uint64(len(in.slots)-1)
+	if s := in.slots[i]; s == string(b) { // the comparison does not allocate
 		return s
 	}
-	if len(in.m) >= in.max {
-		clear(in.m)
-	}
 	s := string(b)
-	in.m[s] = s
+	in.slots[i] = s
 	return s
 }
 
-// len reports the number of entries, for tests.
-func (in *interner) len() int { return len(in.m) }
+// len reports the number of occupied slots, for tests.
+func (in *interner) len() int {
+	n := 0
+	for _, s := range in.slots {
+		if s != "" {
+			n++
+		}
+	}
+	return n
+}

@@ -23,6 +23,9 @@ func TestInternerSharesStrings(t *testing.T) {
 
 func TestInternerBounded(t *testing.T) {
 	in := newInterner(8)
+	if len(in.slots) != 8 {
+		t.Fatalf("%d slots; want 8", len(in.slots))
+	}
 	for i := range 100 {
 		s := "task-" + strconv.Itoa(i)
 		if got := in.get([]byte(s)); got != s {
@@ -31,6 +34,9 @@ func TestInternerBounded(t *testing.T) {
 		if in.len() > 8 {
 			t.Fatalf("after %d values len = %d; want <= 8", i+1, in.len())
 		}
+	}
+	if newInterner(5).len() != 0 || len(newInterner(5).slots) != 8 || len(newInterner(0).slots) != defaultInternSlots {
+		t.Errorf("slot counts not rounded up to a power of two")
 	}
 }
 

@@ -355,7 +355,9 @@ func stringField(rec *Record, fl Field) *string {
 
 // isSpace reports whether c separates fields: space, tab, and the other
 // ASCII white space (a stray CR, vertical tab, form feed).
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' }
+func isSpace(c byte) bool {
+	return c <= ' ' && (c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f')
+}
 
 func skipSpace(b []byte, i int) int {
 	for i < len(b) && isSpace(b[i]) {
@@ -365,7 +367,10 @@ func skipSpace(b []byte, i int) int {
 }
 
 func skipToken(b []byte, i int) int {
-	for i < len(b) && !isSpace(b[i]) {
+	for i < len(b) {
+		if c := b[i]; c <= ' ' && isSpace(c) {
+			break
+		}
 		i++
 	}
 	return i
@@ -416,21 +421,27 @@ func hasC1(b []byte) bool {
 // parseUint parses a decimal number no larger than limit. Signs, spaces
 // and empty input are rejected; leading zeros are accepted.
 func parseUint(b []byte, limit uint64) (uint64, bool) {
-	if len(b) == 0 || len(b) > 20 {
+	if len(b) == 0 {
 		return 0, false
 	}
-	var v uint64
-	for _, c := range b {
-		if c < '0' || c > '9' {
+	if len(b) > 19 {
+		// Longer than any uint64 below 10^19, unless zero-padded.
+		for len(b) > 19 && b[0] == '0' {
+			b = b[1:]
+		}
+		if len(b) > 19 {
 			return 0, false
 		}
-		d := uint64(c - '0')
-		if v > (limit-d)/10 {
-			return 0, false
-		}
-		v = v*10 + d
 	}
-	return v, true
+	var v uint64 // 19 digits cannot overflow a uint64
+	for _, c := range b {
+		d := c - '0'
+		if d > 9 {
+			return 0, false
+		}
+		v = v*10 + uint64(d)
+	}
+	return v, v <= limit
 }
 
 // parseAddr parses an IPv4 or IPv6 address with the rules of

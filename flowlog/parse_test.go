@@ -409,3 +409,31 @@ func TestParseAddrMatchesNetip(t *testing.T) {
 		}
 	}
 }
+
+// A warm Parser allocates nothing per line, for every kind of field.
+func TestParseNoAllocs(t *testing.T) {
+	tests := []struct{ format, line string }{
+		{"", "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK"},
+		{"", "2 123456789010 eni-1235b8ca123456789 2001:db8:1234:a100:8d6e:3477:df66:f105 ::ffff:10.0.0.1 34892 22 6 54 8855 1477913708 1477913820 REJECT OK"},
+		{"", "2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA"},
+		{"version srcaddr dstaddr srcport dstport protocol start end type packets bytes account-id vpc-id subnet-id instance-id interface-id region az-id sublocation-type sublocation-id action tcp-flags pkt-srcaddr pkt-dstaddr pkt-src-aws-service pkt-dst-aws-service traffic-path flow-direction log-status",
+			"5 10.0.0.71 52.95.128.179 34210 80 6 1616729292 1616729349 IPv4 7 471 123456789012 vpc-abcdefab012345678 subnet-aaaaaaaa012345678 i-0c50d5961bcb2d47b eni-1235b8ca123456789 ap-southeast-2 apse2-az3 - - ACCEPT 3 10.0.0.71 52.95.128.179 - S3 8 egress OK"},
+		{"version resource-type account-id tgw-id tgw-attachment-id srcaddr dstaddr packets-lost-no-route log-status ecs-task-arn instance-tag",
+			"6 TransitGateway 123456789012 tgw-0abc tgw-attach-0abc 10.0.0.1 10.1.0.1 3 OK arn:aws:ecs:us-east-1:123456789012:task/c/abcd web"},
+	}
+	for _, tt := range tests {
+		f := DefaultFormat()
+		if tt.format != "" {
+			f, _, _ = ParseHeader(tt.format)
+		}
+		p := NewParser(f)
+		line := []byte(tt.line)
+		var rec Record
+		if err := p.Parse(line, &rec); err != nil {
+			t.Fatal(err)
+		}
+		if n := testing.AllocsPerRun(200, func() { p.Parse(line, &rec) }); n != 0 {
+			t.Errorf("Parse(%.40q...) allocates %v times; want 0", tt.line, n)
+		}
+	}
+}
