@@ -69,6 +69,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK
 		}
+		fmt.Fprintf(stderr, "flowgen: %v\n", err)
 		return exitUsage
 	}
 	opts, err := p.options(fs.Args())
