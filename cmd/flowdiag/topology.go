@@ -1,9 +1,88 @@
 package main
 
-import "fmt"
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
 
-// runTopology is being written; see the open issue for this subcommand.
+	"github.com/spf13/pflag"
+
+	"github.com/flowdiag/flowdiag/topology"
+)
+
+// runTopology dispatches `flowdiag topology <subcommand>`.
 func runTopology(args []string, s stdio) int {
-	fmt.Fprintln(s.err, "flowdiag: this command is not built yet")
-	return exitUsage
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintln(s.err, "Usage: flowdiag topology import [-o FILE] [--strict] PATH...")
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	if args[0] != "import" {
+		fmt.Fprintf(s.err, "flowdiag topology: unknown subcommand %q: want import\n", args[0])
+		return exitUsage
+	}
+	return runTopologyImport(args[1:], s)
+}
+
+func runTopologyImport(args []string, s stdio) int {
+	fs := pflag.NewFlagSet("topology import", pflag.ContinueOnError)
+	fs.SetOutput(s.err)
+	out := fs.StringP("output", "o", "", "write the YAML to `FILE` instead of standard output")
+	strict := fs.Bool("strict", false, "fail (exit 2) when the imported topology does not validate (dangling references, ...)")
+	fs.Usage = func() {
+		fmt.Fprintln(s.err, "Usage: flowdiag topology import [-o FILE] [--strict] PATH...")
+		fmt.Fprintln(s.err, "\nConverts the JSON of aws ec2 describe-vpcs, describe-subnets, describe-network-interfaces,")
+		fmt.Fprintln(s.err, "describe-security-groups, describe-security-group-rules, describe-network-acls,")
+		fmt.Fprintln(s.err, "describe-managed-prefix-lists and get-managed-prefix-list-entries into flowdiag's YAML.")
+		fmt.Fprintln(s.err, "PATH is a file or a directory searched recursively (Batfish snapshots: one folder per account or")
+		fmt.Fprintln(s.err, "region). Files are recognised by their top-level keys; cloud-custodian placebo recordings are")
+		fmt.Fprintln(s.err, "unwrapped. What the import skipped and what does not validate is reported on standard error.")
+		fmt.Fprintln(s.err, "\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintln(s.err, "flowdiag topology import: give at least one JSON file or directory")
+		return exitUsage
+	}
+	im, err := topology.ReadAWS(fs.Args()...)
+	if err != nil {
+		fmt.Fprintf(s.err, "flowdiag topology import: %s\n", whyEscape(err.Error()))
+		return exitUsage
+	}
+	for _, w := range im.Warnings {
+		fmt.Fprintf(s.err, "flowdiag topology import: warning: %s\n", whyEscape(w.Error()))
+	}
+	problems := im.Problems()
+	for _, p := range problems {
+		fmt.Fprintf(s.err, "flowdiag topology import: does not validate: %s\n", whyEscape(p.Error()))
+	}
+	if *strict && len(problems) > 0 {
+		return exitUsage
+	}
+	var buf bytes.Buffer
+	if err := im.WriteYAML(&buf); err != nil {
+		fmt.Fprintf(s.err, "flowdiag topology import: %s\n", err)
+		return exitUsage
+	}
+	if *out == "" {
+		if _, err := s.out.Write(buf.Bytes()); err != nil {
+			fmt.Fprintf(s.err, "flowdiag topology import: %s\n", err)
+			return exitUsage
+		}
+		return exitOK
+	}
+	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+		fmt.Fprintf(s.err, "flowdiag topology import: %s\n", err)
+		return exitUsage
+	}
+	return exitOK
 }

@@ -1,9 +1,540 @@
 package main
 
-import "fmt"
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"strconv"
+	"strings"
 
-// runWhy is being written; see the open issue for this subcommand.
+	"github.com/spf13/pflag"
+
+	"github.com/flowdiag/flowdiag/flowlog"
+	"github.com/flowdiag/flowdiag/topology"
+)
+
+// whyParams are the settings of one `flowdiag why` run.
+type whyParams struct {
+	topology string
+	from, to string
+	proto    string
+	icmpType int
+	icmpCode int
+	format   string
+}
+
+// whyAssumedPort is the client port used when --from gives none: an
+// ephemeral port every common client range (Linux, Windows, NAT, ELB) covers.
+const whyAssumedPort = 49152
+
 func runWhy(args []string, s stdio) int {
-	fmt.Fprintln(s.err, "flowdiag: this command is not built yet")
-	return exitUsage
+	fs := pflag.NewFlagSet("why", pflag.ContinueOnError)
+	fs.SetOutput(s.err)
+	var p whyParams
+	fs.StringVar(&p.topology, "topology", "", "topology: YAML file, AWS describe-* JSON file or directory (required)")
+	fs.StringVar(&p.from, "from", "", "source ADDR or ADDR:PORT ([v6]:port); without a port an ephemeral 49152 is assumed (required)")
+	fs.StringVar(&p.to, "to", "", "destination ADDR:PORT (ADDR alone for protocols without ports) (required)")
+	fs.StringVar(&p.proto, "proto", "tcp", "protocol: name (tcp, udp, icmp, icmpv6, ...) or number 0-255")
+	fs.IntVar(&p.icmpType, "icmp-type", -2, "ICMP type (default: echo request, 8 or ICMPv6 128); -1 = unknown")
+	fs.IntVar(&p.icmpCode, "icmp-code", -2, "ICMP code (default 0); -1 = unknown")
+	fs.StringVar(&p.format, "format", "text", "output format: text or json")
+	fs.Usage = func() {
+		fmt.Fprintln(s.err, "Usage: flowdiag why --topology T --from ADDR[:PORT] --to ADDR:PORT [--proto P] [--icmp-type N --icmp-code N] [--format text|json]")
+		fmt.Fprintln(s.err, "\nWalks one packet and its reply through every security group and network ACL check, in AWS order,")
+		fmt.Fprintln(s.err, "naming the rule that decided each one, and ends with the first blocking point and the smallest fix.")
+		fmt.Fprintln(s.err, "Addresses may be private, public or Elastic IPs of the topology's ENIs.")
+		fmt.Fprintln(s.err, "Exit status: 0 request and reply get through, 1 something blocks them, 2 bad input.")
+		fmt.Fprintln(s.err, "\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(s.err, "flowdiag why: unexpected argument %q: give everything as flags\n", fs.Arg(0))
+		return exitUsage
+	}
+	code, err := why(p, s.out)
+	if err != nil {
+		fmt.Fprintf(s.err, "flowdiag why: %s\n", whyEscape(err.Error()))
+	}
+	return code
+}
+
+// whyPacket checks the flags and builds the packet.
+func (p whyParams) packet() (topology.Packet, bool, error) {
+	var pk topology.Packet
+	switch {
+	case p.topology == "":
+		return pk, false, errors.New("--topology is required")
+	case p.from == "":
+		return pk, false, errors.New("--from is required")
+	case p.to == "":
+		return pk, false, errors.New("--to is required")
+	}
+	if p.format != "text" && p.format != "json" {
+		return pk, false, fmt.Errorf("--format: %q is not a format: want text or json", p.format)
+	}
+	proto, err := flowlog.ParseProto(p.proto)
+	if err != nil {
+		return pk, false, fmt.Errorf("--proto: %w", err)
+	}
+	pk.Proto = proto
+	src, sport, hasSport, err := parseWhyAddr(p.from)
+	if err != nil {
+		return pk, false, fmt.Errorf("--from: %w", err)
+	}
+	dst, dport, hasDport, err := parseWhyAddr(p.to)
+	if err != nil {
+		return pk, false, fmt.Errorf("--to: %w", err)
+	}
+	if src.Is4() != dst.Is4() {
+		return pk, false, fmt.Errorf("--from %s and --to %s are of different IP families", src, dst)
+	}
+	pk.Src, pk.Dst = src, dst
+	pk.ICMPType, pk.ICMPCode = -1, -1
+	assumed := false
+	switch {
+	case proto.HasPorts():
+		if !hasDport {
+			return pk, false, fmt.Errorf("--to %s: %s needs a destination port (ADDR:PORT)", p.to, proto)
+		}
+		pk.DstPort, pk.SrcPort = dport, sport
+		if !hasSport {
+			pk.SrcPort, assumed = whyAssumedPort, true
+		}
+	case proto.IsICMP():
+		if hasSport || hasDport {
+			return pk, false, fmt.Errorf("ICMP has no ports: give the type and code with --icmp-type and --icmp-code")
+		}
+		pk.ICMPType, pk.ICMPCode = 8, 0
+		if proto == flowlog.ProtoICMPv6 {
+			pk.ICMPType = 128
+		}
+		if p.icmpType != -2 {
+			if p.icmpType < -1 || p.icmpType > 255 {
+				return pk, false, fmt.Errorf("--icmp-type %d: want -1 (unknown) or 0-255", p.icmpType)
+			}
+			pk.ICMPType = int16(p.icmpType)
+		}
+		if p.icmpCode != -2 {
+			if p.icmpCode < -1 || p.icmpCode > 255 {
+				return pk, false, fmt.Errorf("--icmp-code %d: want -1 (unknown) or 0-255", p.icmpCode)
+			}
+			pk.ICMPCode = int16(p.icmpCode)
+		}
+	default:
+		if hasSport || hasDport {
+			return pk, false, fmt.Errorf("%s has no ports: give addresses only", proto)
+		}
+	}
+	if !proto.IsICMP() && (p.icmpType != -2 || p.icmpCode != -2) {
+		return pk, false, fmt.Errorf("--icmp-type and --icmp-code apply to icmp and icmpv6 only, not to %s", proto)
+	}
+	return pk, assumed, nil
+}
+
+// parseWhyAddr accepts ADDR, ADDR:PORT and [V6]:PORT.
+func parseWhyAddr(s string) (netip.Addr, uint16, bool, error) {
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr().Unmap(), ap.Port(), true, nil
+	}
+	if a, err := netip.ParseAddr(strings.Trim(s, "[]")); err == nil && a.Zone() == "" {
+		return a.Unmap(), 0, false, nil
+	}
+	if host, port, ok := strings.Cut(s, ":"); ok && !strings.Contains(port, ":") {
+		if _, err := netip.ParseAddr(host); err == nil {
+			if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+				return netip.Addr{}, 0, false, fmt.Errorf("%q: port %q is not a number from 0 to 65535", s, port)
+			}
+		}
+	}
+	return netip.Addr{}, 0, false, fmt.Errorf("%q is not an address: want 10.0.1.5, 10.0.1.5:443, 2001:db8::5 or [2001:db8::5]:443", s)
+}
+
+func why(p whyParams, w io.Writer) (int, error) {
+	pk, assumed, err := p.packet()
+	if err != nil {
+		return exitUsage, err
+	}
+	topo, err := topology.Load(p.topology)
+	if err != nil {
+		var el *topology.ErrorList
+		if errors.As(err, &el) {
+			return exitUsage, fmt.Errorf("topology %s has %d problem(s):\n%s", p.topology, len(el.Errors), el.Error())
+		}
+		return exitUsage, err
+	}
+	path := topo.Evaluate(pk)
+	rep := buildWhyReport(&path, assumed)
+	if p.format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(rep)
+	} else {
+		err = writeWhyText(w, rep)
+	}
+	if err != nil {
+		return exitUsage, err
+	}
+	if rep.Verdict != "allowed" {
+		return exitFinding, nil
+	}
+	return exitOK, nil
+}
+
+type whyEndpoint struct {
+	Addr     string   `json:"addr"`
+	Port     *int     `json:"port,omitempty"`
+	Private  string   `json:"private"`
+	Location string   `json:"location"`
+	ENI      string   `json:"eni,omitempty"`
+	Owner    string   `json:"owner,omitempty"`
+	Desc     string   `json:"description,omitempty"`
+	Subnet   string   `json:"subnet,omitempty"`
+	NACL     string   `json:"nacl,omitempty"`
+	VPC      string   `json:"vpc,omitempty"`
+	Groups   []string `json:"security_groups"`
+}
+
+type whyRule struct {
+	Kind       string `json:"kind"`
+	ID         string `json:"id"`
+	Direction  string `json:"direction"`
+	RuleNumber int    `json:"rule_number,omitempty"`
+	Index      *int   `json:"index,omitempty"`
+	Implicit   bool   `json:"implicit"`
+	Text       string `json:"text"`
+	Pos        string `json:"pos,omitempty"`
+}
+
+type whyStep struct {
+	Step    int      `json:"step"`
+	Leg     string   `json:"leg"` // request or reply
+	Check   string   `json:"check"`
+	Applies bool     `json:"applies"`
+	Allowed bool     `json:"allowed"`
+	Note    string   `json:"note,omitempty"`
+	Rule    *whyRule `json:"rule,omitempty"`
+}
+
+type whyReport struct {
+	Packet     string      `json:"packet"`
+	Reply      string      `json:"reply"`
+	Assumed    string      `json:"assumed,omitempty"`
+	From       whyEndpoint `json:"from"`
+	To         whyEndpoint `json:"to"`
+	SameSubnet bool        `json:"same_subnet"`
+	Steps      []whyStep   `json:"steps"`
+	Verdict    string      `json:"verdict"` // allowed, request-blocked, reply-blocked
+	BlockedAt  *whyStep    `json:"blocked_at,omitempty"`
+	Fix        string      `json:"fix,omitempty"`
+}
+
+func whyPacketText(proto flowlog.Proto, src, dst netip.Addr, sport, dport uint16, typ, code int16) string {
+	switch {
+	case proto.HasPorts():
+		return fmt.Sprintf("%s %s -> %s", proto, netip.AddrPortFrom(src, sport), netip.AddrPortFrom(dst, dport))
+	case proto.IsICMP():
+		return fmt.Sprintf("%s %s -> %s type %s code %s", proto, src, dst, icmpNum(typ), icmpNum(code))
+	}
+	return fmt.Sprintf("%s %s -> %s", proto, src, dst)
+}
+
+func icmpNum(v int16) string {
+	if v < 0 {
+		return "unknown"
+	}
+	return strconv.Itoa(int(v))
+}
+
+func whyEnd(ep topology.Endpoint, port uint16, hasPort bool) whyEndpoint {
+	e := whyEndpoint{Addr: ep.Addr.String(), Private: ep.Private.String(), Location: ep.Location.String(), Groups: []string{}}
+	if hasPort {
+		n := int(port)
+		e.Port = &n
+	}
+	if ep.ENI != nil {
+		e.ENI, e.Owner, e.Desc = ep.ENI.ID, ep.ENI.Owner, ep.ENI.Description
+		e.Groups = append(e.Groups, ep.ENI.SecurityGroupIDs...)
+	}
+	if ep.Subnet != nil {
+		e.Subnet = ep.Subnet.ID
+		if ep.Subnet.NACL != nil {
+			e.NACL = ep.Subnet.NACL.ID
+		}
+	}
+	if ep.VPC != nil {
+		e.VPC = ep.VPC.ID
+	}
+	return e
+}
+
+// whyNotApplies explains why a check is not evaluated.
+func whyNotApplies(path *topology.Path, i int) string {
+	sg := i == 0 || i == 3
+	ep := &path.Src
+	if i == 2 || i == 3 || i == 4 {
+		ep = &path.Dst
+	}
+	switch {
+	case sg && ep.ENI == nil:
+		return fmt.Sprintf("%s is not an ENI of the topology (%s): its security groups are unknown", ep.Addr, ep.Location)
+	case sg:
+		return ""
+	case path.SameSubnet:
+		return "both ends are in " + path.Src.Subnet.ID + ": traffic inside a subnet does not pass its network ACL"
+	case ep.Subnet == nil:
+		return fmt.Sprintf("%s is outside the topology's subnets (%s)", ep.Addr, ep.Location)
+	}
+	return "the topology holds no network ACL for " + ep.Subnet.ID
+}
+
+func buildWhyReport(path *topology.Path, assumed bool) *whyReport {
+	pk := path.Packet
+	rt, rc := int16(-1), int16(-1)
+	switch {
+	case pk.Proto == flowlog.ProtoICMP && pk.ICMPType == 8:
+		rt, rc = 0, 0
+	case pk.Proto == flowlog.ProtoICMP && pk.ICMPType == 13:
+		rt, rc = 14, 0
+	case pk.Proto == flowlog.ProtoICMPv6 && pk.ICMPType == 128:
+		rt, rc = 129, 0
+	}
+	hasPorts := pk.Proto.HasPorts()
+	rep := &whyReport{
+		Packet:     whyPacketText(pk.Proto, pk.Src, pk.Dst, pk.SrcPort, pk.DstPort, pk.ICMPType, pk.ICMPCode),
+		Reply:      whyPacketText(pk.Proto, path.Dst.Addr, path.Src.Addr, pk.DstPort, pk.SrcPort, rt, rc),
+		From:       whyEnd(path.Src, pk.SrcPort, hasPorts),
+		To:         whyEnd(path.Dst, pk.DstPort, hasPorts),
+		SameSubnet: path.SameSubnet,
+		Steps:      []whyStep{},
+	}
+	if assumed {
+		rep.Assumed = fmt.Sprintf("source port %d (an ephemeral port; give --from ADDR:PORT to choose)", whyAssumedPort)
+	}
+	checks := path.Checks()
+	step := 0
+	add := func(s whyStep) *whyStep {
+		step++
+		s.Step = step
+		rep.Steps = append(rep.Steps, s)
+		return &rep.Steps[len(rep.Steps)-1]
+	}
+	var blockedIdx = -1
+	var blockedCheck = -1
+	for i, nc := range checks {
+		if i == 4 {
+			add(whyStep{Leg: "reply", Check: "security groups (both ends)", Applies: false, Allowed: true,
+				Note: "connection tracking: security groups let the reply to an allowed request through without evaluating rules"})
+		}
+		leg := "request"
+		if nc.Reply {
+			leg = "reply"
+		}
+		s := whyStep{Leg: leg, Check: nc.Name, Applies: nc.Check.Applies, Allowed: true}
+		if nc.Check.Applies {
+			d := nc.Check.Decision
+			s.Allowed = d.Allowed
+			r := whyRule{Kind: d.By.Kind.String(), ID: d.By.ID, Direction: "ingress", RuleNumber: d.By.RuleNumber, Implicit: d.By.Implicit, Text: d.By.Text}
+			if d.By.Egress {
+				r.Direction = "egress"
+			}
+			if d.By.Kind == topology.KindSG && d.By.Index >= 0 {
+				n := d.By.Index
+				r.Index = &n
+			}
+			if !d.By.Pos.IsZero() {
+				r.Pos = d.By.Pos.String()
+			}
+			s.Rule = &r
+		} else {
+			s.Note = whyNotApplies(path, i)
+		}
+		add(s)
+		if nc.Check.Applies && !nc.Check.Decision.Allowed && blockedIdx < 0 {
+			blockedIdx, blockedCheck = len(rep.Steps)-1, i
+		}
+	}
+	switch {
+	case blockedIdx < 0:
+		rep.Verdict = "allowed"
+	case blockedCheck < 4:
+		rep.Verdict = "request-blocked"
+	default:
+		rep.Verdict = "reply-blocked"
+	}
+	if blockedIdx >= 0 {
+		b := rep.Steps[blockedIdx]
+		rep.BlockedAt = &b
+		rep.Fix = whyFix(path, blockedCheck, rt, rc)
+	}
+	return rep
+}
+
+// whyFix proposes the smallest change that lets the blocked check pass.
+func whyFix(path *topology.Path, i int, rt, rc int16) string {
+	pk := path.Packet
+	c := path.Checks()[i].Check
+	by := c.Decision.By
+	reply := i >= 4
+	// The remote side as the check sees it, and the port/ICMP it must allow.
+	remote := path.Dst
+	if i == 2 || i == 3 || i == 4 {
+		remote = path.Src
+	}
+	what := whyMatchText(pk.Proto, pk.DstPort, pk.ICMPType, pk.ICMPCode)
+	if reply {
+		what = whyMatchText(pk.Proto, 0, rt, rc)
+		if pk.Proto.HasPorts() {
+			what = pk.Proto.String() + " 1024-65535"
+		}
+	}
+	dir := "ingress"
+	word := "from"
+	if by.Egress {
+		dir, word = "egress", "to"
+	}
+	if by.Kind == topology.KindSG {
+		peer := whyCIDR(remote, false)
+		if remote.ENI != nil && !remote.Public && len(remote.ENI.SecurityGroupIDs) > 0 {
+			peer = "group " + remote.ENI.SecurityGroupIDs[0]
+		}
+		target := c.ENI
+		if len(c.Groups) > 0 {
+			target = c.Groups[0] + " (on " + c.ENI + ")"
+		}
+		return fmt.Sprintf("add to %s an %s rule: allow %s %s %s", target, dir, what, word, peer)
+	}
+	peer := whyCIDR(remote, true)
+	if by.Implicit {
+		return fmt.Sprintf("add to %s %s an entry numbered below %d: allow %s %s %s", by.ID, dir, by.RuleNumber, what, word, peer)
+	}
+	return fmt.Sprintf("add to %s %s an entry numbered below %d (the deny that matched): allow %s %s %s", by.ID, dir, by.RuleNumber, what, word, peer)
+}
+
+func whyMatchText(proto flowlog.Proto, port uint16, typ, code int16) string {
+	switch {
+	case proto.HasPorts():
+		return fmt.Sprintf("%s %d", proto, port)
+	case proto.IsICMP():
+		if typ < 0 {
+			return proto.String() + " all types"
+		}
+		if code < 0 {
+			return fmt.Sprintf("%s type %d", proto, typ)
+		}
+		return fmt.Sprintf("%s type %d code %d", proto, typ, code)
+	}
+	return proto.String()
+}
+
+// whyCIDR names the remote side: for NACLs (subnet granularity) its subnet's
+// CIDR of the packet's family when it is in one, else the single address.
+func whyCIDR(ep topology.Endpoint, subnet bool) string {
+	if subnet && ep.Subnet != nil {
+		for _, p := range ep.Subnet.CIDRs {
+			if p.Contains(ep.Private) {
+				return p.String()
+			}
+		}
+	}
+	return netip.PrefixFrom(ep.Addr, ep.Addr.BitLen()).String()
+}
+
+func writeWhyText(w io.Writer, r *whyReport) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "why: %s\n", r.Packet)
+	if r.Assumed != "" {
+		fmt.Fprintf(&b, "  assumed: %s\n", r.Assumed)
+	}
+	for _, e := range []struct {
+		label string
+		ep    whyEndpoint
+	}{{"from", r.From}, {"to", r.To}} {
+		fmt.Fprintf(&b, "  %-4s %s", e.label, e.ep.Addr)
+		if e.ep.Private != e.ep.Addr {
+			fmt.Fprintf(&b, " (public IP of %s, private %s)", e.ep.ENI, e.ep.Private)
+		}
+		b.WriteString(": ")
+		switch {
+		case e.ep.ENI != "":
+			fmt.Fprintf(&b, "%s", e.ep.ENI)
+			if e.ep.Desc != "" {
+				fmt.Fprintf(&b, " (%s)", e.ep.Desc)
+			}
+			fmt.Fprintf(&b, " in %s, %s, groups %s", e.ep.Subnet, e.ep.VPC, strings.Join(e.ep.Groups, ","))
+		case e.ep.Subnet != "":
+			fmt.Fprintf(&b, "no ENI of the topology; in %s, %s", e.ep.Subnet, e.ep.VPC)
+		case e.ep.VPC != "":
+			fmt.Fprintf(&b, "no ENI of the topology; inside %s", e.ep.VPC)
+		default:
+			fmt.Fprintf(&b, "outside the topology (%s)", e.ep.Location)
+		}
+		b.WriteString("\n")
+	}
+	leg := ""
+	for _, s := range r.Steps {
+		if s.Leg != leg {
+			leg = s.Leg
+			if leg == "request" {
+				fmt.Fprintf(&b, "\nrequest: %s\n", r.Packet)
+			} else {
+				fmt.Fprintf(&b, "\nreply: %s\n", r.Reply)
+			}
+		}
+		fmt.Fprintf(&b, "  %d. %s: ", s.Step, strings.TrimPrefix(s.Check, "reply: "))
+		switch {
+		case !s.Applies && s.Rule == nil && s.Note != "" && s.Leg == "reply" && strings.HasPrefix(s.Note, "connection tracking"):
+			fmt.Fprintf(&b, "ALLOW (%s)\n", s.Note)
+		case !s.Applies:
+			fmt.Fprintf(&b, "not evaluated (%s)\n", s.Note)
+		default:
+			v := "DENY"
+			if s.Allowed {
+				v = "ALLOW"
+			}
+			fmt.Fprintf(&b, "%s by %s", v, s.Rule.Text)
+			if s.Rule.Pos != "" {
+				fmt.Fprintf(&b, "  [%s]", s.Rule.Pos)
+			}
+			b.WriteString("\n")
+		}
+	}
+	b.WriteString("\n")
+	switch r.Verdict {
+	case "allowed":
+		b.WriteString("verdict: ALLOWED: the request and its reply get through\n")
+	default:
+		leg := "request"
+		if r.Verdict == "reply-blocked" {
+			leg = "reply"
+		}
+		fmt.Fprintf(&b, "verdict: BLOCKED: the %s is stopped at step %d, %s, by %s\n", leg, r.BlockedAt.Step, r.BlockedAt.Check, r.BlockedAt.Rule.Text)
+		fmt.Fprintf(&b, "fix: %s\n", r.Fix)
+	}
+	_, err := io.WriteString(w, whyEscape(b.String()))
+	return err
+}
+
+// whyEscape replaces control characters other than newline (from names and
+// descriptions in the topology) with \x.. escapes.
+func whyEscape(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != '\n' || r == 0x7f }) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x20 && r != '\n' || r == 0x7f {
+			fmt.Fprintf(&b, "\\x%02x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
