@@ -34,6 +34,24 @@ var defaultFields = []Field{
 // packets bytes start end action log-status.
 func DefaultFormat() *Format { return NewFormat(defaultFields...) }
 
+var tgwDefaultFields = []Field{
+	FieldVersion, FieldResourceType, FieldAccountID, FieldTGWID, FieldTGWAttachmentID,
+	FieldTGWSrcVPCAccountID, FieldTGWDstVPCAccountID, FieldTGWSrcVPCID, FieldTGWDstVPCID,
+	FieldTGWSrcSubnetID, FieldTGWDstSubnetID, FieldTGWSrcENI, FieldTGWDstENI, FieldTGWSrcAZID,
+	FieldTGWDstAZID, FieldTGWPairAttachmentID, FieldSrcAddr, FieldDstAddr, FieldSrcPort, FieldDstPort,
+	FieldProtocol, FieldPackets, FieldBytes, FieldStart, FieldEnd, FieldLogStatus, FieldType,
+	FieldPacketsLostNoRoute, FieldPacketsLostBlackhole, FieldPacketsLostMTUExceeded,
+	FieldPacketsLostTTLExpired, FieldTCPFlags, FieldRegion, FieldFlowDirection,
+	FieldPktSrcAWSService, FieldPktDstAWSService,
+}
+
+// TGWDefaultFormat returns the default format of Transit Gateway flow logs
+// (36 fields: version resource-type account-id tgw-id tgw-attachment-id ...
+// pkt-dst-aws-service). A Reader without a given format or header line
+// parses a line with this format when it has its field count and does not
+// parse as the default VPC format.
+func TGWDefaultFormat() *Format { return NewFormat(tgwDefaultFields...) }
+
 // NewFormat returns a format of the given known fields, in order. It panics if
 // a field is invalid or repeated: it is meant for formats fixed in code; use
 // ParseFormat for user input.

@@ -67,9 +67,12 @@ type Reader struct {
 	line      int64
 	stats     ReadStats
 	warned    map[string]bool
-	long      []byte // holds a line longer than br's buffer
-	err       error  // sticky read error
-	warnedFmt bool   // warned that a header differs from opts.Format
+	long      []byte  // holds a line longer than br's buffer
+	err       error   // sticky read error
+	last      *Format // format of the last record returned
+	implicit  bool    // parser is the default format, not given nor from a header
+	tgw       *Parser // TGW default format parser for headerless TGW lines
+	warnedFmt bool    // warned that a header differs from opts.Format
 }
 
 // NewReader returns a Reader of r; name (a file path, "-" for standard
@@ -93,13 +96,18 @@ func NewReader(r io.Reader, name string, opts ReaderOptions) *Reader {
 	return rd
 }
 
-// Format returns the format the next line will be parsed with: the given
-// one, the last header's, or DefaultFormat.
+// Format returns the format of the record last returned by Read (use it
+// to interpret Record.Extra); before the first record, the format the next
+// line will be parsed with: the given one, the last header's, or
+// DefaultFormat.
 func (r *Reader) Format() *Format {
-	if r.parser == nil {
-		return DefaultFormat()
+	switch {
+	case r.last != nil:
+		return r.last
+	case r.parser != nil:
+		return r.parser.f
 	}
-	return r.parser.f
+	return DefaultFormat()
 }
 
 // Line returns the number of the last line read (1-based).
@@ -153,9 +161,12 @@ func (r *Reader) Read(rec *Record) error {
 			continue
 		}
 		if r.parser == nil {
-			r.parser = newParser(DefaultFormat(), r.in)
+			r.parser, r.implicit = newParser(DefaultFormat(), r.in), true
 		}
 		if err := r.parser.Parse(line, rec); err != nil {
+			if r.tryTGW(line, rec) {
+				return r.record(rec, r.tgw.f)
+			}
 			pe := &ParseError{File: r.name, Line: r.line, Err: err}
 			var fe *FieldError
 			if errors.As(err, &fe) {
@@ -167,16 +178,37 @@ func (r *Reader) Read(rec *Record) error {
 			}
 			continue
 		}
-		rec.Pos = Pos{Source: r.name, Line: r.line}
-		r.stats.Records++
-		if rec.LogStatus.IsGap() {
-			r.stats.Gaps++
-		}
-		if rec.Kind == KindTransitGateway {
-			r.stats.TGW++
-		}
-		return nil
+		return r.record(rec, r.parser.f)
 	}
+}
+
+// record completes a parsed record and counts it.
+func (r *Reader) record(rec *Record, f *Format) error {
+	r.last = f
+	rec.Pos = Pos{Source: r.name, Line: r.line}
+	r.stats.Records++
+	if rec.LogStatus.IsGap() {
+		r.stats.Gaps++
+	}
+	if rec.Kind == KindTransitGateway {
+		r.stats.TGW++
+	}
+	return nil
+}
+
+// tryTGW parses a line that failed as the implicit default format with the
+// Transit Gateway default format, so that headerless TGW records mixed into
+// VPC input are kept apart instead of rejected. Only lines with the TGW
+// field count are tried, and only when no format was given or read from a
+// header.
+func (r *Reader) tryTGW(line []byte, rec *Record) bool {
+	if r.opts.Format != nil || !r.implicit || countTokens(line) != len(tgwDefaultFields) {
+		return false
+	}
+	if r.tgw == nil {
+		r.tgw = newParser(TGWDefaultFormat(), r.in)
+	}
+	return r.tgw.Parse(line, rec) == nil
 }
 
 // bad records a bad line; it returns the error when Strict, nil when the
@@ -218,6 +250,7 @@ func (r *Reader) header(line []byte) error {
 	if r.parser == nil || !r.parser.f.Equal(f) {
 		r.parser = newParser(f, r.in)
 	}
+	r.implicit = false
 	return nil
 }
 

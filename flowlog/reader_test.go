@@ -436,7 +436,9 @@ const (
 	hdr5 = "version interface-id srcaddr dstaddr flow-direction traffic-path pkt-src-aws-service log-status"
 	rec5 = "5 eni-0a 10.0.0.71 52.95.128.179 egress 8 - OK"
 	nod2 = "2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA"
-	skp2 = "2 123456789010 eni-11111111aaaaaaaaa - - - - - - - 1431280876 1431280934 - SKIPDATA"
+	// A Transit Gateway record in the TGW default format (36 fields).
+	tgwLine = "6 TransitGateway 123456789012 tgw-0abc12345def67890 tgw-attach-0abc12345def67890 123456789012 210987654321 vpc-0abc12345def67890 vpc-0def12345abc67890 subnet-0abc12345def67890 subnet-0def12345abc67890 eni-0abc12345def67890 eni-0def12345abc67890 use1-az1 use1-az2 tgw-attach-0def12345abc67890 10.0.0.1 10.0.1.1 12345 443 6 10 1000 1700000000 1700000060 OK IPv4 1 2 3 4 2 us-east-1 ingress - -"
+	skp2    = "2 123456789010 eni-11111111aaaaaaaaa - - - - - - - 1431280876 1431280934 - SKIPDATA"
 )
 
 // Input shapes the reader handles on purpose.
@@ -527,6 +529,27 @@ func TestReaderInputs(t *testing.T) {
 					t.Errorf("kinds %v %v %v", res.recs[0].Kind, res.recs[1].Kind, res.recs[2].Kind)
 				}
 			}},
+		{name: "headerless tgw records among vpc records", in: rec2 + "\n" + tgwLine + "\n" + strings.Replace(tgwLine, "TransitGateway", "-", 1) + "\n" + nod2 + "\n" + strings.Replace(tgwLine, "10.0.0.1", "10.0.0.999", 1) + "\n",
+			lines: []int64{1, 2, 3, 4}, stats: ReadStats{Lines: 5, Records: 4, Gaps: 1, TGW: 2, Skipped: 1},
+			check: func(t *testing.T, res readResult) {
+				r := res.recs[1]
+				if r.Kind != KindTransitGateway || r.TGW.TGWID != "tgw-0abc12345def67890" || r.TGW.DstENI != "eni-0def12345abc67890" ||
+					r.TGW.PacketsLostMTUExceeded != 3 || r.SrcAddr.String() != "10.0.0.1" || r.FlowDirection != DirIngress || r.Has(FieldPktSrcAWSService) {
+					t.Errorf("TGW record = %+v", r)
+				}
+				if !res.formats[1].Equal(TGWDefaultFormat()) || !res.formats[3].Equal(DefaultFormat()) {
+					t.Errorf("formats %v / %v", res.formats[1], res.formats[3])
+				}
+				if res.recs[2].Has(FieldResourceType) || res.recs[2].Kind != KindTransitGateway {
+					t.Errorf("TGW record with resource-type - = %+v", res.recs[2])
+				}
+				// A bad TGW-length line reports the default format's error.
+				if got := res.stats.Examples[0].Error(); got != "test.log:5: 36 fields, format has 14 (version account-id interface-id ... log-status)" {
+					t.Errorf("example %q", got)
+				}
+			}},
+		{name: "tgw fallback not used with a header", in: hdr2 + "\n" + tgwLine + "\n",
+			stats: ReadStats{Lines: 2, Headers: 1, Skipped: 1}},
 		{name: "max examples", in: strings.Repeat("bad\n", 8), opts: ReaderOptions{MaxExamples: 2},
 			stats: ReadStats{Lines: 8, Skipped: 8},
 			check: func(t *testing.T, res readResult) {
