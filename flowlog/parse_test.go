@@ -2,6 +2,7 @@ package flowlog
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"reflect"
 	"strconv"
@@ -436,4 +437,25 @@ func TestParseNoAllocs(t *testing.T) {
 			t.Errorf("Parse(%.40q...) allocates %v times; want 0", tt.line, n)
 		}
 	}
+}
+
+func ExampleParser() {
+	f, _ := ParseFormat("${version} ${interface-id} ${srcaddr} ${dstaddr} ${dstport} ${protocol} ${action} ${tcp-flags} ${flow-direction}")
+	p := NewParser(f)
+	var rec Record
+	for _, line := range []string{
+		"5 eni-0a1b 10.0.1.5 10.0.2.9 443 6 REJECT 2 ingress",
+		"5 eni-0a1b 10.0.2.9 - - 6 ACCEPT - egress",
+		"5 eni-0a1b 10.0.2.9 10.0.1.5 443 tcp ACCEPT 18 egress",
+	} {
+		if err := p.Parse([]byte(line), &rec); err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Println(rec.SrcAddr, rec.DstAddr, rec.Has(FieldDstAddr), rec.DstPort, rec.Action, rec.TCPFlags, rec.FlowDirection)
+	}
+	// Output:
+	// 10.0.1.5 10.0.2.9 true 443 REJECT 2 ingress
+	// 10.0.2.9 invalid IP false 0 ACCEPT 0 egress
+	// field protocol: "tcp" is not a protocol number (0-255)
 }

@@ -60,6 +60,14 @@ func readAll(t *testing.T, r io.Reader, name string, opts ReaderOptions) readRes
 	return res
 }
 
+func mustFormat(s string) *Format {
+	f, err := ParseFormat(s)
+	if err != nil {
+		panic(err)
+	}
+	return f
+}
+
 func readString(t *testing.T, s string, opts ReaderOptions) readResult {
 	t.Helper()
 	return readAll(t, strings.NewReader(s), "test.log", opts)
@@ -514,6 +522,14 @@ func TestReaderInputs(t *testing.T) {
 		{name: "given format skips headers", in: hdr5 + "\n" + rec2 + "\n", opts: ReaderOptions{Format: DefaultFormat()},
 			lines: []int64{2}, stats: ReadStats{Lines: 2, Records: 1, Headers: 1},
 			warning: "test.log:1: header line \"version interface-id srcaddr ... log-status\" differs from the given log format; using the given format"},
+		{name: "given custom format", in: "- eni-1235b8ca123456789 10.0.1.5 10.0.0.220 10.0.1.5 203.0.113.5\ni-01234567890123456 eni-1111aaaa2222bbbb3 10.0.1.5 203.0.113.5 10.0.1.5 203.0.113.5\n",
+			opts:  ReaderOptions{Format: mustFormat("${instance-id} ${interface-id} ${srcaddr} ${dstaddr} ${pkt-srcaddr} ${pkt-dstaddr}")},
+			lines: []int64{1, 2}, stats: ReadStats{Lines: 2, Records: 2},
+			check: func(t *testing.T, res readResult) {
+				if r := res.recs[0]; r.Has(FieldInstanceID) || r.PacketDst().String() != "203.0.113.5" || r.Has(FieldVersion) {
+					t.Errorf("NAT record = %+v", r)
+				}
+			}},
 		{name: "tgw header", in: "version resource-type account-id tgw-id srcaddr dstaddr packets-lost-blackhole log-status\n6 TransitGateway 123456789012 tgw-0abc 10.0.0.1 10.1.0.1 3 OK\n",
 			lines: []int64{2}, stats: ReadStats{Lines: 2, Records: 1, Headers: 1, TGW: 1},
 			check: func(t *testing.T, res readResult) {
