@@ -175,6 +175,7 @@ func why(p whyParams, w io.Writer) (int, error) {
 	if p.format == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		err = enc.Encode(rep)
 	} else {
 		err = writeWhyText(w, rep)

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func init() {
+	// Other golden tests of this package may define -update too.
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite golden files under testdata/")
+	}
+}
+
+func goldenUpdate() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
+
+// compareGolden compares got with testdata/<rel>, or rewrites it with -update.
+func compareGolden(t *testing.T, rel, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", rel)
+	if goldenUpdate() {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (run go test -update to accept):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+func runCmd(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := run(args, stdio{in: strings.NewReader(""), out: &out, err: &errb})
+	return code, out.String(), errb.String()
+}
+
+const threeTier = "../../testdata/topology/three-tier.yaml"
+
+func TestWhyGolden(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"reply-blocked-ephemeral", []string{"--from", "10.0.1.10:51000", "--to", "10.0.2.20:8080"}, exitFinding},
+		{"deny-shadows-allow", []string{"--from", "10.0.1.200:40000", "--to", "10.0.2.20:8080"}, exitFinding},
+		{"internet-to-public-ip", []string{"--from", "198.51.100.7:50000", "--to", "203.0.113.10:443"}, exitOK},
+		{"sg-blocks-ipv4-on-ipv6-rule", []string{"--from", "198.51.100.7", "--to", "203.0.113.10:8443"}, exitFinding},
+		{"same-subnet-deny-all-nacl", []string{"--from", "10.0.3.30:40000", "--to", "10.0.3.31:5432"}, exitOK},
+		{"cross-subnet-deny-all-nacl", []string{"--from", "10.0.2.20:40000", "--to", "10.0.3.30:5432"}, exitFinding},
+		{"icmp-echo", []string{"--proto", "icmp", "--from", "10.0.2.20", "--to", "10.0.1.10"}, exitOK},
+		{"icmp-timestamp-sg", []string{"--proto", "1", "--icmp-type", "13", "--icmp-code", "0", "--from", "10.0.2.20", "--to", "10.0.1.10"}, exitFinding},
+		{"ipv6-reply-blocked", []string{"--from", "[2001:db8:ffff::1]:50000", "--to", "[2001:db8:0:1::10]:8443"}, exitFinding},
+		{"prefix-list-ssh", []string{"--from", "192.0.2.5:50000", "--to", "10.0.2.20:22"}, exitFinding},
+		{"sg-needs-group-rule", []string{"--from", "10.0.9.5:50000", "--to", "10.0.2.20:8080"}, exitFinding},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, format := range []string{"text", "json"} {
+				args := append([]string{"why", "--topology", threeTier, "--format", format}, tc.args...)
+				code, out, errOut := runCmd(args...)
+				if code != tc.code {
+					t.Errorf("flowdiag %s: exit %d; want %d (stderr %q)", strings.Join(args, " "), code, tc.code, errOut)
+				}
+				if errOut != "" {
+					t.Errorf("flowdiag %s: stderr %q; want nothing", strings.Join(args, " "), errOut)
+				}
+				ext := ".txt"
+				if format == "json" {
+					ext = ".json"
+					var v map[string]any
+					if err := json.Unmarshal([]byte(out), &v); err != nil {
+						t.Errorf("--format json output is not JSON: %v", err)
+					}
+				}
+				compareGolden(t, filepath.Join("why", tc.name+ext), "$ flowdiag "+strings.Join(args, " ")+"\n"+out)
+			}
+		})
+	}
+}
+
+func TestWhyBadInput(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--from", "10.0.1.10", "--to", "10.0.2.20:8080"}, "flowdiag why: --topology is required\n"},
+		{[]string{"--topology", threeTier, "--to", "10.0.2.20:8080"}, "flowdiag why: --from is required\n"},
+		{[]string{"--topology", threeTier, "--from", "10.0.1.10", "--to", "10.0.2.20"}, "flowdiag why: --to 10.0.2.20: tcp needs a destination port (ADDR:PORT)\n"},
+		{[]string{"--topology", threeTier, "--from", "10.0.1.300", "--to", "10.0.2.20:80"}, "flowdiag why: --from: \"10.0.1.300\" is not an address: want 10.0.1.5, 10.0.1.5:443, 2001:db8::5 or [2001:db8::5]:443\n"},
+		{[]string{"--topology", threeTier, "--from", "10.0.1.3", "--to", "10.0.2.20:99999"}, "flowdiag why: --to: \"10.0.2.20:99999\": port \"99999\" is not a number from 0 to 65535\n"},
+		{[]string{"--topology", threeTier, "--from", "10.0.1.3", "--to", "[2001:db8::1]:80"}, "flowdiag why: --from 10.0.1.3 and --to 2001:db8::1 are of different IP families\n"},
+		{[]string{"--topology", threeTier, "--proto", "tcpp", "--from", "10.0.1.3", "--to", "10.0.2.20:80"}, "flowdiag why: --proto: \"tcpp\" is not a protocol: want a name such as tcp, udp, icmp, icmpv6 or a number 0-255\n"},
+		{[]string{"--topology", threeTier, "--proto", "icmp", "--from", "10.0.1.3", "--to", "10.0.2.20:80"}, "flowdiag why: ICMP has no ports: give the type and code with --icmp-type and --icmp-code\n"},
+		{[]string{"--topology", threeTier, "--icmp-type", "3", "--from", "10.0.1.3", "--to", "10.0.2.20:80"}, "flowdiag why: --icmp-type and --icmp-code apply to icmp and icmpv6 only, not to tcp\n"},
+		{[]string{"--topology", threeTier, "--format", "xml", "--from", "10.0.1.3", "--to", "10.0.2.20:80"}, "flowdiag why: --format: \"xml\" is not a format: want text or json\n"},
+		{[]string{"--topology", "testdata/why/missing.yaml", "--from", "10.0.1.3", "--to", "10.0.2.20:80"}, "flowdiag why: topology: stat testdata/why/missing.yaml: no such file or directory\n"},
+		{[]string{"--topology", "testdata/why/invalid-topology.yaml", "--from", "10.0.1.3", "--to", "10.0.2.20:80"},
+			"flowdiag why: topology testdata/why/invalid-topology.yaml has 2 problem(s):\n" +
+				"testdata/why/invalid-topology.yaml:5:5: subnet-a: nacl: network ACL acl-gone is not in the topology\n" +
+				"testdata/why/invalid-topology.yaml:8:58: eni-a: colour: unknown key: want one of addresses, description, id, owner, public, security_groups, subnet, type\n"},
+	}
+	for _, tc := range tests {
+		code, out, errOut := runCmd(append([]string{"why"}, tc.args...)...)
+		if code != exitUsage || out != "" || errOut != tc.want {
+			t.Errorf("flowdiag why %s = exit %d, stdout %q, stderr %q; want exit 2, stderr %q", strings.Join(tc.args, " "), code, out, errOut, tc.want)
+		}
+	}
+}
