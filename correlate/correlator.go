@@ -133,6 +133,7 @@ type Correlator struct {
 	watermark int64 // newest log time seen (largest end)
 	stats     Stats
 	batch     []*conv
+	free      []*conv // emitted conversations, for reuse
 }
 
 type tomb struct {
@@ -226,8 +227,8 @@ func (c *Correlator) lookup(k Key, r *flowlog.Record) *conv {
 			return cv
 		}
 	}
-	cv := &conv{key: k, first: r.Start, last: r.End, next: head}
-	cv.views = cv.inline[:0]
+	cv := c.newConv()
+	cv.key, cv.first, cv.last, cv.next = k, r.Start, r.End, head
 	if head != nil {
 		c.stats.Splits++
 	}
@@ -284,6 +285,7 @@ func (c *Correlator) emitBatch(batch []*conv) {
 		}
 		c.stats.Emitted++
 		batch[i] = nil
+		c.recycle(cv)
 		c.emit(out)
 	}
 	c.batch = batch[:0]
@@ -525,10 +527,49 @@ func (cv *conv) view(c *Correlator, id string) *viewState {
 			return &cv.views[i]
 		}
 	}
-	cv.views = append(cv.views, viewState{eni: c.eni(id)})
+	if n := len(cv.views); n < cap(cv.views) {
+		// A recycled slot: keep its evidence buffers.
+		cv.views = cv.views[:n+1]
+		vs := &cv.views[n]
+		ev := vs.ev
+		*vs = viewState{ev: [2][]evItem{ev[0][:0], ev[1][:0]}}
+	} else {
+		cv.views = append(cv.views, viewState{})
+	}
 	vs := &cv.views[len(cv.views)-1]
+	vs.eni = c.eni(id)
 	vs.view.ENI = id
 	return vs
+}
+
+// newConv returns a cleared conversation, reusing an emitted one's memory
+// when there is one.
+func (c *Correlator) newConv() *conv {
+	if n := len(c.free); n > 0 {
+		cv := c.free[n-1]
+		c.free[n-1] = nil
+		c.free = c.free[:n-1]
+		return cv
+	}
+	cv := &conv{}
+	cv.views = cv.inline[:0]
+	return cv
+}
+
+// recycle clears an emitted conversation for reuse, keeping the evidence
+// buffers of its inline views. At most as many are kept as were open at
+// once, so the free list is bounded like the open set.
+func (c *Correlator) recycle(cv *conv) {
+	var ev [len(cv.inline)][2][]evItem
+	for i := range cv.inline {
+		ev[i] = cv.inline[i].ev
+	}
+	*cv = conv{}
+	for i := range cv.inline {
+		cv.inline[i].ev = [2][]evItem{ev[i][0][:0], ev[i][1][:0]}
+	}
+	cv.views = cv.inline[:0]
+	c.free = append(c.free, cv)
 }
 
 func (cv *conv) add(c *Correlator, r *flowlog.Record, fwd bool) {
@@ -624,6 +665,10 @@ func (vs *viewState) addEvidence(d int, r *flowlog.Record, maxEv int, leg *Leg) 
 	it := evItem{r.Start, r.Pos}
 	if ev == nil {
 		ev = make([]evItem, 0, min(maxEv, 4))
+	}
+	if n := len(ev); n < maxEv && (n == 0 || !evLess(it, ev[n-1])) {
+		vs.ev[d] = append(ev, it) // in order: the common case
+		return
 	}
 	if len(ev) == maxEv {
 		leg.MoreEvidence++

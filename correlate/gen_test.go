@@ -134,10 +134,18 @@ func genRecords(n int, seed uint64) []flowlog.Record {
 	for i := range n {
 		g.conv(1_700_000_000+int64(i/20), &r, &line, func(r *flowlog.Record) { out = append(out, *r) })
 	}
-	slices.SortStableFunc(out, func(a, b flowlog.Record) int { return cmp.Compare(a.End, b.End) })
-	for i := 0; i < len(out); i += 256 {
-		blk := out[i:min(i+256, len(out))]
+	idx := make([]int, len(out))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(out[a].End, out[b].End) })
+	for i := 0; i < len(idx); i += 256 {
+		blk := idx[i:min(i+256, len(idx))]
 		g.rng.Shuffle(len(blk), func(a, b int) { blk[a], blk[b] = blk[b], blk[a] })
 	}
-	return out
+	sorted := make([]flowlog.Record, len(out))
+	for i, j := range idx {
+		sorted[i] = out[j]
+	}
+	return sorted
 }

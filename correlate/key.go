@@ -35,13 +35,26 @@ func keyOf(r *flowlog.Record) (k Key, fwd bool, ok bool) {
 	}
 	s, d := src.As16(), dst.As16()
 	k.proto = r.Protocol
-	c := bytes.Compare(s[:], d[:])
-	if c < 0 || (c == 0 && sp <= dp) {
+	if lessEnd(&s, sp, &d, dp) {
 		k.lo, k.hi, k.loPort, k.hiPort = s, d, sp, dp
 		return k, true, true
 	}
 	k.lo, k.hi, k.loPort, k.hiPort = d, s, dp, sp
 	return k, false, true
+}
+
+// lessEnd reports whether end (a, ap) sorts before or equal to (b, bp):
+// by address bytes, then port.
+func lessEnd(a *[16]byte, ap uint16, b *[16]byte, bp uint16) bool {
+	a0, b0 := binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(b[:8])
+	if a0 != b0 {
+		return a0 < b0
+	}
+	a1, b1 := binary.BigEndian.Uint64(a[8:]), binary.BigEndian.Uint64(b[8:])
+	if a1 != b1 {
+		return a1 < b1
+	}
+	return ap <= bp
 }
 
 // Lo returns the lower end of the key.
