@@ -138,7 +138,6 @@ func BenchmarkAdd(b *testing.B) {
 	}
 }
 
-
 // Golden scenarios: testdata/*.txt hold records in the test notation (see
 // parseRec); *.golden the conversations emitted, rendered by String, and
 // the stats. Run with -update to rewrite the golden files.
