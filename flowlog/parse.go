@@ -448,17 +448,14 @@ func parseUint(b []byte, limit uint64) (uint64, bool) {
 // netip.ParseAddr, without allocating. Zones are rejected (flow logs never
 // carry them) and IPv4-mapped IPv6 addresses are unmapped to IPv4.
 func parseAddr(b []byte) (netip.Addr, bool) {
-	for _, c := range b {
-		switch c {
-		case '.':
-			a, ok := parseIPv4(b)
-			return netip.AddrFrom4(a), ok
-		case ':':
-			a, ok := parseIPv6(b)
-			return a.Unmap(), ok
-		}
+	if a, ok := parseIPv4(b); ok {
+		return netip.AddrFrom4(a), true
 	}
-	return netip.Addr{}, false
+	if bytes.IndexByte(b, ':') < 0 {
+		return netip.Addr{}, false
+	}
+	a, ok := parseIPv6(b)
+	return a.Unmap(), ok
 }
 
 // parseIPv4 parses dotted-quad b: four decimal octets 0-255 without leading
