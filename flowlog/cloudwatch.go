@@ -72,14 +72,15 @@ func (m *msgParser) parse(line []byte, src string, n int64, rec *Record) error {
 		return m.bad(&ParseError{File: src, Line: n, Err: &LineTooLongError{Limit: m.opts.MaxLineBytes}})
 	}
 	if LooksLikeHeader(line) {
-		m.stats.Headers++
 		if m.explicit {
+			m.stats.Headers++
 			return errSkip
 		}
 		f, unknown, err := ParseHeader(string(line))
 		if err != nil {
 			return m.bad(&ParseError{File: src, Line: n, Err: err})
 		}
+		m.stats.Headers++
 		for _, u := range unknown {
 			if !m.warned[u] && m.opts.Warn != nil {
 				m.opts.Warn(fmt.Sprintf("%s:%d: unknown field %q in header kept as an extra column", src, n, u))
