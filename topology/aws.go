@@ -192,6 +192,12 @@ func (im *Import) readFile(file string, explicit bool, e *errs) {
 		e.add(Pos{File: file}, "", "", "%s", err)
 		return
 	}
+	im.readData(file, data, explicit, e)
+}
+
+// readData reads one JSON document; explicit says the file was named by the
+// user (so a file with nothing flowdiag knows is an error).
+func (im *Import) readData(file string, data []byte, explicit bool, e *errs) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil {
 		if explicit {

@@ -17,16 +17,16 @@ func init() {
 	}
 }
 
-func goldenUpdate() bool {
+func topoGoldenUpdate() bool {
 	f := flag.Lookup("update")
 	return f != nil && f.Value.String() == "true"
 }
 
-// compareGolden compares got with testdata/<rel>, or rewrites it with -update.
-func compareGolden(t *testing.T, rel, got string) {
+// topoCompareGolden compares got with testdata/<rel>, or rewrites it with -update.
+func topoCompareGolden(t *testing.T, rel, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", rel)
-	if goldenUpdate() {
+	if topoGoldenUpdate() {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -41,7 +41,7 @@ func compareGolden(t *testing.T, rel, got string) {
 	}
 }
 
-func runCmd(args ...string) (int, string, string) {
+func topoRunCmd(args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
 	code := run(args, stdio{in: strings.NewReader(""), out: &out, err: &errb})
 	return code, out.String(), errb.String()
@@ -71,7 +71,7 @@ func TestWhyGolden(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, format := range []string{"text", "json"} {
 				args := append([]string{"why", "--topology", threeTier, "--format", format}, tc.args...)
-				code, out, errOut := runCmd(args...)
+				code, out, errOut := topoRunCmd(args...)
 				if code != tc.code {
 					t.Errorf("flowdiag %s: exit %d; want %d (stderr %q)", strings.Join(args, " "), code, tc.code, errOut)
 				}
@@ -86,7 +86,7 @@ func TestWhyGolden(t *testing.T) {
 						t.Errorf("--format json output is not JSON: %v", err)
 					}
 				}
-				compareGolden(t, filepath.Join("why", tc.name+ext), "$ flowdiag "+strings.Join(args, " ")+"\n"+out)
+				topoCompareGolden(t, filepath.Join("why", tc.name+ext), "$ flowdiag "+strings.Join(args, " ")+"\n"+out)
 			}
 		})
 	}
@@ -114,7 +114,7 @@ func TestWhyBadInput(t *testing.T) {
 				"testdata/why/invalid-topology.yaml:8:58: eni-a: colour: unknown key: want one of addresses, description, id, owner, public, security_groups, subnet, type\n"},
 	}
 	for _, tc := range tests {
-		code, out, errOut := runCmd(append([]string{"why"}, tc.args...)...)
+		code, out, errOut := topoRunCmd(append([]string{"why"}, tc.args...)...)
 		if code != exitUsage || out != "" || errOut != tc.want {
 			t.Errorf("flowdiag why %s = exit %d, stdout %q, stderr %q; want exit 2, stderr %q", strings.Join(tc.args, " "), code, out, errOut, tc.want)
 		}
