@@ -160,12 +160,12 @@ func lintRules(w io.Writer, set *rules.Set) (int, error) {
 	case 0:
 		fmt.Fprintf(ew, "ok: %d rules, no problems found\n", set.Len())
 	default:
-		fmt.Fprintf(ew, "%d %s in %d rules\n", len(issues), plural(len(issues), "problem"), set.Len())
+		fmt.Fprintf(ew, "%d %s in %d rules\n", len(issues), pluralWord(len(issues), "problem"), set.Len())
 	}
 	return len(issues), ew.err
 }
 
-func plural(n int, word string) string {
+func pluralWord(n int, word string) string {
 	if n == 1 {
 		return word
 	}
