@@ -19,7 +19,7 @@ type Parser struct {
 }
 
 // NewParser returns a parser for lines of format f.
-func NewParser(f *Format) *Parser { return newParser(f, newInterner(0)) }
+func NewParser(f *Format) *Parser { return newParser(f, newInterner(0, 0)) }
 
 func newParser(f *Format, in *interner) *Parser {
 	return &Parser{f: f, cols: f.cols, tgw: f.tgw, in: in, last: make([]string, len(f.cols))}

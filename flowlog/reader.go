@@ -88,7 +88,7 @@ func NewReader(r io.Reader, name string, opts ReaderOptions) *Reader {
 		br:   bufio.NewReaderSize(r, textReadBuffer),
 		name: name,
 		opts: opts,
-		in:   newInterner(0),
+		in:   newInterner(0, 0),
 	}
 	if opts.Format != nil {
 		rd.parser = newParser(opts.Format, rd.in)
