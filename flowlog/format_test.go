@@ -190,3 +190,20 @@ func ExampleFormat_AppendRecord() {
 	fmt.Println(strings.ToUpper(rec.Protocol.String()), string(f.AppendRecord(nil, &rec)))
 	// Output: TCP 10.0.1.5 10.0.2.9 443 6 REJECT
 }
+
+// NewFormat is for formats fixed in code: a programming error panics.
+func TestNewFormatPanics(t *testing.T) {
+	for _, fields := range [][]Field{{FieldVersion, FieldVersion}, {FieldInvalid}, {Field(NumFields)}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("NewFormat(%v) did not panic", fields)
+				}
+			}()
+			NewFormat(fields...)
+		}()
+	}
+	if f := TGWDefaultFormat(); f.Len() != 36 || !f.IsTransitGateway() || f.Names()[1] != "resource-type" {
+		t.Errorf("TGWDefaultFormat() = %q", f)
+	}
+}

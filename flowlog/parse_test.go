@@ -459,3 +459,15 @@ func ExampleParser() {
 	// 10.0.2.9 invalid IP false 0 ACCEPT 0 egress
 	// field protocol: "tcp" is not a protocol number (0-255)
 }
+
+// stringField covers exactly the string-valued fields: every other field
+// is handled by Parser.set before it, and asking for one panics.
+func TestStringFieldPanicsForNonString(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Errorf("stringField(dstport) did not panic")
+		}
+	}()
+	var rec Record
+	stringField(&rec, FieldDstPort)
+}
