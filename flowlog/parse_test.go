@@ -471,3 +471,33 @@ func TestStringFieldPanicsForNonString(t *testing.T) {
 	var rec Record
 	stringField(&rec, FieldDstPort)
 }
+
+func TestParseEdgeValues(t *testing.T) {
+	f, _ := ParseFormat("interface-id packets")
+	p := NewParser(f)
+	if p.Format() != f {
+		t.Errorf("Parser.Format() is not the format it was made with")
+	}
+	var rec Record
+	// U+009B is a C1 control (CSI): a terminal may act on it.
+	if err := p.Parse([]byte("eni-\u009b31m 1"), &rec); err == nil {
+		t.Errorf("C1 control character accepted")
+	}
+	if err := p.Parse([]byte("eni-é 1"), &rec); err != nil || rec.InterfaceID != "eni-é" {
+		t.Errorf("UTF-8 id: %v %q", err, rec.InterfaceID)
+	}
+	// Zero padding beyond 19 digits is still a number; 20 significant digits are not.
+	if err := p.Parse([]byte("eni-1 0000000000000000000000042"), &rec); err != nil || rec.Packets != 42 {
+		t.Errorf("zero-padded count: %v %d", err, rec.Packets)
+	}
+	if err := p.Parse([]byte("eni-1 18446744073709551615"), &rec); err == nil {
+		t.Errorf("count above int64 accepted")
+	}
+	var fe *FieldError
+	if err := p.Parse([]byte("eni-1 9223372036854775808"), &rec); !errors.As(err, &fe) || fe.Err != strconv.ErrRange {
+		t.Errorf("count 2^63: %v", err)
+	}
+	if err := p.Parse([]byte("eni-1"), &rec); err == nil || err.Error() != "1 fields, format has 2 (interface-id packets)" {
+		t.Errorf("short format count error: %v", err)
+	}
+}

@@ -767,3 +767,24 @@ func ExampleReader() {
 	// 4 - invalid IP 0 NODATA
 	// 2 records, 1 gap, 1 skipped: dump.log:3:68: field dstport: "rdp" is not a port number (0-65535)
 }
+
+func TestReaderAccessors(t *testing.T) {
+	rd := NewReader(strings.NewReader(hdr5+"\n\n"+rec5+"\n"), "a.log", ReaderOptions{})
+	if !rd.Format().Equal(DefaultFormat()) || rd.Line() != 0 {
+		t.Errorf("before reading: format %q, line %d", rd.Format(), rd.Line())
+	}
+	var rec Record
+	if err := rd.Read(&rec); err != nil {
+		t.Fatal(err)
+	}
+	if rd.Format().String() != hdr5 || rd.Line() != 3 {
+		t.Errorf("after a record: format %q, line %d", rd.Format(), rd.Line())
+	}
+	given := NewReader(strings.NewReader(""), "b.log", ReaderOptions{Format: TGWDefaultFormat()})
+	if !given.Format().Equal(TGWDefaultFormat()) {
+		t.Errorf("given format not reported: %q", given.Format())
+	}
+	if f, g := DefaultFormat(), TGWDefaultFormat(); f.Equal(g) || !f.Equal(f) || f.Equal(nil) {
+		t.Errorf("Format.Equal is wrong")
+	}
+}
