@@ -93,10 +93,25 @@ eni-s 10.0.2.9:443 -> 10.0.1.5:51234 tcp REJECT t=100-160 dir=egress flags=18
 	}
 }
 
-var benchRecords = sync.OnceValue(func() []flowlog.Record { return genRecords(3000, 1) })
+var benchRecords = map[int]func() []flowlog.Record{
+	600:  sync.OnceValue(func() []flowlog.Record { return genRecords(600, 1) }),
+	3000: sync.OnceValue(func() []flowlog.Record { return genRecords(3000, 1) }),
+}
 
+// BenchmarkAdd feeds generated records (request and reply on one or two
+// ENIs, 1-4 windows per conversation, tcp-flags, 5% rejected replies)
+// through Add. convs=600 keeps the fixture (about 5,400 records of 880
+// bytes) in cache, as a reader that reuses one Record does; convs=3000
+// streams 24 MB of records from memory, so it also measures memory
+// bandwidth.
 func BenchmarkAdd(b *testing.B) {
-	rs := slices.Clone(benchRecords())
+	for _, n := range []int{600, 3000} {
+		b.Run(fmt.Sprintf("convs=%d", n), func(b *testing.B) { benchmarkAdd(b, n) })
+	}
+}
+
+func benchmarkAdd(b *testing.B, convs int) {
+	rs := slices.Clone(benchRecords[convs]())
 	span := rs[len(rs)-1].End - rs[0].Start + 2*DefaultHorizon
 	c := New(Options{}, func(*Conversation) {})
 	// Assert the fixture before timing: it correlates into conversations
@@ -112,8 +127,8 @@ func BenchmarkAdd(b *testing.B) {
 		check.Add(&rs[i])
 	}
 	check.Flush()
-	if n != 3000 || both < n/2 {
-		b.Fatalf("fixture: %d conversations, %d on two ENIs by tcp-flags; want 3000, >= 1500", n, both)
+	if n != convs || both < n/2 {
+		b.Fatalf("fixture: %d conversations, %d on two ENIs by tcp-flags; want %d, >= %d", n, both, convs, convs/2)
 	}
 	b.ReportAllocs()
 	cpu0 := cpuTime()
