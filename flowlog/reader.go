@@ -41,7 +41,7 @@ type ReadStats struct {
 	Lines    int64   // lines read, header and blank lines included
 	Records  int64   // records returned by Read
 	Skipped  int64   // bad lines skipped (not Strict)
-	Headers  int64   // header lines
+	Headers  int64   // header lines (a bad header line is counted in Skipped)
 	Blank    int64   // empty or white-space-only lines
 	Gaps     int64   // NODATA and SKIPDATA records (also counted in Records)
 	TGW      int64   // Transit Gateway records (also counted in Records)
@@ -226,11 +226,11 @@ func (r *Reader) bad(pe *ParseError) error {
 
 // header handles a header line: it sets the format unless one was given.
 func (r *Reader) header(line []byte) error {
-	r.stats.Headers++
 	f, unknown, err := ParseHeader(string(line))
 	if err != nil {
 		return r.bad(&ParseError{File: r.name, Line: r.line, Err: err})
 	}
+	r.stats.Headers++
 	if r.opts.Format != nil {
 		if !f.Equal(r.opts.Format) && !r.warnedFmt {
 			r.warnedFmt = true
