@@ -168,8 +168,11 @@ func (l *Leg) Last() int64 {
 type View struct {
 	ENI, Subnet, VPC, Account string // Subnet and VPC when the log format has them
 	Role                      Role
-	Request                   Leg // client -> server records on this ENI
-	Reply                     Leg // server -> client records on this ENI
+	// FlagsKnown is set when this ENI's records carry tcp-flags, so a
+	// Flags value of 0 means "ACK/PSH only" rather than "not logged".
+	FlagsKnown bool
+	Request    Leg // client -> server records on this ENI
+	Reply      Leg // server -> client records on this ENI
 }
 
 // Gap is a NODATA or SKIPDATA record: the ENI's evidence for [Start, End] is

@@ -92,6 +92,14 @@ type Hints interface {
 	ServerHint(proto flowlog.Proto, a, b netip.AddrPort) (server int, ok bool)
 }
 
+// OwnerHints is an optional extension of Hints: a topology knows which ENI
+// owns an address, which settles an ENI's role where its records cannot
+// (default-format records between two private addresses) and names the ENI
+// whose NODATA/SKIPDATA records qualify a conversation it never logged.
+type OwnerHints interface {
+	OwnerENI(a netip.Addr) (eni string, ok bool)
+}
+
 // Stats counts what a Correlator did.
 type Stats struct {
 	Records        int64 // records given to Add
@@ -116,7 +124,8 @@ type Stats struct {
 // parallel.
 type Correlator struct {
 	opts  Options
-	split int64 // IdleSplit + Tolerance
+	owner OwnerHints // nil without a topology
+	split int64      // IdleSplit + Tolerance
 	emit  func(*Conversation)
 
 	open  map[Key]*conv // newest open conversation of each key; older ones chained by next
@@ -154,8 +163,10 @@ func New(opts Options, emit func(*Conversation)) *Correlator {
 	if emit == nil {
 		emit = func(*Conversation) {}
 	}
+	owner, _ := opts.Hints.(OwnerHints)
 	return &Correlator{
 		opts:   opts,
+		owner:  owner,
 		split:  opts.IdleSplit + opts.Tolerance,
 		emit:   emit,
 		open:   make(map[Key]*conv),
@@ -602,6 +613,9 @@ func (cv *conv) add(c *Correlator, r *flowlog.Record, fwd bool) {
 	if v.Account == "" {
 		v.Account = r.AccountID
 	}
+	if r.Has(flowlog.FieldTCPFlags) {
+		v.FlagsKnown = true
+	}
 	leg := &v.Request
 	if d == 1 {
 		leg = &v.Reply
@@ -724,9 +738,10 @@ func (c *Correlator) finish(cv *conv) *Conversation {
 		}
 		v.Request.Evidence, pos = fillPos(pos, req)
 		v.Reply.Evidence, pos = fillPos(pos, rep)
-		v.Role = role(vs, out.Client.Addr(), out.Server.Addr())
+		v.Role = c.role(vs, out.Client.Addr(), out.Server.Addr())
 		out.Views[i] = v
 	}
+	inferRoles(out.Views)
 	slices.SortFunc(out.Views, func(a, b View) int { return strings.Compare(a.ENI, b.ENI) })
 	out.Gaps = c.gapsFor(cv, out)
 	return out
@@ -742,10 +757,18 @@ func fillPos(buf []flowlog.Pos, ev []evItem) ([]flowlog.Pos, []flowlog.Pos) {
 	return buf[:len(ev):len(ev)], buf[len(ev):]
 }
 
-func role(vs *viewState, client, server netip.Addr) Role {
+func (c *Correlator) role(vs *viewState, client, server netip.Addr) Role {
 	own := vs.own
 	if !own.IsValid() {
 		own = vs.eni.own(client)
+	}
+	if !own.IsValid() && c.owner != nil {
+		if id, ok := c.owner.OwnerENI(client); ok && id == vs.view.ENI {
+			return RoleClient
+		}
+		if id, ok := c.owner.OwnerENI(server); ok && id == vs.view.ENI {
+			return RoleServer
+		}
 	}
 	if !own.IsValid() {
 		if vs.translated {
@@ -771,6 +794,14 @@ func (c *Correlator) gapsFor(cv *conv, out *Conversation) []Gap {
 	for _, a := range [2]netip.Addr{out.Client.Addr(), out.Server.Addr()} {
 		if e := c.byAddr[a]; e != nil && !slices.Contains(list, e) {
 			list = append(list, e)
+		}
+		if c.owner == nil {
+			continue
+		}
+		if id, ok := c.owner.OwnerENI(a); ok {
+			if e := c.enis[id]; e != nil && !slices.Contains(list, e) {
+				list = append(list, e)
+			}
 		}
 	}
 	from, to := cv.first-c.opts.Tolerance, cv.last+c.opts.Tolerance
