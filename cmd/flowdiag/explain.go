@@ -1,9 +1,323 @@
 package main
 
-import "fmt"
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
 
-// runExplain is being written; see the open issue for this subcommand.
+	"github.com/spf13/pflag"
+
+	"github.com/flowdiag/flowdiag/correlate"
+	"github.com/flowdiag/flowdiag/engine"
+	"github.com/flowdiag/flowdiag/flowlog"
+	"github.com/flowdiag/flowdiag/rules"
+	"github.com/flowdiag/flowdiag/topology"
+)
+
+// explainParams are the settings of one `flowdiag explain` run.
+type explainParams struct {
+	inputs      *inputFlags
+	topology    string
+	ruleFiles   []string
+	noBuiltin   bool
+	format      string
+	groupBy     []string
+	examples    int
+	horizon     time.Duration
+	failOn      string
+	color       string
+	showSupport bool
+}
+
 func runExplain(args []string, s stdio) int {
-	fmt.Fprintln(s.err, "flowdiag: this command is not built yet")
-	return exitUsage
+	fs := pflag.NewFlagSet("explain", pflag.ContinueOnError)
+	fs.SetOutput(s.err)
+	p := explainParams{inputs: addInputFlags(fs)}
+	fs.StringVar(&p.topology, "topology", "", "topology: flowdiag YAML, or AWS describe-* JSON (file or directory)")
+	fs.StringArrayVar(&p.ruleFiles, "rules", nil, "extra rule file (YAML); repeatable")
+	fs.BoolVar(&p.noBuiltin, "no-builtin-rules", false, "use only the rules given with --rules")
+	fs.StringVar(&p.format, "format", "text", "output format: text, json or markdown")
+	fs.StringSliceVar(&p.groupBy, "group-by", nil, "also group by: eni, subnet, vpc, port, protocol, client, server")
+	fs.IntVar(&p.examples, "examples", 3, "example conversations shown per group (text, markdown)")
+	fs.DurationVar(&p.horizon, "horizon", 15*time.Minute, "log time after which a quiet conversation is complete")
+	fs.StringVar(&p.failOn, "fail-on", "", "exit 1 when a diagnosis at or above this severity exists (info, warning, error, critical)")
+	fs.StringVar(&p.color, "color", "auto", "colour: auto (only on a terminal, never with NO_COLOR), always, never")
+	fs.Usage = func() {
+		fmt.Fprintln(s.err, "Usage: flowdiag explain [--topology T] [--rules FILE]... [--format text|json|markdown] [filters] FILE|DIR|-...")
+		fmt.Fprintln(s.err, "\nDiagnoses every blocked or suspicious conversation in the flow logs: what blocked it, where, by which rule, and the fix.")
+		fmt.Fprintln(s.err, "\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	code, err := explain(p, fs.Args(), s)
+	if err != nil {
+		fmt.Fprintf(s.err, "flowdiag explain: %v\n", err)
+	}
+	return code
+}
+
+// loadRules returns the built-in rules (unless disabled) merged with the
+// user's rule files, in that order.
+func loadRules(noBuiltin bool, files []string) (*rules.Set, error) {
+	var set *rules.Set
+	if !noBuiltin {
+		b, err := rules.LoadBuiltin()
+		if err != nil {
+			return nil, fmt.Errorf("built-in rules: %w", err)
+		}
+		set = b
+	}
+	for _, f := range files {
+		u, err := rules.LoadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		if set == nil {
+			set = u
+			continue
+		}
+		if set, err = set.Merge(u); err != nil {
+			return nil, err
+		}
+	}
+	if set == nil {
+		return nil, errors.New("--no-builtin-rules needs at least one --rules file")
+	}
+	return set, nil
+}
+
+func explain(p explainParams, args []string, s stdio) (int, error) {
+	switch p.format {
+	case "text", "json", "markdown", "md":
+	default:
+		return exitUsage, fmt.Errorf("--format: %q is not a format: want text, json or markdown", p.format)
+	}
+	var groupBy []engine.GroupBy
+	for _, g := range p.groupBy {
+		k, err := engine.ParseGroupBy(g)
+		if err != nil {
+			return exitUsage, fmt.Errorf("--group-by: %v", err)
+		}
+		groupBy = append(groupBy, k)
+	}
+	var failOn rules.Severity
+	if p.failOn != "" {
+		if err := failOn.UnmarshalText([]byte(p.failOn)); err != nil {
+			return exitUsage, fmt.Errorf("--fail-on: %v", err)
+		}
+	}
+	colour, err := useColour(p.color, s, s.out)
+	if err != nil {
+		return exitUsage, err
+	}
+	if len(args) == 0 {
+		return exitUsage, errors.New("no input: name flow log files, directories, or - for standard input")
+	}
+	filter, err := p.inputs.filter()
+	if err != nil {
+		return exitUsage, err
+	}
+	set, err := loadRules(p.noBuiltin, p.ruleFiles)
+	if err != nil {
+		return exitUsage, err
+	}
+	var topo *topology.Topology
+	if p.topology != "" {
+		if topo, err = topology.Load(p.topology); err != nil {
+			return exitUsage, err
+		}
+	}
+	eng, err := engine.New(set, topo)
+	if err != nil {
+		return exitUsage, err
+	}
+	stream, err := p.inputs.open(args, s)
+	if err != nil {
+		return exitUsage, err
+	}
+	defer stream.Close()
+
+	recFilter, convFilter := splitFilter(filter)
+	opts := engine.RunOptions{
+		Correlate:        correlate.Options{Horizon: int64(p.horizon / time.Second)},
+		KeepRecord:       recFilter,
+		KeepConversation: convFilter,
+	}
+	if topo != nil {
+		opts.Correlate.Hints = engine.Hints(topo)
+	}
+	progress := newProgress(s)
+	if progress != nil {
+		opts.Progress = progress.update
+		opts.ProgressEvery = 1 << 18
+	}
+
+	out := bufio.NewWriterSize(s.out, 64<<10)
+	report := engine.NewReport(groupBy, p.examples)
+	worst := rules.Severity(0)
+	found := false
+	sink := func(d *engine.Diagnosis) error {
+		if !found || d.Severity > worst {
+			worst = d.Severity
+		}
+		found = true
+		if p.format == "json" {
+			b, err := json.Marshal(d)
+			if err != nil {
+				return err
+			}
+			out.Write(b)
+			return out.WriteByte('\n')
+		}
+		report.Add(*d)
+		return nil
+	}
+	st, runErr := eng.Run(stream, opts, sink)
+	if progress != nil {
+		progress.done()
+	}
+	sstats := stream.Stats()
+	meta := runMeta{
+		inputs: args, topology: p.topology, records: st.Records, conversations: st.Conversations,
+		skipped: sstats.Skipped, gaps: sstats.Gaps, rules: len(set.Rules()),
+	}
+	switch p.format {
+	case "text":
+		renderText(out, report, meta, colour)
+	case "markdown", "md":
+		renderMarkdown(out, report, meta)
+	}
+	if err := out.Flush(); err != nil && runErr == nil {
+		runErr = err
+	}
+	p.inputs.summary(s.err, sstats)
+	if runErr != nil {
+		return exitUsage, runErr
+	}
+	if p.failOn != "" && found && worst >= failOn {
+		return exitFinding, nil
+	}
+	return exitOK, nil
+}
+
+// splitFilter applies direction-symmetric filters (address, port, protocol,
+// time) to records, and filters that need the whole conversation (action,
+// ENI) to conversations: keeping only the REJECT records of a conversation
+// would hide the ACCEPT half that tells a NACL from a security group.
+func splitFilter(f flowlog.Filter) (func(*flowlog.Record) bool, func(*correlate.Conversation) bool) {
+	actions, enis := f.Actions, f.ENIs
+	f.Actions, f.ENIs = nil, nil
+	rec := func(r *flowlog.Record) bool { return f.Match(r) }
+	if len(actions) == 0 && len(enis) == 0 {
+		return rec, nil
+	}
+	conv := func(c *correlate.Conversation) bool {
+		if len(enis) > 0 {
+			ok := false
+			for _, e := range enis {
+				if _, seen := c.View(e); seen {
+					ok = true
+					break
+				}
+			}
+			if !ok {
+				return false
+			}
+		}
+		if len(actions) > 0 {
+			ok := false
+			for i := range c.Views {
+				v := &c.Views[i]
+				for _, a := range actions {
+					switch a {
+					case flowlog.ActionAccept:
+						ok = ok || v.Request.Accept.Records > 0 || v.Reply.Accept.Records > 0
+					case flowlog.ActionReject:
+						ok = ok || v.Request.Reject.Records > 0 || v.Reply.Reject.Records > 0
+					}
+				}
+			}
+			if !ok {
+				return false
+			}
+		}
+		return true
+	}
+	return rec, conv
+}
+
+// useColour decides whether text output may use ANSI colour.
+func useColour(mode string, s stdio, w io.Writer) (bool, error) {
+	switch mode {
+	case "always":
+		return true, nil
+	case "never":
+		return false, nil
+	case "auto", "":
+		return s.getenv("NO_COLOR") == "" && s.tty(w), nil
+	}
+	return false, fmt.Errorf("--color: %q is not a colour mode: want auto, always or never", mode)
+}
+
+// progress prints a self-overwriting progress line on a terminal's stderr.
+type progress struct {
+	w     io.Writer
+	start time.Time
+}
+
+func newProgress(s stdio) *progress {
+	if !s.tty(s.err) {
+		return nil
+	}
+	return &progress{w: s.err, start: time.Now()}
+}
+
+func (p *progress) update(n int64) {
+	secs := time.Since(p.start).Seconds()
+	rate := 0.0
+	if secs > 0 {
+		rate = float64(n) / secs
+	}
+	fmt.Fprintf(p.w, "\r\x1b[Kflowdiag: %s records read (%s/s)", humanCount(n), humanCount(int64(rate)))
+}
+
+func (p *progress) done() { fmt.Fprint(p.w, "\r\x1b[K") }
+
+func humanCount(n int64) string {
+	switch {
+	case n >= 10_000_000:
+		return fmt.Sprintf("%.0fM", float64(n)/1e6)
+	case n >= 1_000_000:
+		return fmt.Sprintf("%.1fM", float64(n)/1e6)
+	case n >= 10_000:
+		return fmt.Sprintf("%.0fk", float64(n)/1e3)
+	}
+	return fmt.Sprint(n)
+}
+
+// runMeta describes the run for the report header.
+type runMeta struct {
+	inputs        []string
+	topology      string
+	records       int64
+	conversations int64
+	skipped       int64
+	gaps          int64
+	rules         int
+}
+
+func (m runMeta) inputList() string {
+	if len(m.inputs) <= 3 {
+		return strings.Join(m.inputs, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(m.inputs[:2], ", "), len(m.inputs)-2)
 }

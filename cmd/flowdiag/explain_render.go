@@ -1,0 +1,389 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/flowdiag/flowdiag/engine"
+	"github.com/flowdiag/flowdiag/rules"
+)
+
+const textWidth = 80
+
+// safe neutralizes control characters that came from the input (log fields,
+// file names) so that they cannot repaint the user's terminal.
+func safe(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return string(appendSafe(nil, s))
+		}
+	}
+	return s
+}
+
+// wrap breaks text into lines of at most width runes after indent, at spaces.
+func wrap(text string, indent string, width int) []string {
+	words := strings.FieldsFunc(text, unicode.IsSpace)
+	var lines []string
+	line := indent
+	for _, w := range words {
+		if utf8.RuneCountInString(line)+1+utf8.RuneCountInString(w) > width && strings.TrimSpace(line) != "" {
+			lines = append(lines, line)
+			line = indent
+		}
+		if strings.TrimSpace(line) != "" {
+			line += " "
+		}
+		line += w
+	}
+	if strings.TrimSpace(line) != "" {
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+type palette struct{ on bool }
+
+func (p palette) sev(s rules.Severity, text string) string {
+	if !p.on {
+		return text
+	}
+	code := "36" // info: cyan
+	switch s {
+	case rules.SeverityWarning:
+		code = "33"
+	case rules.SeverityError:
+		code = "31"
+	case rules.SeverityCritical:
+		code = "1;31"
+	}
+	return "\x1b[" + code + "m" + text + "\x1b[0m"
+}
+
+func (p palette) bold(text string) string {
+	if !p.on {
+		return text
+	}
+	return "\x1b[1m" + text + "\x1b[0m"
+}
+
+func (p palette) dim(text string) string {
+	if !p.on {
+		return text
+	}
+	return "\x1b[2m" + text + "\x1b[0m"
+}
+
+func utc(sec int64) time.Time { return time.Unix(sec, 0).UTC() }
+
+// timeRange renders a first/last pair compactly: the date once when both
+// fall on the same day.
+func timeRange(first, last int64) string {
+	a, b := utc(first), utc(last)
+	if a.Format("2006-01-02") == b.Format("2006-01-02") {
+		return a.Format("2006-01-02 15:04:05") + " – " + b.Format("15:04:05") + " UTC"
+	}
+	return a.Format("2006-01-02 15:04:05") + " – " + b.Format("2006-01-02 15:04:05") + " UTC"
+}
+
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return commas(n) + " " + many
+}
+
+func commas(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		return "-" + s
+	}
+	return s
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// headline names what a group blames, the part an engineer reads first.
+func headline(g *engine.Group) string {
+	c := g.Component
+	if c == "" {
+		c = "component unknown"
+	}
+	switch string(g.Verdict) {
+	case "nacl":
+		s := "network ACL " + c
+		if g.Direction != "" {
+			s += " " + g.Direction
+		}
+		if g.NACLRule != 0 {
+			s += " rule #" + strconv.Itoa(g.NACLRule)
+			if g.NACLRule >= 32767 {
+				s += " (default deny)"
+			}
+		}
+		return s
+	case "sg":
+		s := "security group " + c
+		if g.Direction != "" {
+			s += " " + g.Direction
+		}
+		return s
+	}
+	if g.Component != "" {
+		return g.Component
+	}
+	return string(g.Verdict)
+}
+
+func flowString(f engine.Flow) string {
+	ep := func(a string, p uint16) string {
+		if strings.Contains(a, ":") {
+			return "[" + a + "]:" + strconv.Itoa(int(p))
+		}
+		return a + ":" + strconv.Itoa(int(p))
+	}
+	if f.Protocol == "icmp" || f.Protocol == "icmpv6" {
+		return f.Protocol + " " + f.Client + " → " + f.Server
+	}
+	return f.Protocol + " " + ep(f.Client, f.ClientPort) + " → " + ep(f.Server, f.ServerPort)
+}
+
+func evidenceList(d *engine.Diagnosis, max int) string {
+	var refs []string
+	for i, p := range d.Evidence {
+		if i == max {
+			break
+		}
+		refs = append(refs, engine.PosString(p))
+	}
+	more := len(d.Evidence) - len(refs) + d.MoreEvidence
+	s := strings.Join(refs, ", ")
+	if more > 0 {
+		s += fmt.Sprintf(" +%d", more)
+	}
+	return s
+}
+
+// renderText writes the report for a person in an incident: worst first,
+// each group with its count, time range, explanation, fix and evidence, in
+// 80 columns.
+func renderText(w io.Writer, r *engine.Report, m runMeta, colour bool) {
+	pal := palette{colour}
+	groups := r.Groups()
+	fmt.Fprintf(w, "%s %s in %s, %s read from %s",
+		pal.bold("flowdiag:"), plural(int64(r.Total()), "diagnosed conversation", "diagnosed conversations"),
+		plural(int64(len(groups)), "group", "groups"), plural(m.records, "record", "records"), safe(m.inputList()))
+	if m.topology != "" {
+		fmt.Fprintf(w, ", topology %s", safe(m.topology))
+	} else {
+		fmt.Fprint(w, ", no topology (verdicts from the logs alone)")
+	}
+	fmt.Fprintln(w)
+	if first, last, ok := r.Window(); ok {
+		fmt.Fprintf(w, "%s\n", pal.dim(timeRange(first, last)))
+	}
+	if len(groups) == 0 {
+		fmt.Fprintln(w, "\nNothing blocked or suspicious was found.")
+	}
+	for i, g := range groups {
+		fmt.Fprintln(w)
+		label := strings.ToUpper(g.Severity.String())
+		head := fmt.Sprintf("%d. %s %s", i+1, pal.sev(g.Severity, label), pal.bold(safe(g.Title)))
+		fmt.Fprintln(w, head)
+		fmt.Fprintf(w, "   %s: %s\n", "Blamed", safe(headline(g)))
+		facts := []string{
+			"verdict " + string(g.Verdict),
+			plural(int64(g.Conversations), "conversation", "conversations"),
+			plural(g.Packets, "packet", "packets"),
+			humanBytes(g.Bytes),
+		}
+		if g.Leg != "" {
+			facts = append(facts, g.Leg+" leg")
+		}
+		for _, line := range wrap(strings.Join(facts, " · "), "   ", textWidth) {
+			fmt.Fprintln(w, line)
+		}
+		fmt.Fprintf(w, "   %s\n", timeRange(g.First, g.Last))
+		if len(g.Keys) > 0 {
+			var kv []string
+			for _, k := range g.Keys {
+				kv = append(kv, k.Key+"="+safe(k.Value))
+			}
+			fmt.Fprintf(w, "   group: %s\n", strings.Join(kv, " "))
+		}
+		if len(g.ENIs) > 0 {
+			enis := strings.Join(g.ENIs, ", ")
+			if g.MoreENIs > 0 {
+				enis += fmt.Sprintf(" +%d", g.MoreENIs)
+			}
+			for _, line := range wrap("ENIs: "+safe(enis), "   ", textWidth) {
+				fmt.Fprintln(w, line)
+			}
+		}
+		ex := &g.Examples[0]
+		fmt.Fprintln(w)
+		for _, line := range wrap(safe(ex.Message), "   ", textWidth) {
+			fmt.Fprintln(w, line)
+		}
+		if ex.Remediation != "" {
+			lines := wrap("Fix: "+safe(ex.Remediation), "   ", textWidth)
+			for j, line := range lines {
+				if j == 0 {
+					line = "   " + pal.bold("Fix:") + strings.TrimPrefix(line, "   Fix:")
+				}
+				fmt.Fprintln(w, line)
+			}
+		}
+		fmt.Fprintln(w, "   Evidence:")
+		for _, d := range g.Examples {
+			fmt.Fprintf(w, "     %s\n", safe(flowString(d.Flow)))
+			loc := d.ENI
+			if loc == "" {
+				loc = "no ENI"
+			}
+			for _, line := range wrap(safe(loc+"  "+utc(d.First).Format("15:04:05")+"  "+evidenceList(&d, 4)), "       ", textWidth) {
+				fmt.Fprintln(w, pal.dim(line))
+			}
+		}
+		if more := g.Conversations - len(g.Examples); more > 0 {
+			fmt.Fprintf(w, "     … and %s\n", plural(int64(more), "more conversation", "more conversations"))
+		}
+		if len(ex.Supporting) > 0 {
+			for _, line := range wrap("Also matched: "+strings.Join(ex.Supporting, ", "), "   ", textWidth) {
+				fmt.Fprintln(w, pal.dim(line))
+			}
+		}
+	}
+	fmt.Fprintln(w)
+	var tail []string
+	if m.skipped > 0 {
+		tail = append(tail, plural(m.skipped, "unparsed line", "unparsed lines")+" skipped (see stderr)")
+	}
+	if m.gaps > 0 {
+		tail = append(tail, plural(m.gaps, "NODATA/SKIPDATA record", "NODATA/SKIPDATA records")+" in the input")
+	}
+	if n := r.WithGaps(); n > 0 {
+		tail = append(tail, plural(int64(n), "diagnosis has", "diagnoses have")+" incomplete evidence")
+	}
+	if len(tail) > 0 {
+		for _, line := range wrap("Note: "+strings.Join(tail, "; ")+".", "", textWidth) {
+			fmt.Fprintln(w, line)
+		}
+	}
+}
+
+// mdEscape makes text safe inside a Markdown table cell or paragraph.
+func mdEscape(s string) string {
+	s = safe(s)
+	r := strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`, "`", "'")
+	return r.Replace(s)
+}
+
+// renderMarkdown writes a postmortem annotation: a summary table, a timeline
+// of first and last blocked traffic, and a section per diagnosis with its
+// explanation, fix and evidence.
+func renderMarkdown(w io.Writer, r *engine.Report, m runMeta) {
+	groups := r.Groups()
+	fmt.Fprintln(w, "## Flow log diagnosis (flowdiag)")
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "- **Input:** %s (%s)\n", mdEscape(m.inputList()), plural(m.records, "record", "records"))
+	if m.topology != "" {
+		fmt.Fprintf(w, "- **Topology:** %s\n", mdEscape(m.topology))
+	} else {
+		fmt.Fprintln(w, "- **Topology:** none — verdicts from the logs alone")
+	}
+	if first, last, ok := r.Window(); ok {
+		fmt.Fprintf(w, "- **Window:** %s\n", timeRange(first, last))
+	}
+	fmt.Fprintf(w, "- **Diagnosed:** %s in %s\n", plural(int64(r.Total()), "conversation", "conversations"), plural(int64(len(groups)), "group", "groups"))
+	if m.skipped > 0 || m.gaps > 0 {
+		fmt.Fprintf(w, "- **Evidence quality:** %s skipped, %s\n", plural(m.skipped, "unparsed line", "unparsed lines"), plural(m.gaps, "NODATA/SKIPDATA record", "NODATA/SKIPDATA records"))
+	}
+	fmt.Fprintln(w)
+	if len(groups) == 0 {
+		fmt.Fprintln(w, "Nothing blocked or suspicious was found.")
+		return
+	}
+
+	fmt.Fprintln(w, "### Summary")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| # | Severity | Diagnosis | Blamed | Conversations | Packets | First seen (UTC) | Last seen (UTC) |")
+	fmt.Fprintln(w, "|---|---|---|---|---:|---:|---|---|")
+	for i, g := range groups {
+		fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %s | %s |\n", i+1, g.Severity, mdEscape(g.Title), mdEscape(headline(g)),
+			commas(int64(g.Conversations)), commas(g.Packets),
+			utc(g.First).Format("2006-01-02 15:04:05"), utc(g.Last).Format("2006-01-02 15:04:05"))
+	}
+	fmt.Fprintln(w)
+
+	fmt.Fprintln(w, "### Timeline")
+	fmt.Fprintln(w)
+	type event struct {
+		at   int64
+		text string
+	}
+	var events []event
+	for i, g := range groups {
+		events = append(events, event{g.First, fmt.Sprintf("first blocked traffic of #%d (%s)", i+1, mdEscape(headline(g)))})
+		if g.Last != g.First {
+			events = append(events, event{g.Last, fmt.Sprintf("last blocked traffic of #%d", i+1)})
+		}
+	}
+	sort.SliceStable(events, func(i, j int) bool { return events[i].at < events[j].at })
+	for _, e := range events {
+		fmt.Fprintf(w, "- `%s` %s\n", utc(e.at).Format("2006-01-02 15:04:05Z"), e.text)
+	}
+	fmt.Fprintln(w)
+
+	for i, g := range groups {
+		ex := &g.Examples[0]
+		fmt.Fprintf(w, "### %d. %s\n\n", i+1, mdEscape(g.Title))
+		fmt.Fprintf(w, "- **Blamed:** %s\n", mdEscape(headline(g)))
+		fmt.Fprintf(w, "- **Verdict:** `%s` (rule `%s`, severity %s)\n", g.Verdict, g.Rule, g.Severity)
+		fmt.Fprintf(w, "- **Scope:** %s, %s, %s, %s\n", plural(int64(g.Conversations), "conversation", "conversations"),
+			plural(g.Packets, "packet", "packets"), humanBytes(g.Bytes), timeRange(g.First, g.Last))
+		if len(g.ENIs) > 0 {
+			fmt.Fprintf(w, "- **ENIs:** %s\n", mdEscape(strings.Join(g.ENIs, ", ")))
+		}
+		for _, k := range g.Keys {
+			fmt.Fprintf(w, "- **%s:** %s\n", k.Key, mdEscape(k.Value))
+		}
+		fmt.Fprintf(w, "\n%s\n\n", mdEscape(ex.Message))
+		if ex.Remediation != "" {
+			fmt.Fprintf(w, "**Fix:** %s\n\n", mdEscape(ex.Remediation))
+		}
+		fmt.Fprintln(w, "| Flow | ENI | First seen (UTC) | Packets | Evidence |")
+		fmt.Fprintln(w, "|---|---|---|---:|---|")
+		for _, d := range g.Examples {
+			fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s |\n", strings.ReplaceAll(safe(flowString(d.Flow)), "`", "'"), mdEscape(d.ENI),
+				utc(d.First).Format("2006-01-02 15:04:05"), commas(d.Packets), mdEscape(evidenceList(&d, 4)))
+		}
+		if more := g.Conversations - len(g.Examples); more > 0 {
+			fmt.Fprintf(w, "\n…and %s.\n", plural(int64(more), "more conversation", "more conversations"))
+		}
+		fmt.Fprintln(w)
+	}
+}

@@ -1,0 +1,236 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/flowdiag/flowdiag/correlate"
+	"github.com/flowdiag/flowdiag/flowlog"
+	"github.com/flowdiag/flowdiag/rules"
+	"github.com/flowdiag/flowdiag/topology"
+)
+
+// Engine holds what every worker shares: the compiled rule set and the
+// topology (nil when none was given). It is immutable after New.
+type Engine struct {
+	rules *rules.Set
+	topo  *topology.Topology
+}
+
+// New returns an engine for the rule set and the optional topology.
+func New(set *rules.Set, topo *topology.Topology) (*Engine, error) {
+	if set == nil {
+		return nil, errors.New("engine: no rule set")
+	}
+	return &Engine{rules: set, topo: topo}, nil
+}
+
+// Topology returns the topology the engine evaluates paths against, or nil.
+func (e *Engine) Topology() *topology.Topology { return e.topo }
+
+// Worker diagnoses conversations on one goroutine, reusing its rule
+// evaluator (one expr VM) and its fact buffer between calls.
+type Worker struct {
+	eng     *Engine
+	ev      *rules.Evaluator
+	env     rules.Env
+	matched []*rules.Rule
+}
+
+// NewWorker returns a worker; create one per goroutine.
+func (e *Engine) NewWorker() *Worker {
+	return &Worker{eng: e, ev: e.rules.NewEvaluator(), matched: make([]*rules.Rule, 0, 16)}
+}
+
+// Env returns the facts of the last conversation given to Diagnose or Facts,
+// for tests and for `rules` debugging output.
+func (w *Worker) Env() *rules.Env { return &w.env }
+
+// Facts fills the worker's Env from c (and the topology) and returns the
+// prefilter mask of what the conversation contains (rejects, accepts, gaps).
+func (w *Worker) Facts(c *correlate.Conversation) rules.OnMask {
+	return buildEnv(&w.env, c, w.eng.topo)
+}
+
+// Diagnose runs the rules on c. ok is false when no rule matched (nothing to
+// report for this conversation).
+func (w *Worker) Diagnose(c *correlate.Conversation) (d Diagnosis, ok bool, err error) {
+	mask := w.Facts(c)
+	w.matched, err = w.ev.Match(&w.env, mask, w.matched[:0])
+	if err != nil {
+		return Diagnosis{}, false, fmt.Errorf("conversation %s: %w", flowKey(c), err)
+	}
+	if len(w.matched) == 0 {
+		return Diagnosis{}, false, nil
+	}
+	win := w.matched[0]
+	out, err := w.ev.Render(win, &w.env)
+	if err != nil {
+		return Diagnosis{}, false, fmt.Errorf("conversation %s: %w", flowKey(c), err)
+	}
+	d = newDiagnosis(c, win, out, w.matched[1:], &w.env)
+	return d, true, nil
+}
+
+func flowKey(c *correlate.Conversation) string {
+	return fmt.Sprintf("%s %s -> %s", c.Proto, c.Client, c.Server)
+}
+
+// buildEnv states the facts of c for the rules. It allocates nothing beyond
+// what the conversation already holds, except when a topology evaluation
+// needs the joined group ids of an ENI (cached on the topology).
+func buildEnv(env *rules.Env, c *correlate.Conversation, topo *topology.Topology) rules.OnMask {
+	*env = rules.Env{}
+	var mask rules.OnMask
+
+	env.Flow = rules.Flow{
+		Protocol:   c.Proto.String(),
+		ProtoNum:   int(c.Proto),
+		Client:     addrString(c.Client.Addr()),
+		ClientPort: int(c.Client.Port()),
+		Server:     addrString(c.Server.Addr()),
+		ServerPort: int(c.Server.Port()),
+		Basis:      c.Basis.String(),
+		Confidence: c.Confidence.String(),
+		First:      c.First,
+		Last:       c.Last,
+		ENIs:       len(c.Views),
+	}
+
+	var clientView, serverView, transitView *correlate.View
+	for i := range c.Views {
+		v := &c.Views[i]
+		switch v.Role {
+		case correlate.RoleClient:
+			if clientView == nil {
+				clientView = v
+			}
+		case correlate.RoleServer:
+			if serverView == nil {
+				serverView = v
+			}
+		default:
+			if transitView == nil {
+				transitView = v
+			}
+		}
+		mask |= legMask(&v.Request) | legMask(&v.Reply)
+	}
+	fillSide(&env.Client, clientView)
+	fillSide(&env.Server, serverView)
+	fillSide(&env.Transit, transitView)
+
+	if len(c.Gaps) > 0 {
+		mask |= rules.OnGap
+		fillGaps(&env.Gaps, c.Gaps)
+	}
+
+	// Path facts from the logs alone: subnets named by the records.
+	env.Path.ClientLocation = locationFromLogs(c.Client.Addr(), clientView)
+	env.Path.ServerLocation = locationFromLogs(c.Server.Addr(), serverView)
+	if clientView != nil && serverView != nil && clientView.Subnet != "" && serverView.Subnet != "" {
+		env.Path.Known = true
+		env.Path.SameSubnet = clientView.Subnet == serverView.Subnet
+	}
+
+	if topo != nil {
+		fillTopo(env, c, topo)
+	}
+	return mask
+}
+
+func legMask(l *correlate.Leg) rules.OnMask {
+	var m rules.OnMask
+	if l.Accept.Records > 0 {
+		m |= rules.OnAccept
+	}
+	if l.Reject.Records > 0 {
+		m |= rules.OnReject
+	}
+	return m
+}
+
+func fillSide(s *rules.Side, v *correlate.View) {
+	if v == nil {
+		return
+	}
+	s.Seen = true
+	s.ENI, s.Subnet, s.VPC = v.ENI, v.Subnet, v.VPC
+	fillLeg(&s.Request, &v.Request, v.FlagsKnown)
+	fillLeg(&s.Reply, &v.Reply, v.FlagsKnown)
+}
+
+func fillLeg(dst *rules.Leg, l *correlate.Leg, flagsKnown bool) {
+	if !l.Seen {
+		*dst = rules.Leg{Flags: -1, RejectFlags: -1}
+		return
+	}
+	*dst = rules.Leg{
+		Seen:          true,
+		Accepted:      l.Accept.Records > 0,
+		Rejected:      l.Reject.Records > 0,
+		Records:       l.Accept.Records + l.Reject.Records,
+		Packets:       int(l.Accept.Packets + l.Reject.Packets),
+		Bytes:         int(l.Accept.Bytes + l.Reject.Bytes),
+		AcceptPackets: int(l.Accept.Packets),
+		RejectPackets: int(l.Reject.Packets),
+		Flags:         -1,
+		RejectFlags:   -1,
+		RejectReason:  l.RejectReason,
+		First:         l.First(),
+		Last:          l.Last(),
+	}
+	if flagsKnown {
+		dst.Flags = int(l.Accept.Flags | l.Reject.Flags)
+		if l.Reject.Records > 0 {
+			dst.RejectFlags = int(l.Reject.Flags)
+		}
+	}
+}
+
+func fillGaps(g *rules.Gaps, gaps []correlate.Gap) {
+	g.Any = true
+	g.Count = len(gaps)
+	var enis []string
+	for _, gp := range gaps {
+		switch gp.Status {
+		case flowlog.LogStatusNoData:
+			g.NoData = true
+		case flowlog.LogStatusSkipData:
+			g.SkipData = true
+		}
+		dup := false
+		for _, e := range enis {
+			if e == gp.ENI {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			enis = append(enis, gp.ENI)
+		}
+	}
+	g.ENIs = strings.Join(enis, ",")
+}
+
+// locationFromLogs says where an end is when only the logs are known: "vpc"
+// when an ENI of its own logged it, "internet" for a public address, and
+// "unknown" otherwise (a private address that no monitored ENI owns).
+func locationFromLogs(a netip.Addr, own *correlate.View) string {
+	switch {
+	case own != nil:
+		return "vpc"
+	case a.IsValid() && !a.IsPrivate() && !a.IsLoopback() && !a.IsLinkLocalUnicast() && a.IsGlobalUnicast():
+		return "internet"
+	}
+	return "unknown"
+}
+
+func addrString(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
+}

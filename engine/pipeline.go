@@ -1,0 +1,97 @@
+package engine
+
+import (
+	"errors"
+	"io"
+
+	"github.com/flowdiag/flowdiag/correlate"
+	"github.com/flowdiag/flowdiag/flowlog"
+)
+
+// RecordSource yields records; flowlog.Stream is one. Read returns io.EOF at
+// the end.
+type RecordSource interface {
+	Read(rec *flowlog.Record) error
+}
+
+// RunOptions configure Run.
+type RunOptions struct {
+	Correlate correlate.Options
+	// KeepRecord drops records before correlation when it returns false
+	// (address, port, protocol and time filters). Gap records should be kept
+	// for the ENIs of interest, since they qualify the evidence.
+	KeepRecord func(*flowlog.Record) bool
+	// KeepConversation drops conversations before diagnosis when it returns
+	// false (filters that need the whole conversation: action, ENI).
+	KeepConversation func(*correlate.Conversation) bool
+	// Progress, when set, is called every ProgressEvery records read.
+	Progress      func(records int64)
+	ProgressEvery int64
+}
+
+// RunStats counts what a run saw.
+type RunStats struct {
+	Records       int64 // records read
+	Kept          int64 // records given to correlation
+	Conversations int64
+	Diagnosed     int64
+	Correlate     correlate.Stats
+}
+
+// Run reads every record of src, correlates them into conversations and
+// diagnoses each, handing every diagnosis to sink in the order conversations
+// complete. A sink error stops the run and is returned.
+func (e *Engine) Run(src RecordSource, opts RunOptions, sink func(*Diagnosis) error) (RunStats, error) {
+	var st RunStats
+	w := e.NewWorker()
+	var sinkErr error
+	corr := correlate.New(opts.Correlate, func(c *correlate.Conversation) {
+		if sinkErr != nil {
+			return
+		}
+		st.Conversations++
+		if opts.KeepConversation != nil && !opts.KeepConversation(c) {
+			return
+		}
+		d, ok, err := w.Diagnose(c)
+		if err != nil {
+			sinkErr = err
+			return
+		}
+		if !ok {
+			return
+		}
+		st.Diagnosed++
+		if err := sink(&d); err != nil {
+			sinkErr = err
+		}
+	})
+	every := opts.ProgressEvery
+	if every <= 0 {
+		every = 1 << 20
+	}
+	var rec flowlog.Record
+	for sinkErr == nil {
+		err := src.Read(&rec)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return st, err
+		}
+		st.Records++
+		if opts.Progress != nil && st.Records%every == 0 {
+			opts.Progress(st.Records)
+		}
+		if opts.KeepRecord != nil && !opts.KeepRecord(&rec) {
+			continue
+		}
+		st.Kept++
+		corr.Add(&rec)
+	}
+	if sinkErr == nil {
+		corr.Flush()
+	}
+	st.Correlate = corr.Stats()
+	return st, sinkErr
+}

@@ -1,0 +1,267 @@
+package engine
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/flowdiag/flowdiag/rules"
+)
+
+// GroupBy names a key a report groups diagnoses by, beyond the rule and the
+// blamed component that always separate groups.
+type GroupBy string
+
+// The keys a user can group by.
+const (
+	ByENI      GroupBy = "eni"
+	BySubnet   GroupBy = "subnet"
+	ByVPC      GroupBy = "vpc"
+	ByPort     GroupBy = "port" // the server (destination) port
+	ByProtocol GroupBy = "protocol"
+	ByClient   GroupBy = "client"
+	ByServer   GroupBy = "server"
+)
+
+// GroupByKeys lists the valid --group-by keys.
+func GroupByKeys() []GroupBy {
+	return []GroupBy{ByENI, BySubnet, ByVPC, ByPort, ByProtocol, ByClient, ByServer}
+}
+
+// ParseGroupBy accepts one key name.
+func ParseGroupBy(s string) (GroupBy, error) {
+	for _, k := range GroupByKeys() {
+		if string(k) == strings.ToLower(strings.TrimSpace(s)) {
+			return k, nil
+		}
+	}
+	names := make([]string, 0, 8)
+	for _, k := range GroupByKeys() {
+		names = append(names, string(k))
+	}
+	return "", fmt.Errorf("%q is not a grouping key: want one of %s", s, strings.Join(names, ", "))
+}
+
+func (k GroupBy) value(d *Diagnosis) string {
+	switch k {
+	case ByENI:
+		return d.ENI
+	case BySubnet:
+		return d.Subnet
+	case ByVPC:
+		return d.VPC
+	case ByPort:
+		return strconv.Itoa(int(d.Flow.ServerPort))
+	case ByProtocol:
+		return d.Flow.Protocol
+	case ByClient:
+		return d.Flow.Client
+	case ByServer:
+		return d.Flow.Server
+	}
+	return ""
+}
+
+type groupKey struct {
+	rule, component, direction, leg string
+	naclRule                        int
+	extra                           string
+}
+
+// Group is a set of conversations that one rule diagnosed with the same
+// blamed component (and the same values of the report's group-by keys).
+type Group struct {
+	Rule, Title string
+	Severity    rules.Severity
+	Verdict     rules.Verdict
+	Component   string
+	NACLRule    int
+	Direction   string
+	Leg         string
+	Keys        []KeyValue // the group-by keys and their values
+
+	Conversations int
+	Packets       int64
+	Bytes         int64
+	First, Last   int64
+	ENIs          []string // distinct ENIs, sorted (at most maxDistinct kept)
+	MoreENIs      int
+	// Examples are the earliest conversations of the group (by first seen,
+	// then flow), whatever order they were diagnosed in.
+	Examples []Diagnosis
+}
+
+// KeyValue is one group-by key and its value in a group.
+type KeyValue struct{ Key, Value string }
+
+// Report aggregates diagnoses for the text and Markdown outputs. It keeps at
+// most MaxExamples diagnoses per group and counts the rest, so its memory is
+// bounded by the number of groups, not of diagnosed conversations.
+type Report struct {
+	GroupBy     []GroupBy
+	MaxExamples int
+
+	groups    map[groupKey]*Group
+	total     int
+	bySev     map[rules.Severity]int
+	gapConvs  int
+	first     int64
+	last      int64
+	hasWindow bool
+}
+
+const maxDistinct = 20
+
+// NewReport returns an empty report.
+func NewReport(groupBy []GroupBy, maxExamples int) *Report {
+	if maxExamples <= 0 {
+		maxExamples = 3
+	}
+	return &Report{GroupBy: groupBy, MaxExamples: maxExamples, groups: map[groupKey]*Group{}, bySev: map[rules.Severity]int{}}
+}
+
+// Add counts d into its group.
+func (r *Report) Add(d Diagnosis) {
+	k := groupKey{rule: d.Rule, component: d.Component, direction: d.Direction, leg: d.Leg, naclRule: d.NACLRule}
+	var kv []KeyValue
+	if len(r.GroupBy) > 0 {
+		parts := make([]string, len(r.GroupBy))
+		kv = make([]KeyValue, len(r.GroupBy))
+		for i, g := range r.GroupBy {
+			parts[i] = g.value(&d)
+			kv[i] = KeyValue{string(g), parts[i]}
+		}
+		k.extra = strings.Join(parts, "\x00")
+	}
+	g := r.groups[k]
+	if g == nil {
+		g = &Group{
+			Rule: d.Rule, Title: d.Title, Severity: d.Severity, Verdict: d.Verdict,
+			Component: d.Component, NACLRule: d.NACLRule, Direction: d.Direction, Leg: d.Leg,
+			Keys: kv, First: d.First, Last: d.Last,
+		}
+		r.groups[k] = g
+	}
+	g.Conversations++
+	g.Packets += d.Packets
+	g.Bytes += d.Bytes
+	g.First = min(g.First, d.First)
+	g.Last = max(g.Last, d.Last)
+	if d.ENI != "" {
+		g.addENI(d.ENI)
+	}
+	g.addExample(d, r.MaxExamples)
+
+	r.total++
+	r.bySev[d.Severity]++
+	if len(d.Gaps) > 0 {
+		r.gapConvs++
+	}
+	if !r.hasWindow {
+		r.first, r.last, r.hasWindow = d.First, d.Last, true
+	} else {
+		r.first = min(r.first, d.First)
+		r.last = max(r.last, d.Last)
+	}
+}
+
+func (g *Group) addENI(eni string) {
+	i := sort.SearchStrings(g.ENIs, eni)
+	if i < len(g.ENIs) && g.ENIs[i] == eni {
+		return
+	}
+	if len(g.ENIs) >= maxDistinct {
+		g.MoreENIs++ // approximate once the list is full: counts further sightings
+		return
+	}
+	g.ENIs = append(g.ENIs, "")
+	copy(g.ENIs[i+1:], g.ENIs[i:])
+	g.ENIs[i] = eni
+}
+
+func exampleLess(a, b *Diagnosis) bool {
+	if a.First != b.First {
+		return a.First < b.First
+	}
+	if a.Flow.Client != b.Flow.Client {
+		return a.Flow.Client < b.Flow.Client
+	}
+	if a.Flow.ClientPort != b.Flow.ClientPort {
+		return a.Flow.ClientPort < b.Flow.ClientPort
+	}
+	if a.Flow.Server != b.Flow.Server {
+		return a.Flow.Server < b.Flow.Server
+	}
+	if a.Flow.ServerPort != b.Flow.ServerPort {
+		return a.Flow.ServerPort < b.Flow.ServerPort
+	}
+	return a.ENI < b.ENI
+}
+
+func (g *Group) addExample(d Diagnosis, limit int) {
+	i := sort.Search(len(g.Examples), func(i int) bool { return exampleLess(&d, &g.Examples[i]) })
+	if i >= limit {
+		return
+	}
+	if len(g.Examples) < limit {
+		g.Examples = append(g.Examples, Diagnosis{})
+	}
+	copy(g.Examples[i+1:], g.Examples[i:len(g.Examples)-1])
+	g.Examples[i] = d
+}
+
+// Total is the number of diagnosed conversations.
+func (r *Report) Total() int { return r.total }
+
+// BySeverity counts diagnosed conversations per severity.
+func (r *Report) BySeverity(s rules.Severity) int { return r.bySev[s] }
+
+// WithGaps counts diagnosed conversations whose evidence has gaps.
+func (r *Report) WithGaps() int { return r.gapConvs }
+
+// Window returns the first and last log time among diagnosed conversations.
+func (r *Report) Window() (first, last int64, ok bool) { return r.first, r.last, r.hasWindow }
+
+// Groups returns the groups worst first: severity, then conversations, then
+// rule, component and keys, so the order never depends on input order.
+func (r *Report) Groups() []*Group {
+	out := make([]*Group, 0, len(r.groups))
+	for _, g := range r.groups {
+		out = append(out, g)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
+		}
+		if a.Conversations != b.Conversations {
+			return a.Conversations > b.Conversations
+		}
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		if a.Component != b.Component {
+			return a.Component < b.Component
+		}
+		if a.NACLRule != b.NACLRule {
+			return a.NACLRule < b.NACLRule
+		}
+		if a.Leg != b.Leg {
+			return a.Leg < b.Leg
+		}
+		return keyString(a.Keys) < keyString(b.Keys)
+	})
+	return out
+}
+
+func keyString(kv []KeyValue) string {
+	var b strings.Builder
+	for _, k := range kv {
+		b.WriteString(k.Key)
+		b.WriteByte('=')
+		b.WriteString(k.Value)
+		b.WriteByte(' ')
+	}
+	return b.String()
+}

@@ -1,0 +1,130 @@
+package engine
+
+import (
+	"net/netip"
+
+	"github.com/flowdiag/flowdiag/correlate"
+	"github.com/flowdiag/flowdiag/flowlog"
+	"github.com/flowdiag/flowdiag/rules"
+	"github.com/flowdiag/flowdiag/topology"
+)
+
+// ICMP echo types: flow logs carry no ICMP type or code (ports are 0), so a
+// conversation is evaluated as the common case, an echo request answered by
+// an echo reply. Rules that allow ICMP by type see the ping a user would test.
+const (
+	icmpEchoRequest   = 8
+	icmpEchoReply     = 0
+	icmpv6EchoRequest = 128
+	icmpv6EchoReply   = 129
+)
+
+// packetOf returns the request packet of c as the topology evaluates it.
+func packetOf(c *correlate.Conversation) topology.Packet {
+	p := topology.Packet{
+		Proto:    c.Proto,
+		Src:      c.Client.Addr(),
+		Dst:      c.Server.Addr(),
+		SrcPort:  c.Client.Port(),
+		DstPort:  c.Server.Port(),
+		ICMPType: -1,
+		ICMPCode: -1,
+	}
+	switch c.Proto {
+	case flowlog.ProtoICMP:
+		p.ICMPType, p.ICMPCode = icmpEchoRequest, 0
+	case flowlog.ProtoICMPv6:
+		p.ICMPType, p.ICMPCode = icmpv6EchoRequest, 0
+	}
+	return p
+}
+
+// fillTopo evaluates the conversation's path through the topology and states
+// each check, with the rule that decided it, as facts.
+func fillTopo(env *rules.Env, c *correlate.Conversation, topo *topology.Topology) {
+	path := topo.Evaluate(packetOf(c))
+	t := &env.Topo
+	t.Present = true
+	setCheck(&t.ClientSGEgress, &path.SrcSGEgress, "sg", "egress", "request", "client")
+	setCheck(&t.ClientNACLEgress, &path.SrcNACLEgress, "nacl", "egress", "request", "client")
+	setCheck(&t.ServerNACLIngress, &path.DstNACLIngress, "nacl", "ingress", "request", "server")
+	setCheck(&t.ServerSGIngress, &path.DstSGIngress, "sg", "ingress", "request", "server")
+	setCheck(&t.ServerNACLEgress, &path.ReplyDstNACLEgress, "nacl", "egress", "reply", "server")
+	setCheck(&t.ClientNACLIngress, &path.ReplySrcNACLIngress, "nacl", "ingress", "reply", "client")
+	t.RequestAllowed = path.RequestAllowed()
+	t.ReplyAllowed = path.ReplyAllowed()
+	for _, ch := range [...]*rules.Check{
+		&t.ClientSGEgress, &t.ClientNACLEgress, &t.ServerNACLIngress, &t.ServerSGIngress,
+		&t.ServerNACLEgress, &t.ClientNACLIngress,
+	} {
+		if ch.Applies && !ch.Allowed {
+			t.FirstBlock = *ch
+			break
+		}
+	}
+
+	// The topology knows both ends' subnets and locations better than the
+	// logs: an end that no monitored ENI logged may still be one of ours.
+	env.Path.ClientLocation = path.Src.Location.String()
+	env.Path.ServerLocation = path.Dst.Location.String()
+	if path.Src.Subnet != nil && path.Dst.Subnet != nil {
+		env.Path.Known = true
+		env.Path.SameSubnet = path.SameSubnet
+	}
+	if !env.Client.Seen && path.Src.ENI != nil {
+		env.Client.ENI = path.Src.ENI.ID
+		if path.Src.Subnet != nil {
+			env.Client.Subnet = path.Src.Subnet.ID
+		}
+	}
+	if !env.Server.Seen && path.Dst.ENI != nil {
+		env.Server.ENI = path.Dst.ENI.ID
+		if path.Dst.Subnet != nil {
+			env.Server.Subnet = path.Dst.Subnet.ID
+		}
+	}
+	if env.Client.Subnet == "" && path.Src.Subnet != nil {
+		env.Client.Subnet = path.Src.Subnet.ID
+	}
+	if env.Server.Subnet == "" && path.Dst.Subnet != nil {
+		env.Server.Subnet = path.Dst.Subnet.ID
+	}
+}
+
+// setCheck states one check of the path. Kind, direction, leg and side come
+// from the check's place in the path, so they are set even when the check
+// does not apply.
+func setCheck(dst *rules.Check, c *topology.Check, kind, direction, leg, where string) {
+	*dst = rules.Check{Kind: kind, Direction: direction, Leg: leg, Where: where, ENI: c.ENI, Subnet: c.Subnet}
+	if !c.Applies {
+		return
+	}
+	by := &c.Decision.By
+	dst.Applies = true
+	dst.Allowed = c.Decision.Allowed
+	dst.Component = by.ID
+	dst.RuleNumber = by.RuleNumber
+	dst.Implicit = by.Implicit
+	dst.Rule = by.Text
+}
+
+// Hints adapts a topology to the correlator's hints: which end of a
+// conversation serves (the security groups that admit it) and which ENI owns
+// an address (to settle an ENI's role and to attach the NODATA/SKIPDATA
+// records of an ENI that never logged the conversation).
+func Hints(t *topology.Topology) correlate.Hints {
+	if t == nil {
+		return nil
+	}
+	return topoHints{t}
+}
+
+type topoHints struct{ *topology.Topology }
+
+func (h topoHints) OwnerENI(a netip.Addr) (string, bool) {
+	e, ok := h.ENIByAddr(a)
+	if !ok {
+		return "", false
+	}
+	return e.ID, true
+}
