@@ -99,7 +99,7 @@ func buildEnv(env *rules.Env, c *correlate.Conversation, topo *topology.Topology
 		ENIs:       len(c.Views),
 	}
 
-	var clientView, serverView, transitView *correlate.View
+	var clientView, serverView, transitView, unknownView *correlate.View
 	for i := range c.Views {
 		v := &c.Views[i]
 		switch v.Role {
@@ -111,9 +111,13 @@ func buildEnv(env *rules.Env, c *correlate.Conversation, topo *topology.Topology
 			if serverView == nil {
 				serverView = v
 			}
-		default:
+		case correlate.RoleTransit:
 			if transitView == nil {
 				transitView = v
+			}
+		default:
+			if unknownView == nil {
+				unknownView = v
 			}
 		}
 		mask |= legMask(&v.Request) | legMask(&v.Reply)
@@ -121,6 +125,7 @@ func buildEnv(env *rules.Env, c *correlate.Conversation, topo *topology.Topology
 	fillSide(&env.Client, clientView)
 	fillSide(&env.Server, serverView)
 	fillSide(&env.Transit, transitView)
+	fillSide(&env.Unknown, unknownView)
 
 	if len(c.Gaps) > 0 {
 		mask |= rules.OnGap

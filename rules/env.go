@@ -16,6 +16,12 @@ type Env struct {
 	// Transit is a middle ENI (NAT gateway, Transit Gateway attachment) if
 	// one logged the conversation.
 	Transit Side `expr:"transit"`
+	// Unknown is an ENI that logged the conversation but whose own address
+	// its records do not show (default format, both ends private, no
+	// flow-direction, no topology), so it may be the client's or the
+	// server's. Verdicts that hold either way (a rejected reply is a network
+	// ACL's doing on whichever side) can still be drawn from it.
+	Unknown Side `expr:"unknown"`
 	Path    Path `expr:"path"`
 	// Topo is the topology evaluation; topo.present is false when no
 	// topology was given.
@@ -143,9 +149,9 @@ type Gaps struct {
 // gaps overlap it.
 func MaskOf(env *Env) OnMask {
 	var m OnMask
-	if env.Client.rejected() || env.Server.rejected() || env.Transit.rejected() {
+	if env.Client.rejected() || env.Server.rejected() || env.Transit.rejected() || env.Unknown.rejected() {
 		m |= OnReject
-	} else if env.Client.accepted() || env.Server.accepted() || env.Transit.accepted() {
+	} else if env.Client.accepted() || env.Server.accepted() || env.Transit.accepted() || env.Unknown.accepted() {
 		m |= OnAccept
 	}
 	if env.Gaps.Any {

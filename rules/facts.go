@@ -99,7 +99,7 @@ func suggestOr(s string, known []string) string {
 // so an example states flags only when it is about them.
 func defaultFacts() Env {
 	var e Env
-	for _, s := range []*Side{&e.Client, &e.Server, &e.Transit} {
+	for _, s := range []*Side{&e.Client, &e.Server, &e.Transit, &e.Unknown} {
 		s.Request.Flags, s.Request.RejectFlags = -1, -1
 		s.Reply.Flags, s.Reply.RejectFlags = -1, -1
 	}
@@ -111,7 +111,7 @@ func defaultFacts() Env {
 // seen; a side with a seen leg or an ENI id is seen; gaps with a kind or a
 // count exist.
 func normalizeFacts(e *Env) {
-	for _, s := range []*Side{&e.Client, &e.Server, &e.Transit} {
+	for _, s := range []*Side{&e.Client, &e.Server, &e.Transit, &e.Unknown} {
 		for _, l := range []*Leg{&s.Request, &s.Reply} {
 			if l.Accepted || l.Rejected || l.Records > 0 || l.Packets > 0 {
 				l.Seen = true
