@@ -66,6 +66,7 @@ func (k GroupBy) value(d *Diagnosis) string {
 type groupKey struct {
 	rule, component, direction, leg string
 	naclRule                        int
+	eni                             string // when the component is unknown
 	extra                           string
 }
 
@@ -124,6 +125,11 @@ func NewReport(groupBy []GroupBy, maxExamples int) *Report {
 // Add counts d into its group.
 func (r *Report) Add(d Diagnosis) {
 	k := groupKey{rule: d.Rule, component: d.Component, direction: d.Direction, leg: d.Leg, naclRule: d.NACLRule}
+	if d.Component == "" {
+		// Without a named component, the ENI is the most specific place
+		// the logs blame: keep different ENIs apart.
+		k.eni = d.ENI
+	}
 	var kv []KeyValue
 	if len(r.GroupBy) > 0 {
 		parts := make([]string, len(r.GroupBy))
@@ -250,7 +256,10 @@ func (r *Report) Groups() []*Group {
 		if a.Leg != b.Leg {
 			return a.Leg < b.Leg
 		}
-		return keyString(a.Keys) < keyString(b.Keys)
+		if ka, kb := keyString(a.Keys), keyString(b.Keys); ka != kb {
+			return ka < kb
+		}
+		return strings.Join(a.ENIs, ",") < strings.Join(b.ENIs, ",")
 	})
 	return out
 }

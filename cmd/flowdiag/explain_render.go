@@ -130,7 +130,7 @@ func humanBytes(n int64) string {
 func headline(g *engine.Group) string {
 	c := g.Component
 	if c == "" {
-		c = "component unknown"
+		c = "(id unknown without --topology)"
 	}
 	switch string(g.Verdict) {
 	case "nacl":
@@ -147,15 +147,45 @@ func headline(g *engine.Group) string {
 		return s
 	case "sg":
 		s := "security group " + c
+		if g.Component == "" && len(g.ENIs) == 1 {
+			s = "a security group of " + g.ENIs[0]
+		}
 		if g.Direction != "" {
 			s += " " + g.Direction
+		}
+		return s
+	case "nacl-or-sg":
+		s := "a security group or the network ACL"
+		if len(g.ENIs) == 1 {
+			s += " at " + g.ENIs[0]
+		}
+		if g.Direction != "" {
+			s += " (" + g.Direction + ")"
 		}
 		return s
 	}
 	if g.Component != "" {
 		return g.Component
 	}
-	return string(g.Verdict)
+	at := ""
+	if len(g.ENIs) == 1 {
+		at = " at " + g.ENIs[0]
+	}
+	switch string(g.Verdict) {
+	case "incomplete-evidence":
+		return "missing evidence (NODATA/SKIPDATA)" + at
+	case "no-reply":
+		return "no reply logged" + at
+	case "not-a-misconfiguration":
+		return "nothing to fix: late packets after close or timeout" + at
+	case "bpa":
+		return "VPC Block Public Access" + at
+	case "stale-topology":
+		return "the topology disagrees with the logs" + at
+	case "routing-or-unmonitored":
+		return "routing, or an ENI that is not monitored" + at
+	}
+	return string(g.Verdict) + at
 }
 
 func flowString(f engine.Flow) string {
@@ -193,15 +223,20 @@ func evidenceList(d *engine.Diagnosis, max int) string {
 func renderText(w io.Writer, r *engine.Report, m runMeta, colour bool) {
 	pal := palette{colour}
 	groups := r.Groups()
-	fmt.Fprintf(w, "%s %s in %s, %s read from %s",
-		pal.bold("flowdiag:"), plural(int64(r.Total()), "diagnosed conversation", "diagnosed conversations"),
+	head := fmt.Sprintf("%s in %s, %s read from %s",
+		plural(int64(r.Total()), "diagnosed conversation", "diagnosed conversations"),
 		plural(int64(len(groups)), "group", "groups"), plural(m.records, "record", "records"), safe(m.inputList()))
 	if m.topology != "" {
-		fmt.Fprintf(w, ", topology %s", safe(m.topology))
+		head += ", topology " + safe(m.topology)
 	} else {
-		fmt.Fprint(w, ", no topology (verdicts from the logs alone)")
+		head += ", no topology (verdicts from the logs alone)"
 	}
-	fmt.Fprintln(w)
+	for i, line := range wrap("flowdiag: "+head, "", textWidth) {
+		if i == 0 {
+			line = pal.bold("flowdiag:") + strings.TrimPrefix(line, "flowdiag:")
+		}
+		fmt.Fprintln(w, line)
+	}
 	if first, last, ok := r.Window(); ok {
 		fmt.Fprintf(w, "%s\n", pal.dim(timeRange(first, last)))
 	}

@@ -1,0 +1,282 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const incidents = "../../testdata/incidents/"
+
+func explainCmd(t *testing.T, env map[string]string, tty bool, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	s := stdio{in: strings.NewReader(""), out: &out, err: &errb}
+	if env != nil {
+		s.getenv = func(k string) string { return env[k] }
+	}
+	if tty {
+		s.isTTY = func(io.Writer) bool { return true }
+	}
+	code = run(append([]string{"explain"}, args...), s)
+	return code, out.String(), errb.String()
+}
+
+// diag is the part of a JSON diagnosis the incident tests pin down.
+type diag struct {
+	Rule      string `json:"rule"`
+	Verdict   string `json:"verdict"`
+	Component string `json:"component"`
+	NACLRule  int    `json:"nacl_rule_number"`
+	Direction string `json:"direction"`
+	Leg       string `json:"leg"`
+	ENI       string `json:"eni"`
+}
+
+// TestExplainIncidents checks the verdict, blamed component and rule number
+// for each bundled incident, from the logs alone and with the topology.
+func TestExplainIncidents(t *testing.T) {
+	tests := []struct {
+		log   string
+		topo  bool
+		convs int
+		want  diag
+	}{
+		// Classic: request accepted, reply rejected leaving the server: a NACL, provably,
+		// even from default-format logs (the two ENIs' views place the roles).
+		{"nacl-ephemeral.log", false, 3, diag{"reply-rejected-leaving-server", "nacl", "", 0, "egress", "reply", "eni-0db1"}},
+		{"nacl-ephemeral.log", true, 3, diag{"nacl-denies-reply-leaving-server", "nacl", "acl-0data", 32767, "egress", "reply", "eni-0db1"}},
+		// Classic: inbound request rejected: the logs cannot tell SG from NACL; the topology can.
+		{"sg-missing-inbound.log", false, 3, diag{"request-rejected-inbound", "nacl-or-sg", "", 0, "ingress", "request", "eni-0bastion"}},
+		{"sg-missing-inbound.log", true, 3, diag{"sg-denies-request-entering-server", "sg", "sg-0bastion", 0, "ingress", "request", "eni-0bastion"}},
+		// Intra-VPC: the client's ENI let the request out, the server's rejected it.
+		{"db-server-side.log", false, 2, diag{"request-passed-client-rejected-server", "nacl-or-sg", "", 0, "ingress", "request", "eni-0db1"}},
+		{"db-server-side.log", true, 2, diag{"sg-denies-request-entering-server", "sg", "sg-0db", 0, "ingress", "request", "eni-0db1"}},
+		// Same subnet: a NACL cannot apply, so the security group, even without topology.
+		{"same-subnet.log", false, 4, diag{"same-subnet-request-rejected", "sg", "", 0, "ingress", "request", "eni-0web2"}},
+		{"same-subnet.log", true, 4, diag{"sg-denies-request-entering-server", "sg", "sg-0web", 0, "ingress", "request", "eni-0web2"}},
+		// Evidence gaps: the server ENI's SKIPDATA covers the silence.
+		{"evidence-gaps.log", false, 2, diag{"evidence-gap-no-reply", "incomplete-evidence", "", 0, "", "reply", "eni-0api1"}},
+		{"evidence-gaps.log", true, 2, diag{"evidence-gap-no-reply", "incomplete-evidence", "", 0, "", "reply", "eni-0api1"}},
+	}
+	for _, tc := range tests {
+		name := strings.TrimSuffix(tc.log, ".log")
+		args := []string{"--format", "json"}
+		if tc.topo {
+			name += "/topology"
+			args = append(args, "--topology", incidents+"shop-topology.yaml")
+		}
+		t.Run(name, func(t *testing.T) {
+			code, out, errs := explainCmd(t, nil, false, append(args, incidents+tc.log)...)
+			if code != exitOK {
+				t.Fatalf("exit %d; stderr:\n%s", code, errs)
+			}
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			if len(lines) != tc.convs {
+				t.Fatalf("got %d diagnoses, want %d:\n%s", len(lines), tc.convs, out)
+			}
+			for _, l := range lines {
+				var got diag
+				if err := json.Unmarshal([]byte(l), &got); err != nil {
+					t.Fatalf("bad JSON %q: %v", l, err)
+				}
+				if got != tc.want {
+					t.Errorf("diagnosis = %+v\nwant        %+v", got, tc.want)
+				}
+			}
+		})
+	}
+}
+
+// TestExplainJSONSchema pins the documented fields of one diagnosis.
+func TestExplainJSONSchema(t *testing.T) {
+	_, out, _ := explainCmd(t, nil, false, "--format", "json", "--topology", incidents+"shop-topology.yaml", incidents+"nacl-ephemeral.log")
+	var m map[string]any
+	if err := json.Unmarshal([]byte(strings.SplitN(out, "\n", 2)[0]), &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"rule", "verdict", "component", "nacl_rule_number", "direction", "leg", "eni", "subnet",
+		"flow", "first_seen", "last_seen", "packets", "bytes", "evidence", "message", "remediation", "supporting",
+		"severity", "title", "client_basis", "client_confidence", "topology"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("field %q missing from %s", k, out)
+		}
+	}
+	flow := m["flow"].(map[string]any)
+	want := map[string]any{"protocol": "tcp", "client": "10.20.11.31", "client_port": 40512.0, "server": "10.20.20.41", "server_port": 5432.0}
+	for k, v := range want {
+		if flow[k] != v {
+			t.Errorf("flow.%s = %v, want %v", k, flow[k], v)
+		}
+	}
+	if m["first_seen"] != "2026-11-20T14:01:05Z" || m["subnet"] != "subnet-0data-a" {
+		t.Errorf("first_seen %v subnet %v", m["first_seen"], m["subnet"])
+	}
+	ev := m["evidence"].([]any)
+	if len(ev) != 1 || ev[0] != incidents+"nacl-ephemeral.log:4" {
+		t.Errorf("evidence = %v, want the reply REJECT record at line 4", ev)
+	}
+}
+
+// TestExplainGolden compares whole reports, text, JSON and Markdown, with and
+// without topology. Run with -update to accept changes.
+func TestExplainGolden(t *testing.T) {
+	topo := []string{"--topology", incidents + "shop-topology.yaml"}
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"outage-topology.txt", append(topo, incidents+"shop-outage.log.gz")},
+		{"outage-logs-only.txt", []string{incidents + "shop-outage.log.gz"}},
+		{"outage-topology.md", append(append([]string{"--format", "markdown"}, topo...), incidents+"shop-outage.log.gz")},
+		{"outage-logs-only.md", []string{"--format", "markdown", incidents + "shop-outage.log.gz"}},
+		{"outage-topology.jsonl", append(append([]string{"--format", "json"}, topo...), incidents+"shop-outage.log.gz")},
+		{"gaps-topology.txt", append(topo, incidents+"evidence-gaps.log")},
+		{"group-by-port.txt", append(append([]string{"--group-by", "port", "--examples", "1"}, topo...), incidents+"shop-outage.log.gz")},
+		{"healthy.txt", []string{"--addr", "192.0.2.77", incidents + "shop-outage.log.gz"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errs := explainCmd(t, nil, false, tc.args...)
+			if code != exitOK {
+				t.Fatalf("exit %d; stderr:\n%s", code, errs)
+			}
+			golden(t, filepath.Join("testdata", "explain", tc.name), out)
+		})
+	}
+}
+
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if updateGolden() {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (run with -update to accept):\n%s", path, got)
+	}
+}
+
+func TestExplainTextFits80Columns(t *testing.T) {
+	_, out, _ := explainCmd(t, nil, false, "--topology", incidents+"shop-topology.yaml", incidents+"shop-outage.log.gz")
+	for i, l := range strings.Split(out, "\n") {
+		if i == 0 {
+			continue // the header names the inputs, which may be long
+		}
+		if n := len([]rune(l)); n > 80 {
+			t.Errorf("line %d is %d columns: %q", i+1, n, l)
+		}
+	}
+}
+
+func TestExplainColour(t *testing.T) {
+	args := []string{"--topology", incidents + "shop-topology.yaml", incidents + "sg-missing-inbound.log"}
+	tests := []struct {
+		name   string
+		env    map[string]string
+		tty    bool
+		flag   string
+		colour bool
+	}{
+		{"not a terminal", nil, false, "", false},
+		{"terminal", nil, true, "", true},
+		{"terminal with NO_COLOR", map[string]string{"NO_COLOR": "1"}, true, "", false},
+		{"forced", nil, false, "--color=always", true},
+		{"refused on a terminal", nil, true, "--color=never", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := args
+			if tc.flag != "" {
+				a = append([]string{tc.flag}, args...)
+			}
+			_, out, _ := explainCmd(t, tc.env, tc.tty, a...)
+			if got := strings.Contains(out, "\x1b["); got != tc.colour {
+				t.Errorf("colour = %v, want %v:\n%s", got, tc.colour, out)
+			}
+		})
+	}
+}
+
+// TestExplainNeutralizesControlCharacters feeds an ENI id holding an ANSI
+// escape: it must not reach the terminal raw.
+func TestExplainNeutralizesControlCharacters(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "evil.log")
+	data := "2 123456789012 eni-0a\x1b[2J 198.51.100.23 10.20.0.5 51022 22 6 2 120 1795183500 1795183555 REJECT OK\n"
+	if err := os.WriteFile(log, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, out, errs := explainCmd(t, nil, false, log)
+	if strings.Contains(out+errs, "\x1b") {
+		t.Fatalf("raw escape in output:\n%q\n%q", out, errs)
+	}
+}
+
+func TestExplainBadInput(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"bad format", []string{"--format", "xml", incidents + "same-subnet.log"}, `--format: "xml" is not a format`},
+		{"bad group", []string{"--group-by", "colour", incidents + "same-subnet.log"}, `--group-by: "colour" is not a grouping key`},
+		{"bad severity", []string{"--fail-on", "fatal", incidents + "same-subnet.log"}, "--fail-on:"},
+		{"no input", nil, "no input"},
+		{"missing file", []string{incidents + "no-such.log"}, "no-such.log"},
+		{"missing topology", []string{"--topology", incidents + "no-such.yaml", incidents + "same-subnet.log"}, "no-such.yaml"},
+		{"bad rules", []string{"--rules", "../../testdata/rules/invalid/type-error.yaml", incidents + "same-subnet.log"}, "type-error.yaml:"},
+		{"rules without builtin", []string{"--no-builtin-rules", incidents + "same-subnet.log"}, "--no-builtin-rules needs"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errs := explainCmd(t, nil, false, tc.args...)
+			if code != exitUsage {
+				t.Errorf("exit %d, want %d", code, exitUsage)
+			}
+			if !strings.Contains(errs, tc.want) {
+				t.Errorf("stderr %q does not contain %q", errs, tc.want)
+			}
+			if out != "" {
+				t.Errorf("stdout not empty: %q", out)
+			}
+		})
+	}
+}
+
+func TestExplainFailOn(t *testing.T) {
+	args := []string{"--topology", incidents + "shop-topology.yaml", incidents + "same-subnet.log"}
+	if code, _, _ := explainCmd(t, nil, false, append([]string{"--fail-on", "error"}, args...)...); code != exitFinding {
+		t.Errorf("--fail-on error: exit %d, want %d", code, exitFinding)
+	}
+	if code, _, _ := explainCmd(t, nil, false, append([]string{"--fail-on", "critical"}, args...)...); code != exitOK {
+		t.Errorf("--fail-on critical: exit %d, want %d", code, exitOK)
+	}
+}
+
+// TestExplainFilters: --action selects whole conversations, so a REJECT
+// filter still sees the ACCEPT half that proves a NACL.
+func TestExplainFilters(t *testing.T) {
+	_, out, _ := explainCmd(t, nil, false, "--format", "json", "--action", "REJECT", "--port", "5432",
+		incidents+"shop-outage.log.gz")
+	if n := strings.Count(out, `"verdict":"nacl"`); n != 3 {
+		t.Errorf("--action REJECT --port 5432: %d nacl verdicts, want 3:\n%s", n, out)
+	}
+	_, out, _ = explainCmd(t, nil, false, "--format", "json", "--eni", "eni-0bastion", incidents+"shop-outage.log.gz")
+	if n := strings.Count(out, "\n"); n != 3 || strings.Contains(out, "eni-0db1") {
+		t.Errorf("--eni eni-0bastion: %d diagnoses:\n%s", n, out)
+	}
+}
