@@ -159,6 +159,9 @@ func legMask(l *correlate.Leg) rules.OnMask {
 
 func fillSide(s *rules.Side, v *correlate.View) {
 	if v == nil {
+		// Flags of legs nobody logged are unknown, not zero.
+		s.Request.Flags, s.Request.RejectFlags = -1, -1
+		s.Reply.Flags, s.Reply.RejectFlags = -1, -1
 		return
 	}
 	s.Seen = true
