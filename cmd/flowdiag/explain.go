@@ -2,10 +2,12 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"runtime"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -31,6 +33,9 @@ type explainParams struct {
 	failOn      string
 	color       string
 	showSupport bool
+	workers     int
+	cpuProfile  string
+	memProfile  string
 }
 
 func runExplain(args []string, s stdio) int {
@@ -46,6 +51,11 @@ func runExplain(args []string, s stdio) int {
 	fs.DurationVar(&p.horizon, "horizon", 15*time.Minute, "log time after which a quiet conversation is complete")
 	fs.StringVar(&p.failOn, "fail-on", "", "exit 1 when a diagnosis at or above this severity exists (info, warning, error, critical)")
 	fs.StringVar(&p.color, "color", "auto", "colour: auto (only on a terminal, never with NO_COLOR), always, never")
+	fs.IntVar(&p.workers, "workers", runtime.GOMAXPROCS(0), "goroutines parsing, correlating and diagnosing in parallel; 1 runs everything on one")
+	fs.StringVar(&p.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
+	fs.StringVar(&p.memProfile, "memprofile", "", "write an allocation profile (pprof) at the end of the run to this file")
+	_ = fs.MarkHidden("cpuprofile")
+	_ = fs.MarkHidden("memprofile")
 	fs.Usage = func() {
 		fmt.Fprintln(s.err, "Usage: flowdiag explain [--topology T] [--rules FILE]... [--format text|json|markdown] [filters] FILE|DIR|-...")
 		fmt.Fprintln(s.err, "\nDiagnoses every blocked or suspicious conversation in the flow logs: what blocked it, where, by which rule, and the fix.")
@@ -58,7 +68,20 @@ func runExplain(args []string, s stdio) int {
 		}
 		return exitUsage
 	}
+	if p.workers < 1 {
+		fmt.Fprintf(s.err, "flowdiag explain: --workers: %d is not a number of workers: want 1 or more\n", p.workers)
+		return exitUsage
+	}
+	stop, err := startProfiles(p.cpuProfile, p.memProfile)
+	if err != nil {
+		fmt.Fprintf(s.err, "flowdiag explain: %v\n", err)
+		return exitUsage
+	}
 	code, err := explain(p, fs.Args(), s)
+	if perr := stop(); perr != nil && err == nil {
+		err = perr
+		code = exitUsage
+	}
 	if err != nil {
 		fmt.Fprintf(s.err, "flowdiag explain: %v\n", err)
 	}
@@ -165,18 +188,16 @@ func explain(p explainParams, args []string, s stdio) (int, error) {
 	report := engine.NewReport(groupBy, p.examples)
 	worst := rules.Severity(0)
 	found := false
+	var jbuf []byte
 	sink := func(d *engine.Diagnosis) error {
 		if !found || d.Severity > worst {
 			worst = d.Severity
 		}
 		found = true
 		if p.format == "json" {
-			b, err := json.Marshal(d)
-			if err != nil {
-				return err
-			}
-			out.Write(b)
-			return out.WriteByte('\n')
+			jbuf = append(d.AppendJSON(jbuf[:0]), '\n')
+			_, err := out.Write(jbuf)
+			return err
 		}
 		report.Add(*d)
 		return nil
@@ -320,4 +341,42 @@ func (m runMeta) inputList() string {
 		return strings.Join(m.inputs, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(m.inputs[:2], ", "), len(m.inputs)-2)
+}
+
+// startProfiles starts a CPU profile into cpuFile and arranges for an
+// allocation profile into memFile; the returned stop writes and closes them.
+// Empty names turn a profile off.
+func startProfiles(cpuFile, memFile string) (stop func() error, err error) {
+	var cpu *os.File
+	if cpuFile != "" {
+		if cpu, err = os.Create(cpuFile); err != nil {
+			return nil, fmt.Errorf("--cpuprofile: %w", err)
+		}
+		if err = pprof.StartCPUProfile(cpu); err != nil {
+			cpu.Close()
+			return nil, fmt.Errorf("--cpuprofile: %w", err)
+		}
+	}
+	return func() error {
+		var first error
+		if cpu != nil {
+			pprof.StopCPUProfile()
+			if err := cpu.Close(); err != nil {
+				first = fmt.Errorf("--cpuprofile: %w", err)
+			}
+		}
+		if memFile != "" {
+			f, err := os.Create(memFile)
+			if err != nil {
+				return fmt.Errorf("--memprofile: %w", err)
+			}
+			if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil && first == nil {
+				first = fmt.Errorf("--memprofile: %w", err)
+			}
+			if err := f.Close(); err != nil && first == nil {
+				first = fmt.Errorf("--memprofile: %w", err)
+			}
+		}
+		return first
+	}, nil
 }
