@@ -105,7 +105,7 @@ type Tally struct {
 	Flags   uint8 // tcp-flags OR-ed over the records
 }
 
-func (t *Tally) add(r *flowlog.Record) {
+func (t *Tally) add(r *Rec) {
 	if t.Records == 0 || r.Start < t.First {
 		t.First = r.Start
 	}

@@ -187,6 +187,13 @@ func (c *Correlator) Stats() Stats { return c.stats }
 // records are counted and ignored. Conversations that fall behind the
 // horizon are emitted before Add returns. Add keeps no reference to r.
 func (c *Correlator) Add(r *flowlog.Record) {
+	var x Rec
+	x.Set(r)
+	c.AddRec(&x)
+}
+
+// AddRec is Add for a record already reduced to what correlation reads.
+func (c *Correlator) AddRec(r *Rec) {
 	c.stats.Records++
 	switch {
 	case r.Kind == flowlog.KindTransitGateway:
@@ -231,7 +238,7 @@ func (c *Correlator) Flush() {
 
 // lookup returns the open conversation of key k that r joins, starting a
 // new one when none is within IdleSplit+Tolerance of r.
-func (c *Correlator) lookup(k Key, r *flowlog.Record) *conv {
+func (c *Correlator) lookup(k Key, r *Rec) *conv {
 	head := c.open[k]
 	for cv := head; cv != nil; cv = cv.next {
 		if r.Start <= cv.last+c.split && r.End >= cv.first-c.split {
@@ -344,7 +351,7 @@ func (c *Correlator) pruneTombs() {
 	}
 }
 
-func (c *Correlator) addGap(r *flowlog.Record) {
+func (c *Correlator) addGap(r *Rec) {
 	c.stats.Gaps++
 	e := c.eni(r.InterfaceID)
 	limit := c.watermark - c.retention()
@@ -583,7 +590,7 @@ func (c *Correlator) recycle(cv *conv) {
 	c.free = append(c.free, cv)
 }
 
-func (cv *conv) add(c *Correlator, r *flowlog.Record, fwd bool) {
+func (cv *conv) add(c *Correlator, r *Rec, fwd bool) {
 	d := 0
 	if !fwd {
 		d = 1
@@ -594,7 +601,7 @@ func (cv *conv) add(c *Correlator, r *flowlog.Record, fwd bool) {
 		cv.firstStart[d] = r.Start
 	}
 	cv.seen[d] = true
-	if r.Protocol == flowlog.ProtoTCP && r.Has(flowlog.FieldTCPFlags) && r.TCPFlags&flowlog.FlagSYN != 0 {
+	if r.Protocol == flowlog.ProtoTCP && r.HasTCPFlags && r.TCPFlags&flowlog.FlagSYN != 0 {
 		if r.TCPFlags&flowlog.FlagACK != 0 {
 			cv.synAck[d] = true
 		} else {
@@ -613,7 +620,7 @@ func (cv *conv) add(c *Correlator, r *flowlog.Record, fwd bool) {
 	if v.Account == "" {
 		v.Account = r.AccountID
 	}
-	if r.Has(flowlog.FieldTCPFlags) {
+	if r.HasTCPFlags {
 		v.FlagsKnown = true
 	}
 	leg := &v.Request
@@ -670,7 +677,7 @@ func (cv *conv) add(c *Correlator, r *flowlog.Record, fwd bool) {
 
 // addEvidence keeps the earliest max positions of leg d by (start, source,
 // line) and counts the rest.
-func (vs *viewState) addEvidence(d int, r *flowlog.Record, maxEv int, leg *Leg) {
+func (vs *viewState) addEvidence(d int, r *Rec, maxEv int, leg *Leg) {
 	if maxEv == 0 {
 		leg.MoreEvidence++
 		return

@@ -24,17 +24,19 @@ type Key struct {
 // keyOf builds the key of a record from its packet-level addresses. fwd
 // reports whether the record's source is the key's lo end. ok is false when
 // either address is absent.
-func keyOf(r *flowlog.Record) (k Key, fwd bool, ok bool) {
-	src, dst := r.PacketSrc(), r.PacketDst()
+func keyOf(r *Rec) (k Key, fwd bool, ok bool) {
+	return keyFrom(r.PacketSrc(), r.PacketDst(), r.SrcPort, r.DstPort, r.Protocol)
+}
+
+func keyFrom(src, dst netip.Addr, sp, dp uint16, proto flowlog.Proto) (k Key, fwd bool, ok bool) {
 	if !src.IsValid() || !dst.IsValid() {
 		return Key{}, false, false
 	}
-	sp, dp := r.SrcPort, r.DstPort
-	if r.Protocol.IsICMP() {
+	if proto.IsICMP() {
 		sp, dp = 0, 0
 	}
 	s, d := src.As16(), dst.As16()
-	k.proto = r.Protocol
+	k.proto = proto
 	if lessEnd(&s, sp, &d, dp) {
 		k.lo, k.hi, k.loPort, k.hiPort = s, d, sp, dp
 		return k, true, true
@@ -128,7 +130,7 @@ func Partition(r *flowlog.Record, n int) int {
 	if r.Kind == flowlog.KindTransitGateway {
 		return 0
 	}
-	k, _, ok := keyOf(r)
+	k, _, ok := keyFrom(r.PacketSrc(), r.PacketDst(), r.SrcPort, r.DstPort, r.Protocol)
 	if !ok {
 		return 0
 	}
