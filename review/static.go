@@ -1,0 +1,747 @@
+package review
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+
+	"strings"
+
+	"github.com/flowdiag/flowdiag/flowlog"
+	"github.com/flowdiag/flowdiag/rules"
+	"github.com/flowdiag/flowdiag/topology"
+)
+
+// box is a part of the prohibited space: a prefix, a protocol and, for TCP
+// and UDP, a destination port range. proto -1 is any protocol; -2 is "any
+// protocol no entry names" (used while walking a network ACL).
+type box struct {
+	pfx   netip.Prefix
+	proto int16
+	ports topology.PortRange
+}
+
+const (
+	protoAny   = -1
+	protoOther = -2
+)
+
+func hasPorts(p int16) bool { return p == int16(flowlog.ProtoTCP) || p == int16(flowlog.ProtoUDP) }
+
+func (b box) String() string {
+	s := b.pfx.String()
+	switch {
+	case b.proto == protoAny || b.proto == protoOther:
+		if b.ports != topology.AllPorts {
+			s += " port " + b.ports.String()
+		}
+	case hasPorts(b.proto):
+		s += " " + flowlog.Proto(b.proto).String()
+		if b.ports != topology.AllPorts {
+			s += " " + b.ports.String()
+		}
+	default:
+		s += " " + flowlog.Proto(b.proto).String()
+	}
+	return s
+}
+
+// unfiltered are service addresses that security groups and network ACLs
+// never filter and flow logs never record: instance metadata, Time Sync,
+// the ECS task metadata endpoint and the Route 53 Resolver link-local
+// address (the VPC+2 resolver is added per VPC).
+var unfiltered = []netip.Prefix{
+	netip.MustParsePrefix("169.254.169.254/32"), netip.MustParsePrefix("169.254.169.253/32"),
+	netip.MustParsePrefix("169.254.169.123/32"), netip.MustParsePrefix("169.254.170.2/32"),
+	netip.MustParsePrefix("fd00:ec2::254/128"), netip.MustParsePrefix("fd00:ec2::123/128"),
+	netip.MustParsePrefix("fd00:ec2::253/128"),
+}
+
+// region is the prohibited space of one prohibition: disjoint boxes.
+type region struct {
+	boxes []box
+	// addrs are the prohibited addresses (all boxes' prefixes), for fixes.
+	addrs []netip.Prefix
+	// restricted is true when a set limits ports or protocols.
+	restricted bool
+	internet   bool
+}
+
+func (c *Compiled) regionOf(p *Prohibition) (region, []*DestSet) {
+	var r region
+	var unenforceable []*DestSet
+	skip := append([]netip.Prefix(nil), unfiltered...)
+	var vpcs []*topology.VPC
+	if c.topo != nil {
+		vpcs = c.topo.VPCs()
+	}
+	for _, v := range vpcs {
+		for _, p := range v.CIDRs {
+			if p.Addr().Is4() {
+				a := p.Masked().Addr().As4()
+				a[3] += 2
+				skip = append(skip, netip.PrefixFrom(netip.AddrFrom4(a), 32))
+			}
+		}
+	}
+	for _, s := range p.To {
+		inc := s.Include
+		if len(inc) == 0 {
+			inc = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}
+		}
+		addrs := minus(inc, append(c.excluded(s), skip...))
+		if len(addrs) == 0 {
+			unenforceable = append(unenforceable, s)
+			continue
+		}
+		r.internet = r.internet || s.Internet
+		r.addrs = append(r.addrs, addrs...)
+		protos := []int16{protoAny}
+		if len(s.Protocols) > 0 {
+			protos = protos[:0]
+			for _, pr := range s.Protocols {
+				protos = append(protos, int16(pr))
+			}
+			r.restricted = true
+		}
+		ports := []topology.PortRange{topology.AllPorts}
+		if len(s.Ports) > 0 {
+			ports = s.Ports
+			r.restricted = true
+		}
+		for _, a := range addrs {
+			for _, pr := range protos {
+				if pr >= 0 && !hasPorts(pr) {
+					r.boxes = append(r.boxes, box{a, pr, topology.AllPorts})
+					continue
+				}
+				for _, pt := range ports {
+					r.boxes = append(r.boxes, box{a, pr, pt})
+				}
+			}
+		}
+	}
+	sortPrefixes(r.addrs)
+	return r, unenforceable
+}
+
+// Analyze finds, for every prohibition, the security group rules and
+// network ACL entries that would let a source it covers reach (or, for an
+// inbound prohibition, be reached from) a prohibited destination, whether
+// or not traffic used them. It needs the topology Compile was given; with
+// none it returns nil.
+func (c *Compiled) Analyze() []Finding {
+	if c.topo == nil {
+		return nil
+	}
+	var out []Finding
+	for _, p := range c.Policy.Prohibitions {
+		reg, _ := c.regionOf(p)
+		if len(reg.boxes) == 0 {
+			continue
+		}
+		enis := c.coveredENIs(p.From)
+		if len(enis) == 0 {
+			continue
+		}
+		sgs, sgOpen := c.sgFindings(p, reg, enis)
+		nacls, naclOpen := c.naclFindings(p, reg, enis)
+		// A layer that is open matters less when the other layer closes
+		// the path for every ENI concerned: say so, and lower it to a
+		// warning (defence in depth still wants it fixed).
+		for i := range sgs {
+			f := &sgs[i]
+			if closedFor(f.enis, func(e *topology.ENI) bool {
+				return e.Subnet != nil && e.Subnet.NACL != nil && !naclOpen[e.Subnet.NACL.ID]
+			}) {
+				f.Severity = min(f.Severity, rules.SeverityWarning)
+				f.Message += "; the subnets' network ACLs close the path for now"
+			}
+			out = append(out, f.Finding)
+		}
+		for i := range nacls {
+			f := &nacls[i]
+			if closedFor(f.enis, func(e *topology.ENI) bool { return !sgOpen[e.ID] }) {
+				f.Severity = min(f.Severity, rules.SeverityWarning)
+				f.Message += "; the ENIs' security groups close the path for now"
+			}
+			out = append(out, f.Finding)
+		}
+	}
+	return out
+}
+
+// unenforceable returns a finding for every destination set of p that
+// holds only AWS service addresses no security group or network ACL
+// filters (and no flow log records).
+func (c *Compiled) unenforceable(p *Prohibition) []Finding {
+	_, sets := c.regionOf(p)
+	var out []Finding
+	for _, s := range sets {
+		out = append(out, Finding{
+			Kind: KindUnenforceable, Prohibition: p.ID, Severity: rules.SeverityInfo, Title: titleOf(p),
+			Message:  fmt.Sprintf("destination set %s holds only AWS service addresses (instance metadata, DNS, Time Sync) that security groups and network ACLs never filter and flow logs never record, so neither the logs nor the topology can show a violation", s.Name),
+			Reason:   p.Reason,
+			Fix:      "enforce it on the instance: require IMDSv2 with a hop limit of 1 or disable the metadata endpoint (aws ec2 modify-instance-metadata-options), or block it with a host firewall",
+			Location: p.Pos,
+		})
+	}
+	return out
+}
+
+// ruleFinding is a rule finding with the ENIs it concerns.
+type ruleFinding struct {
+	Finding
+	enis []*topology.ENI
+}
+
+func closedFor(enis []*topology.ENI, closed func(*topology.ENI) bool) bool {
+	for _, e := range enis {
+		if !closed(e) {
+			return false
+		}
+	}
+	return len(enis) > 0
+}
+
+// coveredENIs returns the topology's ENIs a selector covers, sorted by id.
+func (c *Compiled) coveredENIs(s Selector) []*topology.ENI {
+	var out []*topology.ENI
+	for _, e := range c.topo.ENIs() {
+		if s.All || contains(s.ENIs, e.ID) || contains(s.Subnets, e.SubnetID) || hasAny(e.SecurityGroupIDs, s.SGs) {
+			out = append(out, e)
+			continue
+		}
+		for _, p := range s.CIDRs {
+			for _, a := range e.Addresses {
+				if p.Contains(a) {
+					out = append(out, e)
+					goto next
+				}
+			}
+		}
+	next:
+	}
+	return out
+}
+
+func posOf(p topology.Pos) Pos { return Pos{File: p.File, Line: p.Line, Col: p.Col} }
+
+func dirWord(d Direction) string {
+	if d == Inbound {
+		return "ingress"
+	}
+	return "egress"
+}
+
+func eniList(enis []*topology.ENI) string {
+	ids := make([]string, len(enis))
+	for i, e := range enis {
+		ids[i] = e.ID
+	}
+	if len(ids) > 4 {
+		return strings.Join(ids[:4], ", ") + fmt.Sprintf(" and %d more", len(ids)-4)
+	}
+	return strings.Join(ids, ", ")
+}
+
+// hitText describes the prohibited part a rule allows: the boxes, or for
+// the internet, "the internet" and the protocols and ports.
+func hitText(bs []box, reg region) string {
+	if reg.internet && len(bs) > 3 {
+		pp := uniqueProtoPorts(bs)
+		var s []string
+		for _, b := range pp {
+			s = append(s, protoPortsText(b))
+		}
+		return "the internet: " + strings.Join(s, ", ")
+	}
+	return boxList(bs, 3)
+}
+
+func boxList(bs []box, max int) string {
+	var s []string
+	for i, b := range bs {
+		if i == max {
+			s = append(s, fmt.Sprintf("… (%d in all)", len(bs)))
+			break
+		}
+		s = append(s, b.String())
+	}
+	return strings.Join(s, ", ")
+}
+
+// sgFindings checks the security groups of the covered ENIs.
+func (c *Compiled) sgFindings(p *Prohibition, reg region, enis []*topology.ENI) ([]ruleFinding, map[string]bool) {
+	open := map[string]bool{}
+	byGroup := map[string][]*topology.ENI{}
+	var groups []*topology.SecurityGroup
+	for _, e := range enis {
+		for _, g := range e.Groups {
+			if _, ok := byGroup[g.ID]; !ok {
+				groups = append(groups, g)
+			}
+			byGroup[g.ID] = append(byGroup[g.ID], e)
+		}
+	}
+	sort.Slice(groups, func(i, j int) bool { return groups[i].ID < groups[j].ID })
+	dir := dirWord(p.Direction)
+	var out []ruleFinding
+	for _, g := range groups {
+		list := g.Egress
+		if p.Direction == Inbound {
+			list = g.Ingress
+		}
+		for i := range list {
+			r := &list[i]
+			peers := c.rulePeers(r)
+			var hit []box
+			var hitPeers []netip.Prefix
+			for _, pe := range peers {
+				for _, b := range reg.boxes {
+					if x, ok := sgOverlap(r, pe.pfx, b); ok {
+						hit = append(hit, x)
+						if len(hitPeers) == 0 || hitPeers[len(hitPeers)-1] != pe.pfx {
+							hitPeers = append(hitPeers, pe.pfx)
+						}
+					}
+				}
+			}
+			if len(hit) == 0 {
+				continue
+			}
+			name := fmt.Sprintf("%s %s[%d]", g.ID, dir, i)
+			to := "to"
+			if p.Direction == Inbound {
+				to = "from"
+			}
+			for _, e := range byGroup[g.ID] {
+				open[e.ID] = true
+			}
+			out = append(out, ruleFinding{enis: byGroup[g.ID], Finding: Finding{
+				Kind: KindRulePermits, Prohibition: p.ID, Severity: p.Severity, Title: titleOf(p), Reason: p.Reason,
+				Component: g.ID, Rule: name, Location: posOf(r.Pos),
+				Message: fmt.Sprintf("%s allows %s %s %s, which includes destinations prohibited by %s (%s) for %s",
+					name, ruleProtoPorts(r.Proto, r.Ports), to, peerText(r, peers), p.ID, hitText(hit, reg), eniList(byGroup[g.ID])),
+				Fix: c.sgFix(name, r, peers, hitPeers, reg),
+			}})
+		}
+	}
+	return out, open
+}
+
+type peer struct {
+	pfx  netip.Prefix
+	from string // "" for a CIDR of the rule, else the group or prefix list id
+}
+
+// rulePeers lists what a security group rule's peers expand to: its
+// CIDRs, the entries of its prefix lists and the private addresses of the
+// members of its groups.
+func (c *Compiled) rulePeers(r *topology.SGRule) []peer {
+	var out []peer
+	for _, p := range r.CIDRs {
+		out = append(out, peer{pfx: p})
+	}
+	for _, id := range r.PrefixLists {
+		for _, pl := range c.topo.PrefixLists() {
+			if pl.ID == id {
+				for _, p := range pl.Entries {
+					out = append(out, peer{pfx: p, from: id})
+				}
+			}
+		}
+	}
+	for _, id := range r.Groups {
+		if g, ok := c.topo.SecurityGroupByID(id); ok {
+			for _, a := range g.Members() {
+				out = append(out, peer{pfx: netip.PrefixFrom(a, a.BitLen()), from: id})
+			}
+		}
+	}
+	return out
+}
+
+func peerText(r *topology.SGRule, peers []peer) string {
+	var parts []string
+	for _, p := range r.CIDRs {
+		parts = append(parts, p.String())
+	}
+	parts = append(parts, r.PrefixLists...)
+	parts = append(parts, r.Groups...)
+	if len(parts) == 0 {
+		return "nothing"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func ruleProtoPorts(p topology.Protocol, ports topology.PortRange) string {
+	if p == topology.ProtoAll {
+		return "all traffic"
+	}
+	if hasPorts(int16(p)) {
+		return p.String() + " " + ports.String()
+	}
+	return p.String()
+}
+
+// sgOverlap returns the part of b a security group rule with peer pfx
+// allows.
+func sgOverlap(r *topology.SGRule, pfx netip.Prefix, b box) (box, bool) {
+	x, ok := intersect(pfx, b.pfx)
+	if !ok {
+		return box{}, false
+	}
+	proto := b.proto
+	if r.Proto != topology.ProtoAll {
+		if b.proto >= 0 && int16(r.Proto) != b.proto {
+			return box{}, false
+		}
+		proto = int16(r.Proto)
+	}
+	ports := b.ports
+	if r.Proto != topology.ProtoAll && hasPorts(int16(r.Proto)) {
+		lo, hi := max(ports.First, r.Ports.First), min(ports.Last, r.Ports.Last)
+		if lo > hi {
+			return box{}, false
+		}
+		ports = topology.PortRange{First: lo, Last: hi}
+	}
+	return box{x, proto, ports}, true
+}
+
+// sgFix says the narrowest change that stops rule r allowing the region.
+func (c *Compiled) sgFix(name string, r *topology.SGRule, peers []peer, hit []netip.Prefix, reg region) string {
+	if reg.restricted && allAddrs(reg) {
+		return fmt.Sprintf("security groups cannot deny: restrict %s to the protocols and ports the ENIs need, leaving out %s", name, boxList(uniqueProtoPorts(reg.boxes), 4))
+	}
+	var fixes []string
+	for _, pe := range hitPeers(peers, hit) {
+		if pe.from != "" {
+			fixes = append(fixes, fmt.Sprintf("remove %s from %s (it brings in %s)", pe.from, name, pe.pfx))
+			continue
+		}
+		rest := minus([]netip.Prefix{pe.pfx}, reg.addrs)
+		switch {
+		case len(rest) == 0:
+			fixes = append(fixes, fmt.Sprintf("remove %s from %s: every address it allows is prohibited", pe.pfx, name))
+		case len(rest) <= 4:
+			fixes = append(fixes, fmt.Sprintf("replace %s in %s by %s", pe.pfx, name, joinPrefixes(rest)))
+		default:
+			vpcs := c.vpcCIDRsIn(pe.pfx)
+			if reg.internet && len(vpcs) > 0 {
+				fixes = append(fixes, fmt.Sprintf("replace %s in %s by the VPC CIDR %s (plus any peered or on-premises ranges the ENIs need)", pe.pfx, name, joinPrefixes(vpcs)))
+			} else {
+				fixes = append(fixes, fmt.Sprintf("replace %s in %s by the destinations the ENIs need (%s minus the prohibited set is %d prefixes), or deny %s in the subnets' network ACLs",
+					pe.pfx, name, pe.pfx, len(rest), joinPrefixes(firstN(reg.addrs, 3))))
+			}
+		}
+	}
+	return strings.Join(fixes, "; ")
+}
+
+func hitPeers(peers []peer, hit []netip.Prefix) []peer {
+	var out []peer
+	seen := map[string]bool{}
+	for _, pe := range peers {
+		for _, h := range hit {
+			if pe.pfx == h {
+				key := pe.from
+				if key == "" {
+					key = pe.pfx.String()
+				}
+				if !seen[key] {
+					seen[key] = true
+					out = append(out, pe)
+				}
+				break
+			}
+		}
+	}
+	return out
+}
+
+func allAddrs(reg region) bool {
+	n := 0
+	for _, a := range reg.addrs {
+		if a.Bits() == 0 {
+			n++
+		}
+	}
+	return n > 0 && n == len(reg.addrs)
+}
+
+func uniqueProtoPorts(bs []box) []box {
+	var out []box
+	seen := map[string]bool{}
+	for _, b := range bs {
+		k := box{proto: b.proto, ports: b.ports}
+		s := protoPortsText(b)
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func protoPortsText(b box) string {
+	s := strings.TrimSpace(strings.TrimPrefix(b.String(), b.pfx.String()))
+	if s == "" {
+		return "all traffic"
+	}
+	return s
+}
+
+func (c *Compiled) vpcCIDRsIn(p netip.Prefix) []netip.Prefix {
+	var out []netip.Prefix
+	for _, v := range c.topo.VPCs() {
+		for _, q := range v.CIDRs {
+			if p.Overlaps(q) && p.Bits() <= q.Bits() {
+				out = append(out, q)
+			}
+		}
+	}
+	return out
+}
+
+func joinPrefixes(ps []netip.Prefix) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = p.String()
+	}
+	return strings.Join(s, ", ")
+}
+
+func firstN(ps []netip.Prefix, n int) []netip.Prefix {
+	if len(ps) > n {
+		return ps[:n]
+	}
+	return ps
+}
+
+// naclFindings walks the network ACLs of the covered ENIs' subnets entry by
+// entry, lowest number first, and reports every allow entry that is the
+// first match for some prohibited traffic.
+func (c *Compiled) naclFindings(p *Prohibition, reg region, enis []*topology.ENI) ([]ruleFinding, map[string]bool) {
+	open := map[string]bool{}
+	subnets := map[*topology.NACL][]string{}
+	naclENIs := map[*topology.NACL][]*topology.ENI{}
+	var nacls []*topology.NACL
+	for _, e := range enis {
+		if e.Subnet == nil || e.Subnet.NACL == nil {
+			continue
+		}
+		n := e.Subnet.NACL
+		if _, ok := subnets[n]; !ok {
+			nacls = append(nacls, n)
+		}
+		naclENIs[n] = append(naclENIs[n], e)
+		if !contains(subnets[n], e.Subnet.ID) {
+			subnets[n] = append(subnets[n], e.Subnet.ID)
+		}
+	}
+	sort.Slice(nacls, func(i, j int) bool { return nacls[i].ID < nacls[j].ID })
+	dir := dirWord(p.Direction)
+	var out []ruleFinding
+	for _, n := range nacls {
+		entries := append([]topology.NACLEntry(nil), n.Egress...)
+		if p.Direction == Inbound {
+			entries = append(entries[:0], n.Ingress...)
+		}
+		sort.SliceStable(entries, func(i, j int) bool { return entries[i].Rule < entries[j].Rule })
+		boxes := discretize(reg.boxes, entries)
+		for i := range entries {
+			e := &entries[i]
+			var hit, rest []box
+			for _, b := range boxes {
+				x, ok := naclOverlap(e, b)
+				if !ok {
+					rest = append(rest, b)
+					continue
+				}
+				if e.Allow {
+					hit = append(hit, x)
+				}
+				if !e.Allow && partialICMP(e) {
+					rest = append(rest, b) // conservatively still open
+					continue
+				}
+				rest = append(rest, naclSubtract(b, e)...)
+			}
+			boxes = rest
+			if len(hit) == 0 {
+				continue
+			}
+			name := fmt.Sprintf("%s %s #%d", n.ID, dir, e.Rule)
+			to := "to"
+			if p.Direction == Inbound {
+				to = "from"
+			}
+			open[n.ID] = true
+			out = append(out, ruleFinding{enis: naclENIs[n], Finding: Finding{
+				Kind: KindRulePermits, Prohibition: p.ID, Severity: p.Severity, Title: titleOf(p), Reason: p.Reason,
+				Component: n.ID, Rule: name, Location: posOf(e.Pos),
+				Message: fmt.Sprintf("%s allows %s %s %s and is the first entry to match destinations prohibited by %s (%s) for subnets %s",
+					name, ruleProtoPorts(e.Proto, e.Ports), to, e.CIDR, p.ID, hitText(hit, reg), strings.Join(subnets[n], ", ")),
+				Fix: c.naclFix(n, name, e, entries, hit, reg, p.Direction),
+			}})
+		}
+	}
+	return out, open
+}
+
+// discretize splits boxes of any protocol into one box per protocol an
+// entry names plus one for every other protocol, so a network ACL's
+// first-match walk can subtract per protocol.
+func discretize(bs []box, entries []topology.NACLEntry) []box {
+	var protos []int16
+	for _, e := range entries {
+		if e.Proto != topology.ProtoAll && !containsInt(protos, int16(e.Proto)) {
+			protos = append(protos, int16(e.Proto))
+		}
+	}
+	var out []box
+	for _, b := range bs {
+		if b.proto != protoAny {
+			out = append(out, b)
+			continue
+		}
+		for _, p := range protos {
+			pb := box{b.pfx, p, topology.AllPorts}
+			if hasPorts(p) {
+				pb.ports = b.ports
+			} else if b.ports != topology.AllPorts {
+				continue // the set wants ports: only TCP and UDP have them
+			}
+			out = append(out, pb)
+		}
+		out = append(out, box{b.pfx, protoOther, b.ports})
+	}
+	return out
+}
+
+func containsInt(s []int16, v int16) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func partialICMP(e *topology.NACLEntry) bool {
+	return (e.Proto == topology.Protocol(flowlog.ProtoICMP) || e.Proto == topology.Protocol(flowlog.ProtoICMPv6)) &&
+		(e.ICMPType != -1 || e.ICMPCode != -1)
+}
+
+func naclOverlap(e *topology.NACLEntry, b box) (box, bool) {
+	x, ok := intersect(e.CIDR, b.pfx)
+	if !ok {
+		return box{}, false
+	}
+	if e.Proto != topology.ProtoAll && int16(e.Proto) != b.proto {
+		return box{}, false
+	}
+	ports := b.ports
+	if hasPorts(b.proto) && e.Proto != topology.ProtoAll {
+		lo, hi := max(ports.First, e.Ports.First), min(ports.Last, e.Ports.Last)
+		if lo > hi {
+			return box{}, false
+		}
+		ports = topology.PortRange{First: lo, Last: hi}
+	}
+	return box{x, b.proto, ports}, true
+}
+
+// naclSubtract returns b minus what entry e matches.
+func naclSubtract(b box, e *topology.NACLEntry) []box {
+	var out []box
+	for _, p := range subtract(b.pfx, e.CIDR) {
+		out = append(out, box{p, b.proto, b.ports})
+	}
+	x, _ := intersect(b.pfx, e.CIDR)
+	if hasPorts(b.proto) && e.Proto != topology.ProtoAll {
+		if b.ports.First < e.Ports.First {
+			out = append(out, box{x, b.proto, topology.PortRange{First: b.ports.First, Last: min(b.ports.Last, e.Ports.First-1)}})
+		}
+		if b.ports.Last > e.Ports.Last {
+			out = append(out, box{x, b.proto, topology.PortRange{First: max(b.ports.First, e.Ports.Last+1), Last: b.ports.Last}})
+		}
+	}
+	return out
+}
+
+// naclFix proposes deny entries just below the allow entry when the
+// prohibited part is a few prefixes, else narrowing the entry's CIDR.
+func (c *Compiled) naclFix(n *topology.NACL, name string, e *topology.NACLEntry, entries []topology.NACLEntry, hit []box, reg region, d Direction) string {
+	var addrs []netip.Prefix
+	for _, b := range hit {
+		if len(addrs) == 0 || addrs[len(addrs)-1] != b.pfx {
+			addrs = append(addrs, b.pfx)
+		}
+	}
+	if len(addrs) <= 3 {
+		num, ok := freeNumber(entries, e.Rule, len(addrs))
+		if !ok {
+			return fmt.Sprintf("no free rule numbers below #%d in %s %s: renumber, then add deny entries for %s", e.Rule, n.ID, dirWord(d), boxList(hit, 4))
+		}
+		var adds []string
+		for i, b := range uniqueBoxes(hit) {
+			adds = append(adds, fmt.Sprintf("#%d deny %s", num+i, b))
+		}
+		return fmt.Sprintf("add network ACL deny entries in %s %s before #%d: %s", n.ID, dirWord(d), e.Rule, strings.Join(adds, ", "))
+	}
+	vpcs := c.vpcCIDRsIn(e.CIDR)
+	if reg.internet && len(vpcs) > 0 {
+		return fmt.Sprintf("narrow %s in %s to the VPC CIDR %s (the prohibited part is %d prefixes, too many for deny entries); if the subnet answers clients outside the VPC, keep a separate allow for tcp 1024-65535 to them", e.CIDR, name, joinPrefixes(vpcs), len(addrs))
+	}
+	return fmt.Sprintf("narrow %s in %s to the destinations the subnet needs (the prohibited part is %d prefixes: %s)", e.CIDR, name, len(addrs), boxList(hit, 3))
+}
+
+func uniqueBoxes(bs []box) []box {
+	var out []box
+	seen := map[box]bool{}
+	for _, b := range bs {
+		if b.proto == protoOther {
+			b.proto = protoAny
+		}
+		if !seen[b] {
+			seen[b] = true
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// freeNumber finds k consecutive unused rule numbers between the previous
+// entry and below; it prefers starting on a multiple of 10.
+func freeNumber(entries []topology.NACLEntry, below, k int) (int, bool) {
+	used := map[int]bool{}
+	prev := 0
+	for _, e := range entries {
+		used[e.Rule] = true
+		if e.Rule < below && e.Rule > prev {
+			prev = e.Rule
+		}
+	}
+	free := func(n int) bool {
+		for i := 0; i < k; i++ {
+			if n+i <= prev || n+i >= below || used[n+i] {
+				return false
+			}
+		}
+		return true
+	}
+	for n := below - k; n > prev; n-- {
+		if n%10 == 0 && free(n) {
+			return n, true
+		}
+	}
+	for n := below - k; n > prev; n-- {
+		if free(n) {
+			return n, true
+		}
+	}
+	return 0, false
+}
