@@ -432,8 +432,13 @@ func (c *Compiled) sgFix(name string, r *topology.SGRule, peers []peer, hit []ne
 			if reg.internet && len(vpcs) > 0 {
 				fixes = append(fixes, fmt.Sprintf("replace %s in %s by the VPC CIDR %s (plus any peered or on-premises ranges the ENIs need)", pe.pfx, name, joinPrefixes(vpcs)))
 			} else {
-				fixes = append(fixes, fmt.Sprintf("replace %s in %s by the destinations the ENIs need (%s minus the prohibited set is %d prefixes), or deny %s in the subnets' network ACLs",
-					pe.pfx, name, pe.pfx, len(rest), joinPrefixes(firstN(reg.addrs, 3))))
+				deny := sameFamily(reg.addrs, pe.pfx)
+				if len(deny) <= 3 {
+					fixes = append(fixes, fmt.Sprintf("security groups cannot deny, and %s minus the prohibited set is %d prefixes: deny %s in the subnets' network ACLs, or replace %s in %s by the destinations the ENIs need",
+						pe.pfx, len(rest), joinPrefixes(deny), pe.pfx, name))
+				} else {
+					fixes = append(fixes, fmt.Sprintf("replace %s in %s by the destinations the ENIs need (%s minus the prohibited set is %d prefixes)", pe.pfx, name, pe.pfx, len(rest)))
+				}
 			}
 		}
 	}
@@ -513,11 +518,15 @@ func joinPrefixes(ps []netip.Prefix) string {
 	return strings.Join(s, ", ")
 }
 
-func firstN(ps []netip.Prefix, n int) []netip.Prefix {
-	if len(ps) > n {
-		return ps[:n]
+// sameFamily returns the prefixes of ps inside p.
+func sameFamily(ps []netip.Prefix, p netip.Prefix) []netip.Prefix {
+	var out []netip.Prefix
+	for _, q := range ps {
+		if x, ok := intersect(p, q); ok {
+			out = append(out, x)
+		}
 	}
-	return ps
+	return out
 }
 
 // naclFindings walks the network ACLs of the covered ENIs' subnets entry by

@@ -1,9 +1,412 @@
 package main
 
-import "fmt"
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
 
-// runReview is being written; see the open issue for this subcommand.
+	"github.com/spf13/pflag"
+
+	"github.com/flowdiag/flowdiag/correlate"
+	"github.com/flowdiag/flowdiag/engine"
+	"github.com/flowdiag/flowdiag/review"
+	"github.com/flowdiag/flowdiag/rules"
+	"github.com/flowdiag/flowdiag/topology"
+)
+
+// reviewParams are the settings of one `flowdiag review` run.
+type reviewParams struct {
+	inputs   *inputFlags
+	policy   string
+	topology string
+	format   string
+	failOn   string
+	now      string
+	horizon  time.Duration
+	color    string
+}
+
 func runReview(args []string, s stdio) int {
-	fmt.Fprintln(s.err, "flowdiag: this command is not built yet")
-	return exitUsage
+	fs := pflag.NewFlagSet("review", pflag.ContinueOnError)
+	fs.SetOutput(s.err)
+	p := reviewParams{inputs: addInputFlags(fs)}
+	fs.StringVar(&p.policy, "policy", "", "review policy: prohibited destinations and exceptions (YAML; see docs/review.md)")
+	fs.StringVar(&p.topology, "topology", "", "topology: flowdiag YAML, or AWS describe-* JSON (file or directory); enables the rule analysis")
+	fs.StringVar(&p.format, "format", "text", "output format: text, json (one finding per line), markdown or sarif")
+	fs.StringVar(&p.failOn, "fail-on", "error", "exit 1 when an unsuppressed finding at or above this severity exists (info, warning, error, critical)")
+	fs.StringVar(&p.now, "now", "", "review time for exception expiry: YYYY-MM-DD or RFC 3339 (default: the current time)")
+	fs.DurationVar(&p.horizon, "horizon", 15*time.Minute, "log time after which a quiet conversation is complete")
+	fs.StringVar(&p.color, "color", "auto", "colour: auto (only on a terminal, never with NO_COLOR), always, never")
+	fs.Usage = func() {
+		fmt.Fprintln(s.err, "Usage: flowdiag review --policy FILE [--topology T] [--format text|json|markdown|sarif] [--fail-on SEV] [filters] [FILE|DIR|-...]")
+		fmt.Fprintln(s.err, "\nReports traffic that reached (or tried to reach) destinations the policy prohibits, and, with a topology,")
+		fmt.Fprintln(s.err, "every security group rule and network ACL entry that would let it, with the narrowest fix.")
+		fmt.Fprintln(s.err, "\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	code, err := reviewCmd(p, fs.Args(), s)
+	if err != nil {
+		fmt.Fprintf(s.err, "flowdiag review: %v\n", err)
+	}
+	return code
+}
+
+// parseNow reads --now: a date (midnight UTC) or an RFC 3339 time.
+func parseNow(v string) (time.Time, error) {
+	if v == "" {
+		return time.Now().UTC(), nil
+	}
+	if t, err := time.Parse("2006-01-02", v); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--now: %q is not a time: want YYYY-MM-DD or RFC 3339 (2026-11-22T12:00:00Z)", v)
+	}
+	return t.UTC(), nil
+}
+
+// reviewSummary counts what a review found.
+type reviewSummary struct {
+	policy, topology string
+	inputs           []string
+	now              time.Time
+	records          int64
+	conversations    int64
+	skipped          int64
+}
+
+func reviewCmd(p reviewParams, args []string, s stdio) (int, error) {
+	switch p.format {
+	case "text", "json", "markdown", "md", "sarif":
+	default:
+		return exitUsage, fmt.Errorf("--format: %q is not a format: want text, json, markdown or sarif", p.format)
+	}
+	failOn, err := rules.ParseSeverity(p.failOn)
+	if err != nil {
+		return exitUsage, fmt.Errorf("--fail-on: %v", err)
+	}
+	now, err := parseNow(p.now)
+	if err != nil {
+		return exitUsage, err
+	}
+	colour, err := useColour(p.color, s, s.out)
+	if err != nil {
+		return exitUsage, err
+	}
+	if p.policy == "" {
+		return exitUsage, errors.New("--policy is required: the YAML file of prohibited destinations (see docs/review.md)")
+	}
+	if len(args) == 0 && p.topology == "" {
+		return exitUsage, errors.New("nothing to review: name flow log files, directories or - for standard input, and/or give --topology")
+	}
+	filter, err := p.inputs.filter()
+	if err != nil {
+		return exitUsage, err
+	}
+	pol, err := review.LoadFile(p.policy)
+	if err != nil {
+		return exitUsage, err
+	}
+	var topo *topology.Topology
+	if p.topology != "" {
+		if topo, err = topology.Load(p.topology); err != nil {
+			return exitUsage, err
+		}
+	}
+	comp, err := review.Compile(pol, topo, now)
+	if err != nil {
+		return exitUsage, err
+	}
+
+	sum := reviewSummary{policy: p.policy, topology: p.topology, inputs: args, now: now}
+	var findings []review.Finding
+	if len(args) > 0 {
+		stream, err := p.inputs.open(args, s)
+		if err != nil {
+			return exitUsage, err
+		}
+		defer stream.Close()
+		recFilter, convFilter := splitFilter(filter)
+		opts := engine.RunOptions{
+			Correlate:        correlate.Options{Horizon: int64(p.horizon / time.Second)},
+			KeepRecord:       recFilter,
+			KeepConversation: convFilter,
+		}
+		if pr := newProgress(s); pr != nil {
+			opts.Progress, opts.ProgressEvery = pr.update, 1<<18
+			defer pr.done()
+		}
+		// Traffic findings are kept for sorting: a review reports what the
+		// policy prohibits, which is few conversations, not every one.
+		st, err := comp.Run(stream, opts, func(f *review.Finding) error {
+			findings = append(findings, *f)
+			return nil
+		})
+		sstats := stream.Stats()
+		sum.records, sum.conversations, sum.skipped = st.Records, st.Conversations, sstats.Skipped
+		p.inputs.summary(s.err, sstats)
+		if err != nil {
+			return exitUsage, err
+		}
+	}
+	findings = append(findings, comp.Analyze()...)
+	findings = append(findings, comp.PolicyFindings()...)
+	review.Sort(findings)
+
+	out := bufio.NewWriterSize(s.out, 64<<10)
+	switch p.format {
+	case "json":
+		for i := range findings {
+			b, err := json.Marshal(findings[i])
+			if err != nil {
+				return exitUsage, err
+			}
+			out.Write(b)
+			out.WriteByte('\n')
+		}
+	case "sarif":
+		if err := review.WriteSARIF(out, pol, findings, "dev"); err != nil {
+			return exitUsage, err
+		}
+	case "markdown", "md":
+		renderReviewMarkdown(out, findings, sum)
+	default:
+		renderReviewText(out, findings, sum, colour)
+	}
+	if err := out.Flush(); err != nil {
+		return exitUsage, err
+	}
+	for i := range findings {
+		if findings[i].Counts() && findings[i].Severity >= failOn {
+			return exitFinding, nil
+		}
+	}
+	return exitOK, nil
+}
+
+// reviewGroups splits findings into what needs action, the attempts the
+// controls stopped, and what exceptions cover.
+func reviewGroups(fs []review.Finding) (open, blocked, suppressed []*review.Finding) {
+	for i := range fs {
+		f := &fs[i]
+		switch {
+		case f.Suppressed != nil:
+			suppressed = append(suppressed, f)
+		case f.Kind == review.KindBlocked:
+			blocked = append(blocked, f)
+		default:
+			open = append(open, f)
+		}
+	}
+	return open, blocked, suppressed
+}
+
+func kindWords(k review.Kind) string {
+	switch k {
+	case review.KindReached:
+		return "traffic reached"
+	case review.KindBlocked:
+		return "attempt blocked"
+	case review.KindRulePermits:
+		return "rule permits"
+	case review.KindExpired:
+		return "exception expired"
+	case review.KindUnenforceable:
+		return "not enforceable"
+	}
+	return string(k)
+}
+
+func findingEvidence(f *review.Finding, max int) string {
+	ev := f.Evidence
+	more := f.MoreEvidence
+	if len(ev) > max {
+		more += len(ev) - max
+		ev = ev[:max]
+	}
+	s := strings.Join(ev, ", ")
+	if more > 0 {
+		s += fmt.Sprintf(" +%d", more)
+	}
+	return s
+}
+
+func (r reviewSummary) header() string {
+	var parts []string
+	parts = append(parts, "policy "+r.policy)
+	if len(r.inputs) > 0 {
+		parts = append(parts, plural(r.records, "record", "records")+" from "+runMeta{inputs: r.inputs}.inputList())
+	}
+	if r.topology != "" {
+		parts = append(parts, "topology "+r.topology)
+	} else {
+		parts = append(parts, "no topology (no rule analysis)")
+	}
+	parts = append(parts, "review time "+r.now.Format("2006-01-02 15:04 UTC"))
+	return strings.Join(parts, ", ")
+}
+
+func countLine(open, blocked, suppressed []*review.Finding) string {
+	bySev := map[rules.Severity]int{}
+	for _, f := range open {
+		bySev[f.Severity]++
+	}
+	var sev []string
+	for s := rules.SeverityCritical; ; s-- {
+		if n := bySev[s]; n > 0 {
+			sev = append(sev, fmt.Sprintf("%d %s", n, s))
+		}
+		if s == rules.SeverityInfo {
+			break
+		}
+	}
+	line := plural(int64(len(open)), "finding", "findings")
+	if len(sev) > 0 {
+		line += " (" + strings.Join(sev, ", ") + ")"
+	}
+	return line + ", " + plural(int64(len(blocked)), "blocked attempt", "blocked attempts") + ", " + plural(int64(len(suppressed)), "suppressed", "suppressed")
+}
+
+// renderReviewText writes the review for a person: findings needing action
+// worst first, then the attempts the controls stopped, then what exceptions
+// cover, in 80 columns.
+func renderReviewText(w io.Writer, fs []review.Finding, sum reviewSummary, colour bool) {
+	pal := palette{colour}
+	open, blocked, suppressed := reviewGroups(fs)
+	fmt.Fprintf(w, "%s %s\n", pal.bold("flowdiag review:"), countLine(open, blocked, suppressed))
+	for _, line := range wrap(safe(sum.header()), "", textWidth) {
+		fmt.Fprintln(w, pal.dim(line))
+	}
+	n := 0
+	section := func(title string, list []*review.Finding) {
+		if len(list) == 0 {
+			return
+		}
+		fmt.Fprintf(w, "\n%s\n", pal.bold(title))
+		for _, f := range list {
+			n++
+			fmt.Fprintln(w)
+			fmt.Fprintf(w, "%d. %s %s · %s\n", n, pal.sev(f.Severity, strings.ToUpper(f.Severity.String())), kindWords(f.Kind), safe(f.Prohibition))
+			fmt.Fprintf(w, "   %s\n", pal.bold(safe(f.Title)))
+			for _, line := range wrap(safe(f.Message), "   ", textWidth) {
+				fmt.Fprintln(w, line)
+			}
+			if f.IsTraffic() {
+				facts := []string{timeRange(f.First, f.Last), plural(f.Packets, "packet", "packets"), humanBytes(f.Bytes)}
+				for _, line := range wrap(strings.Join(facts, " · "), "   ", textWidth) {
+					fmt.Fprintln(w, line)
+				}
+				for _, line := range wrap("Evidence: "+safe(findingEvidence(f, 4)), "   ", textWidth) {
+					fmt.Fprintln(w, pal.dim(line))
+				}
+			}
+			if f.Location.File != "" {
+				fmt.Fprintf(w, "   At: %s\n", safe(f.Location.String()))
+			}
+			if f.Fix != "" {
+				for _, line := range wrap("Fix: "+safe(f.Fix), "   ", textWidth) {
+					fmt.Fprintln(w, line)
+				}
+			}
+			if f.Reason != "" {
+				for _, line := range wrap("Policy: "+safe(f.Reason), "   ", textWidth) {
+					fmt.Fprintln(w, pal.dim(line))
+				}
+			}
+			if sp := f.Suppressed; sp != nil {
+				text := fmt.Sprintf("Suppressed by exception %s (owner %s, %s): %s", sp.Exception, sp.Owner, expiryWords(sp.Expires), sp.Reason)
+				for _, line := range wrap(safe(text), "   ", textWidth) {
+					fmt.Fprintln(w, line)
+				}
+			}
+		}
+	}
+	if len(open) == 0 {
+		fmt.Fprintln(w, "\nNothing reached or would be allowed to reach a prohibited destination.")
+	}
+	section("Findings", open)
+	section("Blocked attempts (the controls worked)", blocked)
+	section("Suppressed by exceptions", suppressed)
+}
+
+func expiryWords(exp string) string {
+	if exp == "" {
+		return "no expiry"
+	}
+	return "expires " + exp
+}
+
+// renderReviewMarkdown writes the review as a Markdown report: a summary
+// table, then one section per finding.
+func renderReviewMarkdown(w io.Writer, fs []review.Finding, sum reviewSummary) {
+	open, blocked, suppressed := reviewGroups(fs)
+	fmt.Fprintln(w, "## Security review (flowdiag)")
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "- **Policy:** %s\n", mdEscape(sum.policy))
+	if len(sum.inputs) > 0 {
+		fmt.Fprintf(w, "- **Flow logs:** %s (%s)\n", mdEscape(runMeta{inputs: sum.inputs}.inputList()), plural(sum.records, "record", "records"))
+	}
+	if sum.topology != "" {
+		fmt.Fprintf(w, "- **Topology:** %s\n", mdEscape(sum.topology))
+	} else {
+		fmt.Fprintln(w, "- **Topology:** none — no rule analysis")
+	}
+	fmt.Fprintf(w, "- **Review time:** %s\n", sum.now.Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(w, "- **Result:** %s\n\n", countLine(open, blocked, suppressed))
+	all := append(append(append([]*review.Finding(nil), open...), blocked...), suppressed...)
+	if len(all) == 0 {
+		fmt.Fprintln(w, "Nothing reached or would be allowed to reach a prohibited destination.")
+		return
+	}
+	fmt.Fprintln(w, "| # | Severity | Kind | Prohibition | What | Where |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|")
+	for i, f := range all {
+		what, where := f.Rule, f.Location.String()
+		if f.IsTraffic() {
+			what, where = flowTextMD(f), f.ENI
+		}
+		sev := f.Severity.String()
+		if f.Suppressed != nil {
+			sev += " (suppressed)"
+		}
+		fmt.Fprintf(w, "| %d | %s | %s | `%s` | %s | %s |\n", i+1, sev, kindWords(f.Kind), f.Prohibition, mdEscape(what), mdEscape(where))
+	}
+	fmt.Fprintln(w)
+	for i, f := range all {
+		fmt.Fprintf(w, "### %d. %s — %s\n\n", i+1, mdEscape(f.Title), kindWords(f.Kind))
+		fmt.Fprintf(w, "%s\n\n", mdEscape(f.Message))
+		if f.IsTraffic() {
+			fmt.Fprintf(w, "- **When:** %s\n", timeRange(f.First, f.Last))
+			fmt.Fprintf(w, "- **Volume:** %s, %s\n", plural(f.Packets, "packet", "packets"), humanBytes(f.Bytes))
+			fmt.Fprintf(w, "- **Evidence:** %s\n", mdEscape(findingEvidence(f, 8)))
+		}
+		if f.Location.File != "" {
+			fmt.Fprintf(w, "- **At:** `%s`\n", strings.ReplaceAll(safe(f.Location.String()), "`", "'"))
+		}
+		if f.Fix != "" {
+			fmt.Fprintf(w, "- **Fix:** %s\n", mdEscape(f.Fix))
+		}
+		if f.Reason != "" {
+			fmt.Fprintf(w, "- **Policy:** %s\n", mdEscape(f.Reason))
+		}
+		if sp := f.Suppressed; sp != nil {
+			fmt.Fprintf(w, "- **Suppressed by:** exception `%s` (owner %s, %s): %s\n", sp.Exception, mdEscape(sp.Owner), expiryWords(sp.Expires), mdEscape(sp.Reason))
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+func flowTextMD(f *review.Finding) string {
+	return flowString(f.Flow)
 }
