@@ -202,7 +202,28 @@ func explain(p explainParams, args []string, s stdio) (int, error) {
 		report.Add(*d)
 		return nil
 	}
-	st, runErr := eng.Run(stream, opts, sink)
+	var st engine.RunStats
+	var runErr error
+	if p.workers > 1 {
+		popts := engine.ParallelOptions{RunOptions: opts, Workers: p.workers}
+		psink := func(d *engine.Diagnosis, enc []byte) error {
+			if p.format != "json" {
+				return sink(d)
+			}
+			if !found || d.Severity > worst {
+				worst = d.Severity
+			}
+			found = true
+			out.Write(enc)
+			return out.WriteByte('\n')
+		}
+		if p.format == "json" {
+			popts.Encode = func(d *engine.Diagnosis, buf []byte) []byte { return d.AppendJSON(buf) }
+		}
+		st, runErr = eng.RunParallel(stream, popts, psink)
+	} else {
+		st, runErr = eng.Run(stream, opts, sink)
+	}
 	if progress != nil {
 		progress.done()
 	}
