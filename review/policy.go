@@ -300,6 +300,9 @@ var setKeys = []string{"name", "cidrs", "include", "ports", "protocols", "descri
 
 func (l *loader) destSet(i int, n *yaml.Node) {
 	item := fmt.Sprintf("destinations[%d]", i)
+	if name := lookup(n, "name"); name != nil && validID(name.Value) {
+		item = "destination " + name.Value
+	}
 	f := l.fields(n, item, setKeys)
 	s := &DestSet{Pos: l.pos(n)}
 	if v := f["name"]; v != nil {
@@ -388,6 +391,16 @@ func (l *loader) setBody(s *DestSet, f map[string]*yaml.Node, item string, needA
 			s.Protocols = append(s.Protocols, p)
 		}
 	}
+}
+
+// lookup returns the value of key in mapping n, or nil.
+func lookup(n *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
 }
 
 func firstNode(f map[string]*yaml.Node) *yaml.Node {
@@ -488,6 +501,9 @@ var prohibitionKeys = []string{"id", "title", "severity", "reason", "direction",
 
 func (l *loader) prohibition(i int, n *yaml.Node) {
 	item := fmt.Sprintf("prohibitions[%d]", i)
+	if id := lookup(n, "id"); id != nil && validID(id.Value) {
+		item = "prohibition " + id.Value
+	}
 	f := l.fields(n, item, prohibitionKeys)
 	p := &Prohibition{Pos: l.pos(n), Severity: rules.SeverityError}
 	if v := f["id"]; v != nil {
@@ -627,7 +643,10 @@ func (l *loader) checkWhen(id, src string, at Pos) {
 var exceptionKeys = []string{"id", "prohibition", "owner", "reason", "expires", "from", "to"}
 
 func (l *loader) exception(i int, n *yaml.Node) {
-	item := fmt.Sprintf("exceptions[%d]", i)
+	item := fmt.Sprintf("exception exception-%d", i+1)
+	if id := lookup(n, "id"); id != nil && validID(id.Value) {
+		item = "exception " + id.Value
+	}
 	f := l.fields(n, item, exceptionKeys)
 	e := &Exception{Pos: l.pos(n), ID: fmt.Sprintf("exception-%d", i+1), From: Selector{All: true}}
 	if v := f["id"]; v != nil {
