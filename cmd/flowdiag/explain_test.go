@@ -150,26 +150,6 @@ func TestExplainGolden(t *testing.T) {
 	}
 }
 
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if updateGolden() {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (run with -update to accept):\n%s", path, got)
-	}
-}
-
 func TestExplainTextFits80Columns(t *testing.T) {
 	_, out, _ := explainCmd(t, nil, false, "--topology", incidents+"shop-topology.yaml", incidents+"shop-outage.log.gz")
 	for i, l := range strings.Split(out, "\n") {

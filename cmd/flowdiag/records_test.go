@@ -3,14 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-var updateRecords = flag.Bool("update-records", false, "rewrite the golden files of cmd/flowdiag/testdata/records")
 
 // runRecordsCmd runs `flowdiag records args...` against buffers.
 func runRecordsCmd(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
@@ -55,7 +52,7 @@ func TestRecordsGolden(t *testing.T) {
 			}
 			got := out + "--- stderr ---\n" + errs
 			golden := filepath.Join("testdata", "records", tt.name+".golden")
-			if *updateRecords {
+			if *update {
 				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
 					t.Fatal(err)
 				}
@@ -66,7 +63,7 @@ func TestRecordsGolden(t *testing.T) {
 			}
 			want, err := os.ReadFile(golden)
 			if err != nil {
-				t.Fatalf("%v (run go test -run TestRecordsGolden -update-records)", err)
+				t.Fatalf("%v (run go test -run TestRecordsGolden -update)", err)
 			}
 			if got != string(want) {
 				t.Errorf("output differs from %s:\n%s\nwant:\n%s", golden, got, want)

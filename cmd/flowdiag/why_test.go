@@ -3,42 +3,15 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-func init() {
-	// Other golden tests of this package may define -update too.
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files under testdata/")
-	}
-}
-
-func topoGoldenUpdate() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
-
 // topoCompareGolden compares got with testdata/<rel>, or rewrites it with -update.
 func topoCompareGolden(t *testing.T, rel, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", rel)
-	if topoGoldenUpdate() {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (run go test -update to accept):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
+	golden(t, filepath.Join("testdata", rel), got)
 }
 
 func topoRunCmd(args ...string) (int, string, string) {

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// update rewrites the golden files of every test in this package.
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+
+// golden compares got with the file at path, or rewrites it with -update.
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (run go test -update to accept):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+// runCmd runs the flowdiag command line with args, stdin as standard input,
+// and returns the exit status and both outputs.
+func runCmd(stdin string, args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = run(args, stdio{in: strings.NewReader(stdin), out: &out, err: &errb})
+	return code, out.String(), errb.String()
+}
+
+func TestUnknownCommand(t *testing.T) {
+	code, out, errs := runCmd("", "explian")
+	if code != exitUsage || out != "" || !strings.Contains(errs, `unknown command "explian"`) || !strings.Contains(errs, "explain") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if code, _, errs := runCmd(""); code != exitUsage || !strings.Contains(errs, "Commands:") {
+		t.Errorf("no command: exit %d, stderr %q", code, errs)
+	}
+	if code, _, _ := runCmd("", "--help"); code != exitOK {
+		t.Errorf("--help: exit %d", code)
+	}
+}
