@@ -1,7 +1,6 @@
 package review
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -55,15 +54,73 @@ func runBundled(t *testing.T, c *Compiled) []Finding {
 	return out
 }
 
-func TestScratch(t *testing.T) {
+// TestBundledIncident checks the acceptance items on the bundled policy,
+// topology and incident.
+func TestBundledIncident(t *testing.T) {
 	c := compileBundled(t, true)
 	fs := runBundled(t, c)
-	fs = append(fs, c.Analyze()...)
-	fs = append(fs, c.PolicyFindings()...)
-	Sort(fs)
-	for _, f := range fs {
-		b, _ := f.MarshalJSON()
-		t.Logf("%s", b)
+	type want struct {
+		kind              Kind
+		prohibition, flow string
+		sev               string
+		evidence          string
+		suppressedBy      string
+		packets, bytes    int64
 	}
-	_ = os.Stdout
+	wants := []want{
+		{KindReached, "data-no-internet", "tcp 10.20.20.41:51344 -> 203.0.113.50:443", "critical", "incident.log:6 incident.log:8", "", 23, 6000},
+		{KindReached, "no-exfil-hosts", "tcp 10.20.10.31:43822 -> 198.51.100.77:443", "error", "incident.log:11", "", 40, 52000},
+		{KindReached, "no-direct-smtp", "tcp 10.20.10.32:39001 -> 203.0.113.25:587", "warning", "incident.log:13", "", 18, 9400},
+		{KindBlocked, "data-no-internet", "tcp 10.20.20.41:51402 -> 185.199.108.133:80", "info", "incident.log:9", "", 3, 180},
+		{KindBlocked, "data-no-internet", "tcp 10.20.20.41:51410 -> 185.199.108.133:80", "info", "incident.log:10", "", 3, 180},
+		{KindReached, "data-no-internet", "tcp 10.20.20.41:51200 -> 52.95.130.10:443", "info", "incident.log:4", "db-backup-upload", 900, 1250000},
+	}
+	if len(fs) != len(wants) {
+		for _, f := range fs {
+			t.Logf("%s %s %s", f.Kind, f.Prohibition, flowText(f.Flow))
+		}
+		t.Fatalf("got %d traffic findings; want %d", len(fs), len(wants))
+	}
+	for i, w := range wants {
+		f := fs[i]
+		var ev []string
+		for _, e := range f.Evidence {
+			ev = append(ev, filepath.Base(e))
+		}
+		sup := ""
+		if f.Suppressed != nil {
+			sup = f.Suppressed.Exception
+		}
+		if f.Kind != w.kind || f.Prohibition != w.prohibition || flowText(f.Flow) != w.flow || f.Severity.String() != w.sev ||
+			strings.Join(ev, " ") != w.evidence || sup != w.suppressedBy || f.Packets != w.packets || f.Bytes != w.bytes {
+			t.Errorf("finding %d = %s %s %s %s evidence %v suppressed %q %d packets %d bytes;\nwant %+v",
+				i, f.Kind, f.Prohibition, flowText(f.Flow), f.Severity, ev, sup, f.Packets, f.Bytes, w)
+		}
+	}
+	// The expired exception is a finding of its own and suppresses nothing.
+	pf := c.PolicyFindings()
+	var expired []string
+	for _, f := range pf {
+		if f.Kind == KindExpired {
+			expired = append(expired, f.Rule+" "+f.Location.String())
+		}
+	}
+	if len(expired) != 1 || expired[0] != "legacy-monitoring "+bundledPolicy+":46:9" {
+		t.Errorf("expired-exception findings = %v; want legacy-monitoring at policy.yaml:46:9", expired)
+	}
+}
+
+// TestBundledWithoutTopology: the logs alone still give the traffic
+// findings of prohibitions that do not need the topology.
+func TestBundledWithoutTopology(t *testing.T) {
+	p, err := LoadFile(bundledPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Compile(p, nil, reviewNow); err == nil {
+		t.Fatal("Compile without topology accepted security group sources")
+	}
+	if c := compileBundled(t, true); len(c.Analyze()) == 0 {
+		t.Error("Analyze found nothing on the bundled topology")
+	}
 }

@@ -1,0 +1,162 @@
+package review
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/flowdiag/flowdiag/topology"
+)
+
+const staticTopo = `
+vpcs:
+  - {id: vpc-1, cidrs: [10.0.0.0/16]}
+subnets:
+  - {id: subnet-a, vpc: vpc-1, cidrs: [10.0.1.0/24], nacl: acl-a}
+  - {id: subnet-b, vpc: vpc-1, cidrs: [10.0.2.0/24], nacl: acl-b}
+security_groups:
+  - id: sg-app
+    vpc: vpc-1
+    ingress:
+      - {proto: tcp, ports: 22, cidrs: [0.0.0.0/0]}
+      - {proto: tcp, ports: 443, cidrs: [10.0.0.0/16]}
+    egress:
+      - {proto: tcp, ports: 443, cidrs: [0.0.0.0/0]}
+      - {proto: tcp, ports: 5432, groups: [sg-partner]}
+  - id: sg-partner
+    vpc: vpc-1
+    egress:
+      - {proto: tcp, ports: 0-65535, cidrs: [10.0.0.0/16]}
+network_acls:
+  - id: acl-a
+    vpc: vpc-1
+    subnets: [subnet-a]
+    ingress:
+      - {rule: 100, proto: all, cidr: 0.0.0.0/0, action: allow}
+    egress:
+      - {rule: 90, proto: tcp, ports: 443, cidr: 203.0.113.0/25, action: deny}
+      - {rule: 100, proto: tcp, ports: 0-1023, cidr: 0.0.0.0/0, action: allow}
+  - id: acl-b
+    vpc: vpc-1
+    subnets: [subnet-b]
+    ingress:
+      - {rule: 100, proto: all, cidr: 10.0.0.0/16, action: allow}
+    egress:
+      - {rule: 100, proto: all, cidr: 10.0.0.0/16, action: allow}
+enis:
+  - {id: eni-app, subnet: subnet-a, addresses: [10.0.1.10], security_groups: [sg-app]}
+  - {id: eni-partner, subnet: subnet-b, addresses: [10.0.2.20], security_groups: [sg-partner]}
+`
+
+func analyze(t *testing.T, policy string) []Finding {
+	t.Helper()
+	topo, err := topology.ParseYAML("topo.yaml", []byte(staticTopo))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Load("p.yaml", []byte(policy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Compile(p, topo, reviewNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := c.Analyze()
+	Sort(fs)
+	return fs
+}
+
+func summary(fs []Finding) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.Severity.String()+" "+f.Rule+" @"+f.Location.String()+": "+f.Fix)
+	}
+	return out
+}
+
+func TestAnalyze(t *testing.T) {
+	tests := []struct {
+		name, policy string
+		want         []string
+	}{
+		{"deny entry shadows part of the allow; the rest stays open", `
+destinations:
+  - {name: partner, cidrs: [203.0.113.0/24], ports: [443]}
+prohibitions:
+  - {id: no-partner, reason: r, from: {enis: [eni-app]}, to: partner}
+`, []string{
+			"error sg-app egress[0] @topo.yaml:14:9: security groups cannot deny, and 0.0.0.0/0 minus the prohibited set is 24 prefixes: deny 203.0.113.0/24 in the subnets' network ACLs, or replace 0.0.0.0/0 in sg-app egress[0] by the destinations the ENIs need",
+			"error acl-a egress #100 @topo.yaml:28:9: add network ACL deny entries in acl-a egress before #100: #99 deny 203.0.113.128/25 tcp 443",
+		}},
+		{"the NACL denies everything prohibited: the SG rule is only a warning", `
+destinations:
+  - {name: partner, cidrs: [203.0.113.0/25], ports: [443]}
+prohibitions:
+  - {id: no-partner, reason: r, from: {enis: [eni-app]}, to: partner}
+`, []string{
+			"warning sg-app egress[0] @topo.yaml:14:9: security groups cannot deny, and 0.0.0.0/0 minus the prohibited set is 25 prefixes: deny 203.0.113.0/25 in the subnets' network ACLs, or replace 0.0.0.0/0 in sg-app egress[0] by the destinations the ENIs need",
+		}},
+		{"a CIDR and a group reference bring a prohibited address in", `
+destinations:
+  - {name: partner-net, cidrs: [10.0.2.0/24]}
+prohibitions:
+  - {id: no-partner-net, reason: r, from: {security_groups: [sg-app]}, to: partner-net}
+`, []string{
+			"error sg-app egress[0] @topo.yaml:14:9: security groups cannot deny, and 0.0.0.0/0 minus the prohibited set is 24 prefixes: deny 10.0.2.0/24 in the subnets' network ACLs, or replace 0.0.0.0/0 in sg-app egress[0] by the destinations the ENIs need",
+			"error sg-app egress[1] @topo.yaml:15:9: remove sg-partner from sg-app egress[1] (it brings in 10.0.2.20/32)",
+			"error acl-a egress #100 @topo.yaml:28:9: add network ACL deny entries in acl-a egress before #100: #99 deny 10.0.2.0/24 tcp 0-1023",
+		}},
+		{"inbound ssh from the internet", `
+destinations:
+  - {name: ssh-from-internet, include: [internet], ports: [22], protocols: [tcp]}
+prohibitions:
+  - {id: no-inbound-ssh, reason: r, direction: inbound, from: everything, to: ssh-from-internet}
+`, []string{
+			"error sg-app ingress[0] @topo.yaml:11:9: replace 0.0.0.0/0 in sg-app ingress[0] by the VPC CIDR 10.0.0.0/16 (plus any peered or on-premises ranges the ENIs need)",
+			"error acl-a ingress #100 @topo.yaml:25:9: narrow 0.0.0.0/0 in acl-a ingress #100 to the VPC CIDR 10.0.0.0/16 (the prohibited part is 51 prefixes, too many for deny entries); if the subnet answers clients outside the VPC, keep a separate allow for tcp 1024-65535 to them",
+		}},
+		{"ports no security group allows: the open NACL entry is only a warning", `
+destinations:
+  - {name: smtp, include: [internet], ports: [25]}
+prohibitions:
+  - {id: no-smtp, reason: r, from: everything, to: smtp}
+`, []string{
+			"warning acl-a egress #100 @topo.yaml:28:9: narrow 0.0.0.0/0 in acl-a egress #100 to the VPC CIDR 10.0.0.0/16 (the prohibited part is 51 prefixes, too many for deny entries); if the subnet answers clients outside the VPC, keep a separate allow for tcp 1024-65535 to them",
+		}},
+	}
+	for _, tc := range tests {
+		got := summary(analyze(t, tc.policy))
+		if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+			t.Errorf("%s:\n got %s\nwant %s", tc.name, strings.Join(got, "\n     "), strings.Join(tc.want, "\n     "))
+		}
+	}
+}
+
+func TestFreeNumber(t *testing.T) {
+	es := func(nums ...int) []topology.NACLEntry {
+		var out []topology.NACLEntry
+		for _, n := range nums {
+			out = append(out, topology.NACLEntry{Rule: n})
+		}
+		return out
+	}
+	tests := []struct {
+		entries  []topology.NACLEntry
+		below, k int
+		want     int
+		ok       bool
+	}{
+		{es(100), 100, 1, 90, true},
+		{es(90, 100), 100, 1, 99, true},
+		{es(90, 100), 100, 2, 98, true},
+		{es(99, 100), 100, 1, 0, false},
+		{es(1), 1, 1, 0, false},
+		{es(50, 120), 120, 3, 110, true},
+	}
+	for _, tc := range tests {
+		got, ok := freeNumber(tc.entries, tc.below, tc.k)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("freeNumber(%v, %d, %d) = %d, %v; want %d, %v", tc.entries, tc.below, tc.k, got, ok, tc.want, tc.ok)
+		}
+	}
+}
