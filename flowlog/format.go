@@ -1,6 +1,8 @@
 package flowlog
 
 import (
+	"github.com/flowdiag/flowdiag/internal/suggest"
+
 	"errors"
 	"fmt"
 	"net/netip"
@@ -173,7 +175,7 @@ func ParseFormat(s string) (*Format, error) {
 	for _, t := range toks {
 		fl, ok := LookupField(t)
 		if !ok {
-			return nil, fmt.Errorf("--log-format: %w %q%s", ErrUnknownField, t, suggest(t))
+			return nil, fmt.Errorf("--log-format: %w %q%s", ErrUnknownField, t, didYouMean(t))
 		}
 		if f.set.Has(fl) {
 			return nil, fmt.Errorf("--log-format: field %s given twice", fl)
@@ -212,15 +214,15 @@ func formatTokens(s string) ([]string, error) {
 	return out, nil
 }
 
-// suggest returns " (did you mean x?)" naming the known fields closest to
+// didYouMean returns " (did you mean x?)" naming the known fields closest to
 // name by edit distance, or a hint when none is close.
-func suggest(name string) string {
+func didYouMean(name string) string {
 	n := normalizeName(name)
 	best := -1
 	var names []string
 	for fl := FieldVersion; fl < numFields; fl++ {
 		k := fl.String()
-		d := editDistance(n, k)
+		d := suggest.Distance(n, k)
 		if strings.ReplaceAll(n, "-", "") == strings.ReplaceAll(k, "-", "") {
 			d = 0 // only hyphens differ: "dst-port" vs "dstport"
 		}
@@ -240,27 +242,6 @@ func suggest(name string) string {
 
 func normalizeName(s string) string {
 	return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), "_", "-"))
-}
-
-// editDistance is the Levenshtein distance between a and b (bytes).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // ParseHeader parses the header line S3 delivery writes as the first line of

@@ -160,17 +160,6 @@ func TestAppendRecordRoundTrip(t *testing.T) {
 	}
 }
 
-func TestEditDistance(t *testing.T) {
-	for _, tt := range []struct {
-		a, b string
-		d    int
-	}{{"", "", 0}, {"abc", "", 3}, {"dstport", "dst-port", 1}, {"kitten", "sitting", 3}, {"srcaddr", "dstaddr", 3}, {"action", "actions", 1}} {
-		if got := editDistance(tt.a, tt.b); got != tt.d {
-			t.Errorf("editDistance(%q, %q) = %d; want %d", tt.a, tt.b, got, tt.d)
-		}
-	}
-}
-
 func ExampleParseFormat() {
 	f, err := ParseFormat("${version} ${vpc-id} ${srcaddr} ${dstaddr} ${action}")
 	fmt.Println(f, err)

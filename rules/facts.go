@@ -88,7 +88,7 @@ func decodeValue(n *yaml.Node, v reflect.Value, path string, errs *[]factError) 
 }
 
 func suggestOr(s string, known []string) string {
-	if h := suggest(s, known); h != "" {
+	if h := didYouMean(s, known); h != "" {
 		return h
 	}
 	return ": want one of " + strings.Join(known, ", ")

@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"github.com/flowdiag/flowdiag/internal/suggest"
+
 	"embed"
 	"errors"
 	"fmt"
@@ -232,7 +234,7 @@ func (l *loader) rule(i int, n *yaml.Node) *Rule {
 		k, v := n.Content[j], n.Content[j+1]
 		switch {
 		case !contains(ruleKeys, k.Value):
-			l.errorf(k, r.ID, "", "unknown key %q%s", k.Value, suggest(k.Value, ruleKeys))
+			l.errorf(k, r.ID, "", "unknown key %q%s", k.Value, didYouMean(k.Value, ruleKeys))
 		case fields[k.Value] != nil:
 			l.errorf(k, r.ID, "", "key %q given twice", k.Value)
 		default:
@@ -343,7 +345,7 @@ func (l *loader) blame(r *Rule, n *yaml.Node) {
 		case "rule_number":
 			r.blame.ruleNumber = l.compile(v, src, 0, r.ID, field, expr.AsInt())
 		default:
-			l.errorf(k, r.ID, "blame", "unknown key %q%s", k.Value, suggest(k.Value, blameKeys))
+			l.errorf(k, r.ID, "blame", "unknown key %q%s", k.Value, didYouMean(k.Value, blameKeys))
 		}
 	}
 }
@@ -560,7 +562,7 @@ func (l *loader) examples(r *Rule, n *yaml.Node) {
 			case "facts":
 				factsNode = v
 			default:
-				l.errorf(k, r.ID, field, "unknown key %q%s", k.Value, suggest(k.Value, exampleKeys))
+				l.errorf(k, r.ID, field, "unknown key %q%s", k.Value, didYouMean(k.Value, exampleKeys))
 			}
 		}
 		if ex.Name == "" {
@@ -608,11 +610,11 @@ func verdictList() string {
 	return strings.Join(s, ", ")
 }
 
-// suggest returns " (did you mean X?)" for the closest known name, or "".
-func suggest(s string, known []string) string {
+// didYouMean returns " (did you mean X?)" for the closest known name, or "".
+func didYouMean(s string, known []string) string {
 	best, bestD := "", 3
 	for _, k := range known {
-		if d := editDistance(s, k); d < bestD || d == bestD && best == "" && d < len(k)/2 {
+		if d := suggest.Distance(s, k); d < bestD || d == bestD && best == "" && d < len(k)/2 {
 			best, bestD = k, d
 		}
 	}
@@ -620,26 +622,6 @@ func suggest(s string, known []string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %s?)", best)
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := 1
-			if a[i-1] == b[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // LoadFileUnchecked compiles a rule file like LoadFile but does not fail on
