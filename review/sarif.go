@@ -68,7 +68,6 @@ type sarifResult struct {
 	Locations        []sarifLocation   `json:"locations"`
 	RelatedLocations []sarifLocation   `json:"relatedLocations,omitempty"`
 	Suppressions     []sarifSuppress   `json:"suppressions,omitempty"`
-	Fixes            []sarifFix        `json:"fixes,omitempty"`
 	Properties       map[string]string `json:"properties,omitempty"`
 }
 
@@ -103,22 +102,6 @@ type sarifSuppress struct {
 	Kind          string `json:"kind"`
 	Status        string `json:"status,omitempty"`
 	Justification string `json:"justification,omitempty"`
-}
-
-type sarifFix struct {
-	Description sarifText `json:"description"`
-	// artifactChanges is required by the schema; a textual fix changes
-	// the artifact the result points at, with no replacement spelled out.
-	ArtifactChanges []sarifChange `json:"artifactChanges"`
-}
-
-type sarifChange struct {
-	ArtifactLocation sarifArtifact      `json:"artifactLocation"`
-	Replacements     []sarifReplacement `json:"replacements"`
-}
-
-type sarifReplacement struct {
-	DeletedRegion sarifRegion `json:"deletedRegion"`
 }
 
 // sarifLevel maps a severity to a SARIF level.
