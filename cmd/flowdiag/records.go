@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"net/netip"
@@ -11,8 +10,6 @@ import (
 	"text/tabwriter"
 	"time"
 	"unicode/utf8"
-
-	"github.com/spf13/pflag"
 
 	"github.com/flowdiag/flowdiag/flowlog"
 )
@@ -23,25 +20,20 @@ type recordsParams struct {
 	format string
 }
 
+const recordsUsage = `Usage: flowdiag records [--format text|json] [--log-format F] [--strict] [filters] FILE|DIR|-...
+
+Prints flow log records normalized, from S3 text or gzip files, directories, CloudWatch Logs
+JSON or text, subscription payloads and Parquet; '-' reads standard input.
+
+JSON objects use the AWS field names with '_' for '-' (account_id, log_status), as Parquet
+and Athena do; absent fields are omitted; start/end are Unix seconds plus start_time/end_time.`
+
 func runRecords(args []string, s stdio) int {
-	fs := pflag.NewFlagSet("records", pflag.ContinueOnError)
-	fs.SetOutput(s.err)
+	fs := newFlagSet("records", s, recordsUsage)
 	p := recordsParams{inputs: addInputFlags(fs)}
 	fs.StringVar(&p.format, "format", "text", "output format: text (aligned table) or json (one object per record)")
-	fs.Usage = func() {
-		fmt.Fprintln(s.err, "Usage: flowdiag records [--format text|json] [--log-format F] [--strict] [filters] FILE|DIR|-...")
-		fmt.Fprintln(s.err, "\nPrints flow log records normalized, from S3 text or gzip files, directories, CloudWatch Logs")
-		fmt.Fprintln(s.err, "JSON or text, subscription payloads and Parquet; '-' reads standard input.")
-		fmt.Fprintln(s.err, "\nJSON objects use the AWS field names with '_' for '-' (account_id, log_status), as Parquet")
-		fmt.Fprintln(s.err, "and Athena do; absent fields are omitted; start/end are Unix seconds plus start_time/end_time.")
-		fmt.Fprintln(s.err, "\nFlags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	code, err := records(p, fs.Args(), s)
 	if err != nil {

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
-
-	"github.com/spf13/pflag"
 
 	"github.com/flowdiag/flowdiag/rules"
 )
@@ -18,24 +15,18 @@ type rulesParams struct {
 	files     []string
 }
 
+const rulesUsage = `Usage: flowdiag rules list|test|lint [--no-builtin-rules] [FILE...]
+
+  list  the built-in rules and those in FILE...: id, severity, verdict, specificity, source
+  test  run every rule's inline examples; exit 1 when one fails
+  lint  report rules that can never match or never win; exit 1 when there are any`
+
 func runRules(args []string, s stdio) int {
-	fs := pflag.NewFlagSet("rules", pflag.ContinueOnError)
-	fs.SetOutput(s.err)
+	fs := newFlagSet("rules", s, rulesUsage)
 	var p rulesParams
 	fs.BoolVar(&p.noBuiltin, "no-builtin-rules", false, "use only the rule files given")
-	fs.Usage = func() {
-		fmt.Fprintln(s.err, "Usage: flowdiag rules list|test|lint [--no-builtin-rules] [FILE...]")
-		fmt.Fprintln(s.err, "\n  list  the built-in rules and those in FILE...: id, severity, verdict, specificity, source")
-		fmt.Fprintln(s.err, "  test  run every rule's inline examples; exit 1 when one fails")
-		fmt.Fprintln(s.err, "  lint  report rules that can never match or never win; exit 1 when there are any")
-		fmt.Fprintln(s.err, "\nFlags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {

@@ -2,11 +2,8 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
-
-	"github.com/spf13/pflag"
 
 	"github.com/flowdiag/flowdiag/topology"
 )
@@ -27,27 +24,21 @@ func runTopology(args []string, s stdio) int {
 	return runTopologyImport(args[1:], s)
 }
 
+const topologyImportUsage = `Usage: flowdiag topology import [-o FILE] [--strict] PATH...
+
+Converts the JSON of aws ec2 describe-vpcs, describe-subnets, describe-network-interfaces,
+describe-security-groups, describe-security-group-rules, describe-network-acls,
+describe-managed-prefix-lists and get-managed-prefix-list-entries into flowdiag's YAML.
+PATH is a file or a directory searched recursively (Batfish snapshots: one folder per account or
+region). Files are recognised by their top-level keys; cloud-custodian placebo recordings are
+unwrapped. What the import skipped and what does not validate is reported on standard error.`
+
 func runTopologyImport(args []string, s stdio) int {
-	fs := pflag.NewFlagSet("topology import", pflag.ContinueOnError)
-	fs.SetOutput(s.err)
+	fs := newFlagSet("topology import", s, topologyImportUsage)
 	out := fs.StringP("output", "o", "", "write the YAML to `FILE` instead of standard output")
 	strict := fs.Bool("strict", false, "fail (exit 2) when the imported topology does not validate (dangling references, ...)")
-	fs.Usage = func() {
-		fmt.Fprintln(s.err, "Usage: flowdiag topology import [-o FILE] [--strict] PATH...")
-		fmt.Fprintln(s.err, "\nConverts the JSON of aws ec2 describe-vpcs, describe-subnets, describe-network-interfaces,")
-		fmt.Fprintln(s.err, "describe-security-groups, describe-security-group-rules, describe-network-acls,")
-		fmt.Fprintln(s.err, "describe-managed-prefix-lists and get-managed-prefix-list-entries into flowdiag's YAML.")
-		fmt.Fprintln(s.err, "PATH is a file or a directory searched recursively (Batfish snapshots: one folder per account or")
-		fmt.Fprintln(s.err, "region). Files are recognised by their top-level keys; cloud-custodian placebo recordings are")
-		fmt.Fprintln(s.err, "unwrapped. What the import skipped and what does not validate is reported on standard error.")
-		fmt.Fprintln(s.err, "\nFlags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintln(s.err, "flowdiag topology import: give at least one JSON file or directory")

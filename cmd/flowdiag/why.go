@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/spf13/pflag"
-
 	"github.com/flowdiag/flowdiag/flowlog"
 	"github.com/flowdiag/flowdiag/topology"
 )
@@ -29,9 +27,15 @@ type whyParams struct {
 // ephemeral port every common client range (Linux, Windows, NAT, ELB) covers.
 const whyAssumedPort = 49152
 
+const whyUsage = `Usage: flowdiag why --topology T --from ADDR[:PORT] --to ADDR:PORT [--proto P] [--icmp-type N --icmp-code N] [--format text|json]
+
+Walks one packet and its reply through every security group and network ACL check, in AWS order,
+naming the rule that decided each one, and ends with the first blocking point and the smallest fix.
+Addresses may be private, public or Elastic IPs of the topology's ENIs.
+Exit status: 0 request and reply get through, 1 something blocks them, 2 bad input.`
+
 func runWhy(args []string, s stdio) int {
-	fs := pflag.NewFlagSet("why", pflag.ContinueOnError)
-	fs.SetOutput(s.err)
+	fs := newFlagSet("why", s, whyUsage)
 	var p whyParams
 	fs.StringVar(&p.topology, "topology", "", "topology: YAML file, AWS describe-* JSON file or directory (required)")
 	fs.StringVar(&p.from, "from", "", "source ADDR or ADDR:PORT ([v6]:port); without a port an ephemeral 49152 is assumed (required)")
@@ -40,20 +44,8 @@ func runWhy(args []string, s stdio) int {
 	fs.IntVar(&p.icmpType, "icmp-type", -2, "ICMP type (default: echo request, 8 or ICMPv6 128); -1 = unknown")
 	fs.IntVar(&p.icmpCode, "icmp-code", -2, "ICMP code (default 0); -1 = unknown")
 	fs.StringVar(&p.format, "format", "text", "output format: text or json")
-	fs.Usage = func() {
-		fmt.Fprintln(s.err, "Usage: flowdiag why --topology T --from ADDR[:PORT] --to ADDR:PORT [--proto P] [--icmp-type N --icmp-code N] [--format text|json]")
-		fmt.Fprintln(s.err, "\nWalks one packet and its reply through every security group and network ACL check, in AWS order,")
-		fmt.Fprintln(s.err, "naming the rule that decided each one, and ends with the first blocking point and the smallest fix.")
-		fmt.Fprintln(s.err, "Addresses may be private, public or Elastic IPs of the topology's ENIs.")
-		fmt.Fprintln(s.err, "Exit status: 0 request and reply get through, 1 something blocks them, 2 bad input.")
-		fmt.Fprintln(s.err, "\nFlags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(s.err, "flowdiag why: unexpected argument %q: give everything as flags\n", fs.Arg(0))

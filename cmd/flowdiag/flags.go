@@ -1,0 +1,36 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// newFlagSet returns the flag set of a subcommand. Its help prints usage (a
+// synopsis line, then any paragraphs about the command) and the flags.
+func newFlagSet(name string, s stdio, usage string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(s.err)
+	fs.Usage = func() {
+		fmt.Fprintln(s.err, strings.TrimSpace(usage))
+		fmt.Fprintln(s.err, "\nFlags:")
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args. When done is true the command must return code at
+// once: --help was asked for (exitOK; usage printed) or a flag was bad
+// (exitUsage; pflag has printed the problem and the usage).
+func parseFlags(fs *pflag.FlagSet, args []string) (code int, done bool) {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return exitOK, false
+	case errors.Is(err, pflag.ErrHelp):
+		return exitOK, true
+	}
+	return exitUsage, true
+}
