@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -37,11 +38,12 @@ type Worker struct {
 	ev      *rules.Evaluator
 	env     rules.Env
 	matched []*rules.Rule
+	addrs   *addrCache
 }
 
 // NewWorker returns a worker; create one per goroutine.
 func (e *Engine) NewWorker() *Worker {
-	return &Worker{eng: e, ev: e.rules.NewEvaluator(), matched: make([]*rules.Rule, 0, 16)}
+	return &Worker{eng: e, ev: e.rules.NewEvaluator(), matched: make([]*rules.Rule, 0, 16), addrs: new(addrCache)}
 }
 
 // Env returns the facts of the last conversation given to Diagnose or Facts,
@@ -51,7 +53,7 @@ func (w *Worker) Env() *rules.Env { return &w.env }
 // Facts fills the worker's Env from c (and the topology) and returns the
 // prefilter mask of what the conversation contains (rejects, accepts, gaps).
 func (w *Worker) Facts(c *correlate.Conversation) rules.OnMask {
-	return buildEnv(&w.env, c, w.eng.topo)
+	return buildEnvCached(&w.env, c, w.eng.topo, w.addrs)
 }
 
 // Diagnose runs the rules on c. ok is false when no rule matched (nothing to
@@ -82,15 +84,21 @@ func flowKey(c *correlate.Conversation) string {
 // what the conversation already holds, except when a topology evaluation
 // needs the joined group ids of an ENI (cached on the topology).
 func buildEnv(env *rules.Env, c *correlate.Conversation, topo *topology.Topology) rules.OnMask {
+	return buildEnvCached(env, c, topo, nil)
+}
+
+// buildEnvCached is buildEnv with the address strings taken from cache
+// (nil: formatted each time).
+func buildEnvCached(env *rules.Env, c *correlate.Conversation, topo *topology.Topology, cache *addrCache) rules.OnMask {
 	*env = rules.Env{}
 	var mask rules.OnMask
 
 	env.Flow = rules.Flow{
 		Protocol:   c.Proto.String(),
 		ProtoNum:   int(c.Proto),
-		Client:     addrString(c.Client.Addr()),
+		Client:     cache.str(c.Client.Addr()),
 		ClientPort: int(c.Client.Port()),
-		Server:     addrString(c.Server.Addr()),
+		Server:     cache.str(c.Server.Addr()),
 		ServerPort: int(c.Server.Port()),
 		Basis:      c.Basis.String(),
 		Confidence: c.Confidence.String(),
@@ -241,4 +249,29 @@ func addrString(a netip.Addr) string {
 		return ""
 	}
 	return a.String()
+}
+
+// addrCache remembers the text of recently seen addresses, so that stating
+// a conversation's facts does not format (and allocate) its two addresses
+// every time. It is direct-mapped and fixed in size: memory does not grow
+// with the number of distinct addresses (a scan), it only misses more.
+type addrCache struct {
+	slots [1 << 12]struct {
+		a netip.Addr
+		s string
+	}
+}
+
+// str returns a's text ("" for the zero Addr); a nil cache formats it.
+func (c *addrCache) str(a netip.Addr) string {
+	if c == nil || !a.IsValid() {
+		return addrString(a)
+	}
+	b := a.As16()
+	h := (binary.LittleEndian.Uint64(b[8:]) ^ binary.LittleEndian.Uint64(b[:8])) * 0x9e3779b97f4a7c15
+	e := &c.slots[h>>(64-12)]
+	if e.a != a || e.s == "" {
+		e.a, e.s = a, a.String()
+	}
+	return e.s
 }

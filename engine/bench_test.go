@@ -1,0 +1,125 @@
+package engine
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/flowdiag/flowdiag/correlate"
+	"github.com/flowdiag/flowdiag/flowlog"
+	"github.com/flowdiag/flowdiag/rules"
+	"github.com/flowdiag/flowdiag/topology"
+)
+
+// preparedConversations correlates the shop incident logs (with the shop
+// topology's hints) and returns the engine and every conversation.
+func preparedConversations(tb testing.TB) (*Engine, []*correlate.Conversation) {
+	tb.Helper()
+	set, err := rules.LoadBuiltin()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	topo, err := topology.Load(filepath.Join("..", "testdata", "incidents", "shop-topology.yaml"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	eng, err := New(set, topo)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join("..", "testdata", "incidents", "*.log*"))
+	if err != nil || len(files) == 0 {
+		tb.Fatalf("no incident logs: %v", err)
+	}
+	st, err := flowlog.OpenStream(files, nil, flowlog.StreamOptions{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer st.Close()
+	var convs []*correlate.Conversation
+	corr := correlate.New(correlate.Options{Hints: Hints(topo)}, func(c *correlate.Conversation) { convs = append(convs, c) })
+	var rec flowlog.Record
+	for st.Read(&rec) == nil {
+		corr.Add(&rec)
+	}
+	corr.Flush()
+	return eng, convs
+}
+
+// BenchmarkDiagnose is the issue 5 engine benchmark: the built-in rules over
+// prepared conversations with a topology (facts, topology evaluation, rule
+// matching and, for the conversations a rule matches, the rendered
+// diagnosis). It reports conversations per CPU-second of the process.
+func BenchmarkDiagnose(b *testing.B) {
+	eng, convs := preparedConversations(b)
+	w := eng.NewWorker()
+	diagnosed := 0
+	for _, c := range convs {
+		if _, ok, err := w.Diagnose(c); err != nil {
+			b.Fatal(err)
+		} else if ok {
+			diagnosed++
+		}
+	}
+	if diagnosed == 0 || diagnosed == len(convs) {
+		b.Fatalf("%d of %d conversations diagnosed: fixture does not mix healthy and blocked", diagnosed, len(convs))
+	}
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	t0 := time.Now()
+	i := 0
+	for b.Loop() {
+		if _, _, err := w.Diagnose(convs[i%len(convs)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	if cpu := cpuTime() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(i)/cpu.Seconds(), "convs/cpu-s")
+	}
+	b.ReportMetric(float64(i)/time.Since(t0).Seconds(), "convs/s")
+}
+
+// BenchmarkFacts measures what every conversation costs, matched or not:
+// facts with the topology evaluation and rule matching.
+func BenchmarkFacts(b *testing.B) {
+	eng, convs := preparedConversations(b)
+	w := eng.NewWorker()
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	i := 0
+	var err error
+	for b.Loop() {
+		mask := w.Facts(convs[i%len(convs)])
+		if w.matched, err = w.ev.Match(&w.env, mask, w.matched[:0]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	if cpu := cpuTime() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(i)/cpu.Seconds(), "convs/cpu-s")
+	}
+}
+
+// TestFactsDoNotAllocate: stating the facts of a conversation and matching
+// the rules allocates nothing per conversation (no maps, no strings) once
+// the topology's caches are warm.
+func TestFactsDoNotAllocate(t *testing.T) {
+	eng, convs := preparedConversations(t)
+	w := eng.NewWorker()
+	for _, c := range convs { // warm the topology caches
+		w.Facts(c)
+	}
+	i := 0
+	allocs := testing.AllocsPerRun(200, func() {
+		mask := w.Facts(convs[i%len(convs)])
+		var err error
+		if w.matched, err = w.ev.Match(&w.env, mask, w.matched[:0]); err != nil {
+			t.Fatal(err)
+		}
+		i++
+	})
+	if allocs > 0.05 {
+		t.Errorf("Facts+Match: %.2f allocations per conversation; want 0", allocs)
+	}
+}
