@@ -164,12 +164,15 @@ measure() {
 	shift 2
 	local errfile="$out/results/$name.stderr" timefile="$out/results/$name.time"
 	local t0 t1
+	load1=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?")
+	cpu="?"
 	t0=$(date +%s%N)
 	rc=0
 	if [[ -n $gnutime ]]; then
 		timeout "$timeout_s" "$gnutime" -v -o "$timefile" "$fd" "$@" >"$outfile" 2>"$errfile" || rc=$?
 		t1=$(date +%s%N)
 		rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$timefile" 2>/dev/null || true)
+		cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.2f", s}' "$timefile" 2>/dev/null || true)
 	else
 		local hwm=0 pid v
 		timeout "$timeout_s" "$fd" "$@" >"$outfile" 2>"$errfile" &
@@ -210,7 +213,7 @@ fi
 
 # --- runs -------------------------------------------------------------------------
 results="$out/results/results-$cmd.tsv"
-printf 'dataset\trecords\tsize_mb\ttopology\tworkers\twall_s\trecords_per_s\tmb_per_s\tpeak_rss_mb\texit\n' >"$results"
+printf 'dataset\trecords\tsize_mb\ttopology\tworkers\twall_s\trecords_per_s\tmb_per_s\tpeak_rss_mb\texit\tcpu_s\tload1\n' >"$results"
 
 runs=()
 for s in $sizes; do
@@ -244,7 +247,7 @@ for r in "${runs[@]}"; do
 			measure "$name" "$o" "${args[@]}" "$in"
 			rps=$(awk -v n="$n" -v w="$wall" 'BEGIN {if (w > 0) printf "%.0f", n / w; else print "-"}')
 			mbps=$(awk -v m="$size_mb" -v w="$wall" 'BEGIN {if (w > 0) printf "%.1f", m / w; else print "-"}')
-			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$n" "$size_mb" "$topo" "$w" "$wall" "$rps" "$mbps" "$rss" "$rc" >>"$results"
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$n" "$size_mb" "$topo" "$w" "$wall" "$rps" "$mbps" "$rss" "$rc" "$cpu" "$load1" >>"$results"
 			log "$(printf '%-5s %9s topo=%s workers=%s: %6ss %10s rec/s %7s MB/s %6s MB RSS (exit %s)' "$kind" "$n" "$topo" "$w" "$wall" "$rps" "$mbps" "$rss" "$rc")"
 		done
 		# 1 worker vs 2 workers: same output after sorting lines.
@@ -252,7 +255,9 @@ for r in "${runs[@]}"; do
 			a="$out/results/$kind-$n-topo$topo-w1.out"
 			b="$out/results/$kind-$n-topo$topo-w2.out"
 			if [[ -f $a && -f $b ]]; then
-				if cmp -s <(sort "$a") <(sort "$b"); then
+				if cmp -s "$a" "$b"; then
+					compare_notes+=("$kind $n topology=$topo: 1-worker and 2-worker outputs byte-identical (unsorted)")
+				elif cmp -s <(sort "$a") <(sort "$b"); then
 					compare_notes+=("$kind $n topology=$topo: 1-worker and 2-worker outputs identical (sorted)")
 				else
 					compare_notes+=("$kind $n topology=$topo: 1-worker and 2-worker outputs DIFFER: diff <(sort $a) <(sort $b)")
@@ -270,7 +275,9 @@ echo "flowdiag $cmd benchmark (seed $seed, $(nproc) CPUs, $(uname -m)); peak RSS
 column -t -s $'\t' "$results" 2>/dev/null || cat "$results"
 for note in "${compare_notes[@]+"${compare_notes[@]}"}"; do echo "$note"; done
 if [[ $large == 1 ]]; then
-	awk -F'\t' '$1 == "v2" && $4 == "n" && ($2 == 10000000 || $2 == 30000000) {rss[$2] = $9}
-		END {if (rss[10000000] && rss[30000000]) printf "flat memory: peak RSS 30M / 10M = %.2f (want <= 1.10)\n", rss[30000000] / rss[10000000]}' "$results"
+	# Per topology setting and worker count: the 30M run's peak RSS over the 10M run's.
+	awk -F'\t' '$1 == "v2" && ($2 == 10000000 || $2 == 30000000) {rss[$4 " " $5 " " $2] = $9; k[$4 " " $5] = 1}
+		END {for (x in k) if (rss[x " 10000000"] && rss[x " 30000000"]) {split(x, f, " ")
+			printf "flat memory (topology=%s workers=%s): peak RSS 30M / 10M = %.2f (want <= 1.10)\n", f[1], f[2], rss[x " 30000000"] / rss[x " 10000000"]}}' "$results"
 fi
 echo "results: $results"
