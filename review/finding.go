@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,6 +55,10 @@ type Finding struct {
 	Evidence    []string // "file:line" of the records
 	// MoreEvidence counts records not listed in Evidence.
 	MoreEvidence int
+	// Conversations is how many conversations the finding stands for: 1
+	// as Run reports them; more after a Collector merged the conversations
+	// of one source and destination (their client ports differ).
+	Conversations int
 
 	// Rule findings: the control (sg-…, acl-…), the rule ("sg-0app
 	// egress[0]", "acl-0app egress #100") and, for KindExpired, the
@@ -109,7 +114,7 @@ func (c *Compiled) findingsFrom(d *engine.Diagnosis) []Finding {
 		f := Finding{
 			Kind: KindReached, Prohibition: p.ID, Severity: p.Severity, Title: titleOf(p), Reason: p.Reason,
 			Flow: d.Flow, ENI: d.ENI, Subnet: d.Subnet, First: d.First, Last: d.Last,
-			Packets: d.Packets, Bytes: d.Bytes, MoreEvidence: d.MoreEvidence,
+			Packets: d.Packets, Bytes: d.Bytes, MoreEvidence: d.MoreEvidence, Conversations: 1,
 			Evidence: make([]string, len(d.Evidence)),
 		}
 		for i, e := range d.Evidence {
@@ -152,17 +157,20 @@ func titleOf(p *Prohibition) string {
 
 // flowText renders "tcp 10.0.1.5:51234 -> 203.0.113.9:443".
 func flowText(f engine.Flow) string {
-	ep := func(a string, p uint16) string {
-		if strings.Contains(a, ":") {
-			return fmt.Sprintf("[%s]:%d", a, p)
-		}
-		return fmt.Sprintf("%s:%d", a, p)
-	}
 	if f.Protocol == "icmp" || f.Protocol == "icmpv6" {
 		return f.Protocol + " " + f.Client + " -> " + f.Server
 	}
-	return f.Protocol + " " + ep(f.Client, f.ClientPort) + " -> " + ep(f.Server, f.ServerPort)
+	return f.Protocol + " " + hostPort(f.Client, f.ClientPort) + " -> " + hostPort(f.Server, f.ServerPort)
 }
+
+func hostPort(a string, p uint16) string {
+	if strings.Contains(a, ":") {
+		return "[" + a + "]:" + itoa(int(p))
+	}
+	return a + ":" + itoa(int(p))
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
 
 // PolicyFindings returns the findings about the policy itself: every
 // exception that expired at the review time, and every prohibition of
@@ -228,26 +236,27 @@ func Sort(fs []Finding) {
 
 // jsonFinding is the documented JSON schema of a finding (docs/review.md).
 type jsonFinding struct {
-	Kind         string       `json:"kind"`
-	Prohibition  string       `json:"prohibition"`
-	Severity     string       `json:"severity"`
-	Title        string       `json:"title"`
-	Message      string       `json:"message"`
-	Reason       string       `json:"reason,omitempty"`
-	Fix          string       `json:"fix,omitempty"`
-	Flow         *engine.Flow `json:"flow,omitempty"`
-	ENI          string       `json:"eni,omitempty"`
-	Subnet       string       `json:"subnet,omitempty"`
-	FirstSeen    string       `json:"first_seen,omitempty"`
-	LastSeen     string       `json:"last_seen,omitempty"`
-	Packets      *int64       `json:"packets,omitempty"`
-	Bytes        *int64       `json:"bytes,omitempty"`
-	Evidence     []string     `json:"evidence,omitempty"`
-	MoreEvidence int          `json:"more_evidence,omitempty"`
-	Component    string       `json:"component,omitempty"`
-	Rule         string       `json:"rule,omitempty"`
-	Location     *jsonPos     `json:"location,omitempty"`
-	Suppressed   *jsonSuppr   `json:"suppressed,omitempty"`
+	Kind          string       `json:"kind"`
+	Prohibition   string       `json:"prohibition"`
+	Severity      string       `json:"severity"`
+	Title         string       `json:"title"`
+	Message       string       `json:"message"`
+	Reason        string       `json:"reason,omitempty"`
+	Fix           string       `json:"fix,omitempty"`
+	Flow          *engine.Flow `json:"flow,omitempty"`
+	ENI           string       `json:"eni,omitempty"`
+	Subnet        string       `json:"subnet,omitempty"`
+	FirstSeen     string       `json:"first_seen,omitempty"`
+	LastSeen      string       `json:"last_seen,omitempty"`
+	Packets       *int64       `json:"packets,omitempty"`
+	Bytes         *int64       `json:"bytes,omitempty"`
+	Evidence      []string     `json:"evidence,omitempty"`
+	MoreEvidence  int          `json:"more_evidence,omitempty"`
+	Conversations int          `json:"conversations,omitempty"`
+	Component     string       `json:"component,omitempty"`
+	Rule          string       `json:"rule,omitempty"`
+	Location      *jsonPos     `json:"location,omitempty"`
+	Suppressed    *jsonSuppr   `json:"suppressed,omitempty"`
 }
 
 type jsonPos struct {
@@ -293,6 +302,7 @@ func (f Finding) MarshalJSON() ([]byte, error) {
 			j.Evidence = []string{}
 		}
 		j.MoreEvidence = f.MoreEvidence
+		j.Conversations = f.Conversations
 	}
 	if s := f.Suppressed; s != nil {
 		j.Suppressed = &jsonSuppr{Exception: s.Exception, Owner: s.Owner, Reason: s.Reason, Expires: s.Expires, Location: jsonPosOf(s.Location)}

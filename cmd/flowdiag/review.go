@@ -130,7 +130,30 @@ func reviewCmd(p reviewParams, args []string, s stdio) (int, error) {
 	}
 
 	sum := reviewSummary{policy: p.policy, topology: p.topology, inputs: args, now: now}
-	var findings []review.Finding
+	out := bufio.NewWriterSize(s.out, 64<<10)
+	// JSON lines stream each conversation's findings as it completes; the
+	// other formats merge the conversations of one source and destination
+	// (review.Collector), so memory follows distinct pairs.
+	var coll review.Collector
+	worst, found := rules.SeverityInfo, false
+	note := func(f *review.Finding) {
+		if f.Counts() && (!found || f.Severity > worst) {
+			worst, found = f.Severity, true
+		}
+	}
+	emit := func(f *review.Finding) error {
+		note(f)
+		if p.format != "json" {
+			coll.Add(*f)
+			return nil
+		}
+		b, err := json.Marshal(f)
+		if err != nil {
+			return err
+		}
+		out.Write(b)
+		return out.WriteByte('\n')
+	}
 	if len(args) > 0 {
 		stream, err := p.inputs.open(args, s)
 		if err != nil {
@@ -147,50 +170,38 @@ func reviewCmd(p reviewParams, args []string, s stdio) (int, error) {
 			opts.Progress, opts.ProgressEvery = pr.update, 1<<18
 			defer pr.done()
 		}
-		// Traffic findings are kept for sorting: a review reports what the
-		// policy prohibits, which is few conversations, not every one.
-		st, err := comp.Run(stream, opts, func(f *review.Finding) error {
-			findings = append(findings, *f)
-			return nil
-		})
+		st, err := comp.Run(stream, opts, emit)
 		sstats := stream.Stats()
 		sum.records, sum.conversations, sum.skipped = st.Records, st.Conversations, sstats.Skipped
 		p.inputs.summary(s.err, sstats)
 		if err != nil {
+			out.Flush()
 			return exitUsage, err
 		}
 	}
-	findings = append(findings, comp.Analyze()...)
-	findings = append(findings, comp.PolicyFindings()...)
-	review.Sort(findings)
-
-	out := bufio.NewWriterSize(s.out, 64<<10)
-	switch p.format {
-	case "json":
-		for i := range findings {
-			b, err := json.Marshal(findings[i])
-			if err != nil {
-				return exitUsage, err
-			}
-			out.Write(b)
-			out.WriteByte('\n')
+	rest := append(comp.Analyze(), comp.PolicyFindings()...)
+	review.Sort(rest)
+	for i := range rest {
+		if err := emit(&rest[i]); err != nil {
+			return exitUsage, err
 		}
+	}
+	findings := coll.Findings()
+	switch p.format {
 	case "sarif":
 		if err := review.WriteSARIF(out, pol, findings, "dev"); err != nil {
 			return exitUsage, err
 		}
 	case "markdown", "md":
 		renderReviewMarkdown(out, findings, sum)
-	default:
+	case "text":
 		renderReviewText(out, findings, sum, colour)
 	}
 	if err := out.Flush(); err != nil {
 		return exitUsage, err
 	}
-	for i := range findings {
-		if findings[i].Counts() && findings[i].Severity >= failOn {
-			return exitFinding, nil
-		}
+	if found && worst >= failOn {
+		return exitFinding, nil
 	}
 	return exitOK, nil
 }
@@ -304,6 +315,9 @@ func renderReviewText(w io.Writer, fs []review.Finding, sum reviewSummary, colou
 			}
 			if f.IsTraffic() {
 				facts := []string{timeRange(f.First, f.Last), plural(f.Packets, "packet", "packets"), humanBytes(f.Bytes)}
+				if f.Conversations > 1 {
+					facts = append([]string{plural(int64(f.Conversations), "conversation", "conversations")}, facts...)
+				}
 				for _, line := range wrap(strings.Join(facts, " · "), "   ", textWidth) {
 					fmt.Fprintln(w, line)
 				}
@@ -388,7 +402,7 @@ func renderReviewMarkdown(w io.Writer, fs []review.Finding, sum reviewSummary) {
 		fmt.Fprintf(w, "%s\n\n", mdEscape(f.Message))
 		if f.IsTraffic() {
 			fmt.Fprintf(w, "- **When:** %s\n", timeRange(f.First, f.Last))
-			fmt.Fprintf(w, "- **Volume:** %s, %s\n", plural(f.Packets, "packet", "packets"), humanBytes(f.Bytes))
+			fmt.Fprintf(w, "- **Volume:** %s, %s, %s\n", plural(int64(max(f.Conversations, 1)), "conversation", "conversations"), plural(f.Packets, "packet", "packets"), humanBytes(f.Bytes))
 			fmt.Fprintf(w, "- **Evidence:** %s\n", mdEscape(findingEvidence(f, 8)))
 		}
 		if f.Location.File != "" {
@@ -407,6 +421,19 @@ func renderReviewMarkdown(w io.Writer, fs []review.Finding, sum reviewSummary) {
 	}
 }
 
+// flowTextMD names a traffic finding's flow; merged conversations differ
+// in the client port, so it is left out.
 func flowTextMD(f *review.Finding) string {
-	return flowString(f.Flow)
+	if f.Conversations <= 1 {
+		return flowString(f.Flow)
+	}
+	fl := f.Flow
+	dst := fl.Server
+	if fl.Protocol != "icmp" && fl.Protocol != "icmpv6" {
+		dst = fmt.Sprintf("%s:%d", fl.Server, fl.ServerPort)
+		if strings.Contains(fl.Server, ":") {
+			dst = fmt.Sprintf("[%s]:%d", fl.Server, fl.ServerPort)
+		}
+	}
+	return fmt.Sprintf("%s %s → %s (%d conversations)", fl.Protocol, fl.Client, dst, f.Conversations)
 }
