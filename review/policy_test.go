@@ -190,3 +190,49 @@ func addrOf(eni string) string {
 }
 
 func TestMain(m *testing.M) { os.Exit(m.Run()) }
+
+// TestInboundConditions: for an inbound prohibition the destination set
+// describes the peer that opens the connection and the sources are the
+// servers.
+func TestInboundConditions(t *testing.T) {
+	p, err := Load("p.yaml", []byte(`
+destinations:
+  - {name: ssh-from-internet, include: [internet], ports: [22], protocols: [tcp]}
+prohibitions:
+  - {id: no-inbound-ssh, reason: r, direction: inbound, from: {subnets: [subnet-0pub]}, to: ssh-from-internet}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Compile(p, nil, reviewNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := c.Set.NewEvaluator()
+	tests := []struct {
+		client, server, subnet string
+		accepted, rejected     bool
+		want                   string
+	}{
+		{"198.51.100.23", "10.20.0.5", "subnet-0pub", true, false, "no-inbound-ssh--reached"},
+		{"198.51.100.23", "10.20.0.5", "subnet-0pub", false, true, "no-inbound-ssh--blocked"},
+		{"10.20.10.31", "10.20.0.5", "subnet-0pub", true, false, ""},    // from inside: not the internet
+		{"198.51.100.23", "10.20.10.5", "subnet-0app", true, false, ""}, // another subnet
+	}
+	for _, tc := range tests {
+		env := rules.Env{Flow: rules.Flow{Protocol: "tcp", ProtoNum: 6, Client: tc.client, ClientPort: 51022, Server: tc.server, ServerPort: 22}}
+		env.Server = rules.Side{Seen: true, ENI: "eni-x", Subnet: tc.subnet,
+			Request: rules.Leg{Seen: true, Accepted: tc.accepted, Rejected: tc.rejected, Flags: -1, RejectFlags: -1}}
+		got, err := ev.Match(&env, 0, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := ""
+		if len(got) > 0 {
+			id = got[0].ID
+		}
+		if id != tc.want || len(got) > 1 {
+			t.Errorf("%s -> %s (%s) accepted=%v: matched %v; want %q", tc.client, tc.server, tc.subnet, tc.accepted, got, tc.want)
+		}
+	}
+}
