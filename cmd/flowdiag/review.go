@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"github.com/flowdiag/flowdiag/correlate"
 	"github.com/flowdiag/flowdiag/engine"
 	"github.com/flowdiag/flowdiag/review"
@@ -30,9 +28,14 @@ type reviewParams struct {
 	color    string
 }
 
+const reviewUsage = `
+Usage: flowdiag review --policy FILE [--topology T] [--format text|json|markdown|sarif] [--fail-on SEV] [filters] [FILE|DIR|-...]
+
+Reports traffic that reached (or tried to reach) destinations the policy prohibits, and, with a topology,
+every security group rule and network ACL entry that would let it, with the narrowest fix (docs/review.md).`
+
 func runReview(args []string, s stdio) int {
-	fs := pflag.NewFlagSet("review", pflag.ContinueOnError)
-	fs.SetOutput(s.err)
+	fs := newFlagSet("review", s, reviewUsage)
 	p := reviewParams{inputs: addInputFlags(fs)}
 	fs.StringVar(&p.policy, "policy", "", "review policy: prohibited destinations and exceptions (YAML; see docs/review.md)")
 	fs.StringVar(&p.topology, "topology", "", "topology: flowdiag YAML, or AWS describe-* JSON (file or directory); enables the rule analysis")
@@ -41,18 +44,8 @@ func runReview(args []string, s stdio) int {
 	fs.StringVar(&p.now, "now", "", "review time for exception expiry: YYYY-MM-DD or RFC 3339 (default: the current time)")
 	fs.DurationVar(&p.horizon, "horizon", 15*time.Minute, "log time after which a quiet conversation is complete")
 	fs.StringVar(&p.color, "color", "auto", "colour: auto (only on a terminal, never with NO_COLOR), always, never")
-	fs.Usage = func() {
-		fmt.Fprintln(s.err, "Usage: flowdiag review --policy FILE [--topology T] [--format text|json|markdown|sarif] [--fail-on SEV] [filters] [FILE|DIR|-...]")
-		fmt.Fprintln(s.err, "\nReports traffic that reached (or tried to reach) destinations the policy prohibits, and, with a topology,")
-		fmt.Fprintln(s.err, "every security group rule and network ACL entry that would let it, with the narrowest fix.")
-		fmt.Fprintln(s.err, "\nFlags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	code, err := reviewCmd(p, fs.Args(), s)
 	if err != nil {

@@ -1,21 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-func init() {
-	// Other golden tests of this package may define -update too.
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files under testdata/")
-	}
-}
 
 const (
 	reviewPolicy   = "../../testdata/review/policy.yaml"
@@ -24,29 +14,7 @@ const (
 )
 
 func reviewRun(args ...string) (int, string, string) {
-	var out, errb bytes.Buffer
-	code := run(append([]string{"review"}, args...), stdio{in: strings.NewReader(""), out: &out, err: &errb})
-	return code, out.String(), errb.String()
-}
-
-// reviewGolden compares got with testdata/review/<name>, or rewrites it
-// with -update.
-func reviewGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "review", name)
-	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (run go test -update to accept):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
+	return runCmd("", append([]string{"review"}, args...)...)
 }
 
 func TestReviewGolden(t *testing.T) {
@@ -70,7 +38,7 @@ func TestReviewGolden(t *testing.T) {
 			if code != tc.code || errOut != "" {
 				t.Errorf("flowdiag review %s: exit %d, stderr %q; want exit %d, no stderr", strings.Join(tc.args, " "), code, errOut, tc.code)
 			}
-			reviewGolden(t, tc.name, "$ flowdiag review "+strings.Join(tc.args, " ")+"\n"+out)
+			golden(t, filepath.Join("testdata", "review", tc.name), "$ flowdiag review "+strings.Join(tc.args, " ")+"\n"+out)
 		})
 	}
 }
