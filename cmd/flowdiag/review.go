@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"time"
 
@@ -26,6 +27,7 @@ type reviewParams struct {
 	now      string
 	horizon  time.Duration
 	color    string
+	workers  int
 }
 
 const reviewUsage = `
@@ -44,8 +46,13 @@ func runReview(args []string, s stdio) int {
 	fs.StringVar(&p.now, "now", "", "review time for exception expiry: YYYY-MM-DD or RFC 3339 (default: the current time)")
 	fs.DurationVar(&p.horizon, "horizon", 15*time.Minute, "log time after which a quiet conversation is complete")
 	fs.StringVar(&p.color, "color", "auto", "colour: auto (only on a terminal, never with NO_COLOR), always, never")
+	fs.IntVar(&p.workers, "workers", runtime.GOMAXPROCS(0), "goroutines parsing and evaluating in parallel (the output is the same); 1 runs everything on one")
 	if code, done := parseFlags(fs, args); done {
 		return code
+	}
+	if p.workers < 1 {
+		fmt.Fprintf(s.err, "flowdiag review: --workers: %d is not a number of workers: want 1 or more\n", p.workers)
+		return exitUsage
 	}
 	code, err := reviewCmd(p, fs.Args(), s)
 	if err != nil {
@@ -163,7 +170,12 @@ func reviewCmd(p reviewParams, args []string, s stdio) (int, error) {
 			opts.Progress, opts.ProgressEvery = pr.update, 1<<18
 			defer pr.done()
 		}
-		st, err := comp.Run(stream, opts, emit)
+		var st engine.RunStats
+		if p.workers > 1 {
+			st, err = comp.RunParallel(stream, opts, p.workers, emit)
+		} else {
+			st, err = comp.Run(stream, opts, emit)
+		}
 		sstats := stream.Stats()
 		sum.records, sum.conversations, sum.skipped = st.Records, st.Conversations, sstats.Skipped
 		p.inputs.summary(s.err, sstats)

@@ -43,6 +43,16 @@ func TestReviewGolden(t *testing.T) {
 	}
 }
 
+// TestReviewWorkers: the parallel pipeline gives byte-identical output.
+func TestReviewWorkers(t *testing.T) {
+	args := []string{"--policy", reviewPolicy, "--topology", reviewTopology, "--now", "2026-11-22", "--format", "json", reviewIncident}
+	_, one, _ := reviewRun(append([]string{"--workers", "1"}, args...)...)
+	_, two, _ := reviewRun(append([]string{"--workers", "2"}, args...)...)
+	if one != two || !strings.Contains(one, "traffic-reached") {
+		t.Errorf("--workers 1 and 2 differ:\n%s\n---\n%s", one, two)
+	}
+}
+
 func TestReviewFailOn(t *testing.T) {
 	tests := []struct {
 		failOn string
