@@ -231,3 +231,28 @@ func TestReadParallelKeepAndStop(t *testing.T) {
 		t.Errorf("ReadParallel = %v after %d deliveries; want %v after 3", err, calls, stop)
 	}
 }
+
+// FuzzReadParallel: whatever the bytes and the chunk size, ReadParallel
+// delivers what Read does, with the same statistics, warnings and error.
+func FuzzReadParallel(f *testing.F) {
+	f.Add([]byte("2 123456789012 eni-0a 10.0.1.5 10.0.2.9 51234 443 6 10 840 1700000000 1700000060 ACCEPT OK\n"), uint16(7), false)
+	f.Add([]byte("version srcaddr dstaddr\n10.0.0.1 10.0.0.2\r\n\xEF\xBB\xBFversion interface-id\neni-1\nbad line\n"), uint16(1), true)
+	f.Add([]byte("\n\n  \nversion x-y\n1 2 3\n"), uint16(3), false)
+	f.Fuzz(func(t *testing.T, data []byte, chunk uint16, strict bool) {
+		p := filepath.Join(t.TempDir(), "f.log")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		opts := StreamOptions{}
+		opts.Strict = strict
+		opts.MaxLineBytes = 64
+		want := serialRun(t, []string{p}, opts)
+		got := parallelRun(t, []string{p}, opts, 2, int(chunk)%200+1, nil)
+		if got.err != want.err || got.stats != want.stats || !reflect.DeepEqual(got.warns, want.warns) {
+			t.Fatalf("error %q stats\n%s warnings %q\nwant error %q stats\n%s warnings %q", got.err, got.stats, got.warns, want.err, want.stats, want.warns)
+		}
+		if !reflect.DeepEqual(got.recs, want.recs) {
+			t.Fatalf("records differ: %d; want %d", len(got.recs), len(want.recs))
+		}
+	})
+}
