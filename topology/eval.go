@@ -127,6 +127,11 @@ type Path struct {
 	Src, Dst      Endpoint
 	SameSubnet    bool // both ends in one subnet: NACLs do not apply
 	CrossesSubnet bool // the packet enters or leaves a subnet of the topology
+	// Unfiltered names the AWS service the packet goes to or comes from
+	// when security groups and network ACLs never filter that traffic
+	// (the Amazon DNS resolver, instance metadata, Time Sync, ...); no check
+	// applies then. Empty otherwise.
+	Unfiltered string
 
 	SrcSGEgress, SrcNACLEgress, DstNACLIngress, DstSGIngress Check
 
@@ -259,12 +264,17 @@ func (t *Topology) Evaluate(p Packet) Path {
 	if !dst.Public {
 		dstPeerENI = dst.ENI
 	}
+	if path.Unfiltered = t.unfiltered(p); path.Unfiltered != "" {
+		return path
+	}
 	pr := p.Proto
 	srcKey, dstKey := keyOf(src.Addr), keyOf(dst.Addr)
-	if src.ENI != nil {
+	// An ENI without security groups is one AWS manages (NAT gateway,
+	// Transit Gateway attachment, ...): security groups do not filter it.
+	if src.ENI != nil && len(src.ENI.Groups) > 0 {
 		sgCheck(&path.SrcSGEgress, src.ENI, true, pr, dstKey, dstPeerENI, p.DstPort, p.ICMPType, p.ICMPCode)
 	}
-	if dst.ENI != nil {
+	if dst.ENI != nil && len(dst.ENI.Groups) > 0 {
 		sgCheck(&path.DstSGIngress, dst.ENI, false, pr, srcKey, srcPeerENI, p.DstPort, p.ICMPType, p.ICMPCode)
 	}
 	if path.SameSubnet {
@@ -449,4 +459,51 @@ func (t *Topology) allowsInbound(proto flowlog.Proto, local, peer netip.AddrPort
 	var c Check
 	sgCheck(&c, l.ENI, false, proto, keyOf(p.Addr), peerENI, local.Port(), typ, 0)
 	return c.Decision.Allowed
+}
+
+// Link-local and IPv6 addresses of AWS services that security groups and
+// network ACLs never filter (and flow logs never record).
+var (
+	amazonDNSLinkLocal  = netip.MustParseAddr("169.254.169.253")
+	amazonDNSv6         = netip.MustParseAddr("fd00:ec2::253")
+	instanceMetadata    = netip.MustParseAddr("169.254.169.254")
+	instanceMetadataV6  = netip.MustParseAddr("fd00:ec2::254")
+	timeSync            = netip.MustParseAddr("169.254.169.123")
+	timeSyncV6          = netip.MustParseAddr("fd00:ec2::123")
+	ecsTaskMetadata     = netip.MustParseAddr("169.254.170.2")
+	windowsActivation1  = netip.MustParseAddr("169.254.169.250")
+	windowsActivation2  = netip.MustParseAddr("169.254.169.251")
+	awsLinkLocalNetwork = netip.MustParsePrefix("169.254.0.0/16")
+)
+
+// unfiltered names the AWS service at either end of p whose traffic security
+// groups and network ACLs do not filter (DOMAIN.md 2.1 and 3.1), or "".
+func (t *Topology) unfiltered(p Packet) string {
+	for _, a := range [2]netip.Addr{p.Dst, p.Src} {
+		switch a {
+		case amazonDNSLinkLocal, amazonDNSv6:
+			return "the Amazon DNS resolver (" + a.String() + ")"
+		case instanceMetadata, instanceMetadataV6:
+			return "the instance metadata service (" + a.String() + ")"
+		case timeSync, timeSyncV6:
+			return "Amazon Time Sync (" + a.String() + ")"
+		case ecsTaskMetadata:
+			return "the ECS task metadata endpoint (" + a.String() + ")"
+		case windowsActivation1, windowsActivation2:
+			return "Windows license activation (" + a.String() + ")"
+		}
+		if a.Is4() && !awsLinkLocalNetwork.Contains(a) {
+			for _, v := range t.vpcs {
+				for _, c := range v.CIDRs {
+					if c.Addr().Is4() && c.Contains(a) && a == c.Masked().Addr().Next().Next() {
+						return "the Amazon DNS resolver at the VPC base + 2 (" + a.String() + ")"
+					}
+				}
+			}
+		}
+	}
+	if p.Proto == flowlog.ProtoUDP && (p.DstPort == 67 || p.DstPort == 68) && (p.SrcPort == 67 || p.SrcPort == 68) {
+		return "DHCP"
+	}
+	return ""
 }

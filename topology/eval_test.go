@@ -355,3 +355,64 @@ func errorsUnwrapAll(err error) error {
 		err = u.Unwrap()
 	}
 }
+
+// TestAWSManagedAndUnfiltered: an ENI without security groups (a NAT
+// gateway) is not filtered by security groups, and traffic to the AWS
+// services that neither security groups nor network ACLs filter (DNS at the
+// VPC base + 2 and 169.254.169.253, instance metadata, Time Sync, ECS task
+// metadata, DHCP) passes no check at all.
+func TestAWSManagedAndUnfiltered(t *testing.T) {
+	topo, err := ParseYAML("nat.yaml", []byte(`
+vpcs: [{id: vpc-1, cidrs: [10.0.0.0/16]}]
+subnets:
+  - {id: subnet-pub, vpc: vpc-1, cidrs: [10.0.0.0/24], nacl: acl-pub}
+  - {id: subnet-app, vpc: vpc-1, cidrs: [10.0.1.0/24], nacl: acl-pub}
+security_groups:
+  - {id: sg-app, vpc: vpc-1, egress: [{proto: tcp, ports: 443, cidrs: [0.0.0.0/0]}]}
+network_acls:
+  - id: acl-pub
+    vpc: vpc-1
+    ingress: [{rule: 100, proto: tcp, ports: 443, cidr: 0.0.0.0/0, action: allow}]
+    egress: [{rule: 100, proto: tcp, ports: 443, cidr: 0.0.0.0/0, action: allow}]
+enis:
+  - {id: eni-nat, subnet: subnet-pub, addresses: [10.0.0.220], type: nat_gateway}
+  - {id: eni-app, subnet: subnet-app, addresses: [10.0.1.10], security_groups: [sg-app]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The NAT gateway's egress to the internet: no SG check; its reply is
+	// stopped by the NACL missing the ephemeral range.
+	p := topo.Evaluate(pkt(t, "tcp 10.0.0.220:5000 -> 203.0.113.5:443"))
+	if p.SrcSGEgress.Applies {
+		t.Errorf("SG check applied to an ENI without security groups: %+v", p.SrcSGEgress)
+	}
+	if name, c, ok := p.FirstBlock(); !ok || c.Decision.By.ID != "acl-pub" || c.Decision.By.RuleNumber != 32767 {
+		t.Errorf("FirstBlock = %q %+v %v; want acl-pub ingress #32767 on the reply", name, c, ok)
+	}
+	for _, tc := range []struct{ pkt, want string }{
+		{"udp 10.0.1.10:40000 -> 10.0.0.2:53", "the Amazon DNS resolver at the VPC base + 2 (10.0.0.2)"},
+		{"udp 10.0.1.10:40000 -> 169.254.169.253:53", "the Amazon DNS resolver (169.254.169.253)"},
+		{"tcp 10.0.1.10:40000 -> 169.254.169.254:80", "the instance metadata service (169.254.169.254)"},
+		{"udp 10.0.1.10:40000 -> 169.254.169.123:123", "Amazon Time Sync (169.254.169.123)"},
+		{"tcp 10.0.1.10:40000 -> 169.254.170.2:80", "the ECS task metadata endpoint (169.254.170.2)"},
+		{"udp 10.0.1.10:68 -> 10.0.1.1:67", "DHCP"},
+	} {
+		p := topo.Evaluate(pkt(t, tc.pkt))
+		if p.Unfiltered != tc.want {
+			t.Errorf("%s: Unfiltered = %q; want %q", tc.pkt, p.Unfiltered, tc.want)
+		}
+		if _, c, ok := p.FirstBlock(); ok {
+			t.Errorf("%s: blocked by %+v although AWS does not filter it", tc.pkt, c)
+		}
+		for _, nc := range p.Checks() {
+			if nc.Check.Applies {
+				t.Errorf("%s: %s applies", tc.pkt, nc.Name)
+			}
+		}
+	}
+	// A neighbour of VPC+2 is filtered as usual.
+	if p := topo.Evaluate(pkt(t, "udp 10.0.1.10:40000 -> 10.0.0.3:53")); p.Unfiltered != "" || !p.SrcSGEgress.Applies {
+		t.Errorf("10.0.0.3 treated as unfiltered: %+v", p)
+	}
+}

@@ -276,8 +276,12 @@ func whyNotApplies(path *topology.Path, i int) string {
 		ep = &path.Dst
 	}
 	switch {
+	case path.Unfiltered != "":
+		return "security groups and network ACLs do not filter traffic to or from " + path.Unfiltered
 	case sg && ep.ENI == nil:
 		return fmt.Sprintf("%s is not an ENI of the topology (%s): its security groups are unknown", ep.Addr, ep.Location)
+	case sg && len(ep.ENI.Groups) == 0:
+		return ep.ENI.ID + " has no security groups (an interface AWS manages, such as a NAT gateway): security groups do not filter it"
 	case sg:
 		return ""
 	case path.SameSubnet:
@@ -461,7 +465,11 @@ func writeWhyText(w io.Writer, r *whyReport) error {
 			if e.ep.Desc != "" {
 				fmt.Fprintf(&b, " (%s)", e.ep.Desc)
 			}
-			fmt.Fprintf(&b, " in %s, %s, groups %s", e.ep.Subnet, e.ep.VPC, strings.Join(e.ep.Groups, ","))
+			groups := "no security groups"
+			if len(e.ep.Groups) > 0 {
+				groups = "groups " + strings.Join(e.ep.Groups, ",")
+			}
+			fmt.Fprintf(&b, " in %s, %s, %s", e.ep.Subnet, e.ep.VPC, groups)
 		case e.ep.Subnet != "":
 			fmt.Fprintf(&b, "no ENI of the topology; in %s, %s", e.ep.Subnet, e.ep.VPC)
 		case e.ep.VPC != "":
