@@ -13,6 +13,10 @@ type Topology struct {
 	// Source names where the topology came from (a file or directory).
 	Source string
 
+	// warnings are problems that do not stop evaluation, such as a rule
+	// referencing a security group the topology does not hold.
+	warnings []string
+
 	vpcs    []*VPC
 	subnets []*Subnet
 	sgs     []*SecurityGroup
@@ -28,6 +32,10 @@ type Topology struct {
 	vpcByID  map[string]*VPC
 	plByID   map[string]*PrefixList
 }
+
+// Warnings returns the problems found while loading that do not stop
+// evaluation, each as "file:line:col: item: field: problem".
+func (t *Topology) Warnings() []string { return t.warnings }
 
 // VPCs returns the VPCs sorted by id.
 func (t *Topology) VPCs() []*VPC { return t.vpcs }
@@ -299,7 +307,12 @@ func (t *Topology) compileRules(g *SecurityGroup, egress bool, rules []SGRule, e
 		for _, id := range r.Groups {
 			ref, ok := t.sgByID[id]
 			if !ok {
-				e.add(r.Pos, item, "groups", "security group %s is not in the topology", id)
+				// AWS keeps such references too: a group of a peered VPC or
+				// account, or a deleted group (a stale rule). It matches no
+				// ENI the topology knows.
+				w := PosError{Pos: r.Pos, Item: item, Field: "groups", Problem: "security group " + id +
+					" is not in the topology (a peered VPC's group, or deleted): the rule matches no ENI of this topology through it"}
+				t.warnings = append(t.warnings, w.Error())
 				continue
 			}
 			c.groups = append(c.groups, ref.idx)

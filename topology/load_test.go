@@ -77,7 +77,6 @@ enis:
 				"t.yaml:5:5: subnet-b: cidrs: 10.0.1.128/25 overlaps 10.0.1.0/24 of subnet-a in the same VPC vpc-1",
 				"t.yaml:6:5: subnet-c: vpc: VPC vpc-2 is not in the topology",
 				"t.yaml:7:5: subnet-d: cidrs: 10.1.0.0/24 is outside the CIDRs of vpc-1 (10.0.0.0/16)",
-				"t.yaml:11:9: sg-1 ingress[0]: groups: security group sg-404 is not in the topology",
 				"t.yaml:11:9: sg-1 ingress[0]: prefix_lists: prefix list pl-404 is not in the topology",
 				"t.yaml:13:5: acl-1: subnets: subnet subnet-x is not in the topology",
 				"t.yaml:18:9: acl-1 ingress #100: rule: duplicate rule number: already used at t.yaml:17:9",
@@ -100,6 +99,15 @@ network_acls:
 			want: []string{
 				"t.yaml:2:11: subnet-a: nacl: says acl-2 but acl-1 lists this subnet: the association must agree",
 				"t.yaml:5:5: acl-2: subnets: subnet subnet-a is already associated with acl-1: a subnet has exactly one network ACL",
+			},
+		},
+		{
+			name: "anchors, aliases and merge keys",
+			yaml: "vpcs:\n  - &v {id: vpc-1, cidrs: [10.0.0.0/16]}\n  - *v\nsecurity_groups:\n  - id: sg-1\n    <<: {vpc: vpc-1}\n",
+			want: []string{
+				"t.yaml:2:5: YAML anchor &v: anchors and aliases are not supported in topology files; write the value out",
+				"t.yaml:3:5: YAML alias *v: aliases are not supported in topology files; write the value out",
+				"t.yaml:6:5: YAML merge key <<: merge keys are not supported in topology files; write the keys out",
 			},
 		},
 		{
@@ -161,5 +169,39 @@ func TestParseProtocol(t *testing.T) {
 		if (err != nil) != tc.bad || p != tc.want {
 			t.Errorf("ParseProtocol(%q) = %v, %v; want %v (error %v)", tc.in, p, err, tc.want, tc.bad)
 		}
+	}
+}
+
+// TestExternalGroupReference: a rule referencing a group the topology does
+// not hold (a peered VPC's group, or a deleted one) is kept as a warning and
+// matches nothing through that reference, as AWS treats a stale rule.
+func TestExternalGroupReference(t *testing.T) {
+	topo, err := ParseYAML("t.yaml", []byte(`vpcs: [{id: vpc-1, cidrs: [10.0.0.0/16]}]
+subnets: [{id: subnet-a, vpc: vpc-1, cidrs: [10.0.1.0/24]}]
+security_groups:
+  - id: sg-1
+    vpc: vpc-1
+    ingress:
+      - {proto: tcp, ports: 22, groups: [sg-peer]}
+      - {proto: tcp, ports: 443, groups: [sg-peer], cidrs: [10.0.0.0/16]}
+enis:
+  - {id: eni-1, subnet: subnet-a, addresses: [10.0.1.5], security_groups: [sg-1]}
+  - {id: eni-2, subnet: subnet-a, addresses: [10.0.1.6], security_groups: [sg-1]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"t.yaml:7:9: sg-1 ingress[0]: groups: security group sg-peer is not in the topology (a peered VPC's group, or deleted): the rule matches no ENI of this topology through it",
+		"t.yaml:8:9: sg-1 ingress[1]: groups: security group sg-peer is not in the topology (a peered VPC's group, or deleted): the rule matches no ENI of this topology through it",
+	}
+	if got := topo.Warnings(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("Warnings() =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if p := topo.Evaluate(pkt(t, "tcp 10.0.1.6:40000 -> 10.0.1.5:22")); p.DstSGIngress.Decision.Allowed {
+		t.Errorf("the stale reference allowed ssh: %+v", p.DstSGIngress)
+	}
+	if p := topo.Evaluate(pkt(t, "tcp 10.0.1.6:40000 -> 10.0.1.5:443")); !p.DstSGIngress.Decision.Allowed {
+		t.Errorf("the rule's CIDR no longer matches: %+v", p.DstSGIngress)
 	}
 }

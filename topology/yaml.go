@@ -53,6 +53,9 @@ func parseYAML(file string, data []byte, e *errs) *spec {
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
 		doc = doc.Content[0]
 	}
+	if d.rejectAliases(doc) {
+		return nil
+	}
 	s := &spec{}
 	d.fields(doc, "", map[string]func(*yaml.Node){
 		"vpcs": func(n *yaml.Node) {
@@ -75,6 +78,34 @@ func parseYAML(file string, data []byte, e *errs) *spec {
 		},
 	})
 	return s
+}
+
+// rejectAliases reports every anchor, alias and merge key: a topology is
+// read as written, so shared values must be written out (this also keeps
+// alias bombs out). It returns true when there was any.
+func (d *yamlDecoder) rejectAliases(n *yaml.Node) bool {
+	found := false
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		switch {
+		case n.Kind == yaml.AliasNode:
+			d.e.add(d.pos(n), "", "", "YAML alias *%s: aliases are not supported in topology files; write the value out", n.Value)
+			found = true
+			return
+		case n.Anchor != "":
+			d.e.add(d.pos(n), "", "", "YAML anchor &%s: anchors and aliases are not supported in topology files; write the value out", n.Anchor)
+			found = true
+		}
+		for i, c := range n.Content {
+			if n.Kind == yaml.MappingNode && i%2 == 0 && c.Kind == yaml.ScalarNode && c.Tag == "!!merge" {
+				d.e.add(d.pos(c), "", "", "YAML merge key <<: merge keys are not supported in topology files; write the keys out")
+				found = true
+			}
+			walk(c)
+		}
+	}
+	walk(n)
+	return found
 }
 
 func appendNN[T any](s []*T, v *T) []*T {

@@ -155,7 +155,7 @@ func explain(p explainParams, args []string, s stdio) (int, error) {
 	}
 	var topo *topology.Topology
 	if p.topology != "" {
-		if topo, err = topology.Load(p.topology); err != nil {
+		if topo, err = loadTopology(p.topology, s); err != nil {
 			return exitUsage, err
 		}
 	}

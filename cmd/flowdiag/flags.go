@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/flowdiag/flowdiag/topology"
 	"github.com/spf13/pflag"
 )
 
@@ -33,4 +34,18 @@ func parseFlags(fs *pflag.FlagSet, args []string) (code int, done bool) {
 		return exitOK, true
 	}
 	return exitUsage, true
+}
+
+// loadTopology loads the --topology argument (YAML, AWS JSON file or
+// directory) and prints its warnings, such as rules that reference security
+// groups the topology does not hold, on stderr.
+func loadTopology(path string, s stdio) (*topology.Topology, error) {
+	t, err := topology.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range t.Warnings() {
+		fmt.Fprintf(s.err, "flowdiag: topology warning: %s\n", safe(w))
+	}
+	return t, nil
 }

@@ -120,7 +120,7 @@ func reviewCmd(p reviewParams, args []string, s stdio) (int, error) {
 	}
 	var topo *topology.Topology
 	if p.topology != "" {
-		if topo, err = topology.Load(p.topology); err != nil {
+		if topo, err = loadTopology(p.topology, s); err != nil {
 			return exitUsage, err
 		}
 	}

@@ -51,7 +51,7 @@ func runWhy(args []string, s stdio) int {
 		fmt.Fprintf(s.err, "flowdiag why: unexpected argument %q: give everything as flags\n", fs.Arg(0))
 		return exitUsage
 	}
-	code, err := why(p, s.out)
+	code, err := why(p, s.out, s)
 	if err != nil {
 		fmt.Fprintf(s.err, "flowdiag why: %s\n", whyEscape(err.Error()))
 	}
@@ -149,12 +149,12 @@ func parseWhyAddr(s string) (netip.Addr, uint16, bool, error) {
 	return netip.Addr{}, 0, false, fmt.Errorf("%q is not an address: want 10.0.1.5, 10.0.1.5:443, 2001:db8::5 or [2001:db8::5]:443", s)
 }
 
-func why(p whyParams, w io.Writer) (int, error) {
+func why(p whyParams, w io.Writer, s stdio) (int, error) {
 	pk, assumed, err := p.packet()
 	if err != nil {
 		return exitUsage, err
 	}
-	topo, err := topology.Load(p.topology)
+	topo, err := loadTopology(p.topology, s)
 	if err != nil {
 		var el *topology.ErrorList
 		if errors.As(err, &el) {
