@@ -143,6 +143,10 @@ type Correlator struct {
 	stats     Stats
 	batch     []*conv
 	free      []*conv // emitted conversations, for reuse
+
+	srcs    []string          // source names of evidence positions (one per input)
+	srcIdx  map[string]uint32 // index in srcs
+	lastSrc uint32            // index of the last source seen
 }
 
 type tomb struct {
@@ -534,9 +538,13 @@ type viewState struct {
 	translated bool       // a record's addresses differed from the packet level
 }
 
+// evItem is one evidence position. It holds no pointer (the source is an
+// index into Correlator.srcs), so the garbage collector never scans the
+// evidence buffers of the open conversations.
 type evItem struct {
 	start int64
-	pos   flowlog.Pos
+	line  int64
+	src   uint32
 }
 
 func (cv *conv) view(c *Correlator, id string) *viewState {
@@ -642,7 +650,7 @@ func (cv *conv) add(c *Correlator, r *Rec, fwd bool) {
 	if leg.Direction == flowlog.DirUnknown {
 		leg.Direction = r.FlowDirection
 	}
-	vs.addEvidence(d, r, c.opts.MaxEvidence, leg)
+	vs.addEvidence(c, d, r, leg)
 
 	// Which address is the ENI's own?
 	var own netip.Addr
@@ -677,43 +685,64 @@ func (cv *conv) add(c *Correlator, r *Rec, fwd bool) {
 
 // addEvidence keeps the earliest max positions of leg d by (start, source,
 // line) and counts the rest.
-func (vs *viewState) addEvidence(d int, r *Rec, maxEv int, leg *Leg) {
+func (vs *viewState) addEvidence(c *Correlator, d int, r *Rec, leg *Leg) {
+	maxEv := c.opts.MaxEvidence
 	if maxEv == 0 {
 		leg.MoreEvidence++
 		return
 	}
 	ev := vs.ev[d]
-	it := evItem{r.Start, r.Pos}
+	it := evItem{r.Start, r.Pos.Line, c.srcOf(r.Pos.Source)}
 	if ev == nil {
 		ev = make([]evItem, 0, min(maxEv, 4))
 	}
-	if n := len(ev); n < maxEv && (n == 0 || !evLess(it, ev[n-1])) {
+	if n := len(ev); n < maxEv && (n == 0 || !c.evLess(it, ev[n-1])) {
 		vs.ev[d] = append(ev, it) // in order: the common case
 		return
 	}
 	if len(ev) == maxEv {
 		leg.MoreEvidence++
-		if !evLess(it, ev[len(ev)-1]) {
+		if !c.evLess(it, ev[len(ev)-1]) {
 			return
 		}
 		ev = ev[:len(ev)-1]
 	}
 	i := len(ev)
-	for i > 0 && evLess(it, ev[i-1]) {
+	for i > 0 && c.evLess(it, ev[i-1]) {
 		i--
 	}
 	ev = slices.Insert(ev, i, it)
 	vs.ev[d] = ev
 }
 
-func evLess(a, b evItem) bool {
+// evLess orders evidence by start, then source name, then line.
+func (c *Correlator) evLess(a, b evItem) bool {
 	if a.start != b.start {
 		return a.start < b.start
 	}
-	if a.pos.Source != b.pos.Source {
-		return a.pos.Source < b.pos.Source
+	if a.src != b.src {
+		return c.srcs[a.src] < c.srcs[b.src]
 	}
-	return a.pos.Line < b.pos.Line
+	return a.line < b.line
+}
+
+// srcOf returns the index of source name s in c.srcs, adding it the first
+// time. Records come file by file, so the last name answers almost always.
+func (c *Correlator) srcOf(s string) uint32 {
+	if len(c.srcs) > 0 && s == c.srcs[c.lastSrc] {
+		return c.lastSrc
+	}
+	i, ok := c.srcIdx[s]
+	if !ok {
+		if c.srcIdx == nil {
+			c.srcIdx = make(map[string]uint32)
+		}
+		i = uint32(len(c.srcs))
+		c.srcs = append(c.srcs, s)
+		c.srcIdx[s] = i
+	}
+	c.lastSrc = i
+	return i
 }
 
 // finish turns an open conversation into the emitted Conversation.
@@ -743,8 +772,8 @@ func (c *Correlator) finish(cv *conv) *Conversation {
 			v.Request, v.Reply = v.Reply, v.Request
 			req, rep = rep, req
 		}
-		v.Request.Evidence, pos = fillPos(pos, req)
-		v.Reply.Evidence, pos = fillPos(pos, rep)
+		v.Request.Evidence, pos = c.fillPos(pos, req)
+		v.Reply.Evidence, pos = c.fillPos(pos, rep)
 		v.Role = c.role(vs, out.Client.Addr(), out.Server.Addr())
 		out.Views[i] = v
 	}
@@ -754,12 +783,12 @@ func (c *Correlator) finish(cv *conv) *Conversation {
 	return out
 }
 
-func fillPos(buf []flowlog.Pos, ev []evItem) ([]flowlog.Pos, []flowlog.Pos) {
+func (c *Correlator) fillPos(buf []flowlog.Pos, ev []evItem) ([]flowlog.Pos, []flowlog.Pos) {
 	if len(ev) == 0 {
 		return nil, buf
 	}
 	for i, it := range ev {
-		buf[i] = it.pos
+		buf[i] = flowlog.Pos{Source: c.srcs[it.src], Line: it.line}
 	}
 	return buf[:len(ev):len(ev)], buf[len(ev):]
 }
