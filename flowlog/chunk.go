@@ -31,7 +31,7 @@ const chunkBytes = 1 << 20
 // must not retain recs. An error from deliver stops reading and is returned.
 // Otherwise ReadParallel returns nil at the end of the inputs or, in strict
 // mode, the error Read would have returned. Stats reports on the stream
-// afterwards; Read then returns io.EOF.
+// afterwards; Read then returns io.EOF. It must be called before any Read.
 func ReadParallel[T any](s *Stream, workers int, keep func(r *Record, out *T) bool, deliver func(recs []T, read int64) error) error {
 	return readParallel(s, workers, chunkBytes, keep, deliver)
 }
@@ -39,6 +39,9 @@ func ReadParallel[T any](s *Stream, workers int, keep func(r *Record, out *T) bo
 func readParallel[T any](s *Stream, workers, chunk int, keep func(r *Record, out *T) bool, deliver func(recs []T, read int64) error) error {
 	if s.err != nil {
 		return s.err
+	}
+	if s.next > 0 || s.cur != nil {
+		return errors.New("flowlog: ReadParallel on a stream already being read with Read")
 	}
 	workers = max(workers, 1)
 	p := &parallel[T]{
@@ -152,9 +155,7 @@ func (p *parallel[T]) produce() {
 		if err != nil {
 			ie := &InputError{File: in.Name(), Err: err}
 			j := &chunkJob[T]{name: in.Name(), done: closedChan, end: &inputEnd{openErr: ie}}
-			if !s.opts.Strict {
-				j.warns = append(pending, lineWarn{0, ie.Error()})
-			}
+			j.warns = pending // the failure itself is reported once, from Stats().Failed
 			pending = nil
 			if !p.send(j, false) || s.opts.Strict {
 				return
@@ -223,9 +224,6 @@ func (p *parallel[T]) serial(name string, rr RecordReader, pending *[]lineWarn) 
 			end.parseErr = true
 		default:
 			end.openErr = &InputError{File: name, Records: st.Records, Err: err}
-			if !p.s.opts.Strict {
-				*pending = append(*pending, lineWarn{0, end.openErr.Error()})
-			}
 		}
 		if si, ok := rr.(sourceInfoer); ok {
 			end.info = si.SourceInfo()
@@ -473,9 +471,7 @@ func (p *parallel[T]) consume(deliver func([]T, int64) error) error {
 			if s.opts.Strict {
 				return cur.Err
 			}
-			if e.readErr != nil {
-				s.warn(cur.Err)
-			}
+			// Lenient: reported once, by the caller's summary of Failed.
 		}
 	}
 	return nil

@@ -256,3 +256,15 @@ func FuzzReadParallel(f *testing.F) {
 		}
 	})
 }
+
+func TestReadParallelAfterRead(t *testing.T) {
+	var warns []string
+	s := openTestStream(t, chunkFixtures(t)[:1], StreamOptions{}, &warns)
+	if err := s.Read(&Record{}); err != nil {
+		t.Fatal(err)
+	}
+	err := ReadParallel(s, 2, func(*Record, *int) bool { return true }, func([]int, int64) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "already being read") {
+		t.Errorf("ReadParallel after Read = %v; want an error saying the stream is being read", err)
+	}
+}
