@@ -413,8 +413,7 @@ func (s *Stream) Read(rec *Record) error {
 					s.err = ie
 					return ie
 				}
-				s.warn(ie)
-				continue
+				continue // in Stats().Failed for the caller's summary
 			}
 			s.cur = rr
 		}
@@ -439,7 +438,8 @@ func (s *Stream) Read(rec *Record) error {
 			s.err = ie
 			return ie
 		}
-		s.warn(ie)
+		// Lenient: the failure is in Stats().Failed for the caller's
+		// summary; go on with the next input.
 	}
 }
 

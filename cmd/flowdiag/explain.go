@@ -230,7 +230,7 @@ func explain(p explainParams, args []string, s stdio) (int, error) {
 	sstats := stream.Stats()
 	meta := runMeta{
 		inputs: args, topology: p.topology, records: st.Records, conversations: st.Conversations,
-		skipped: sstats.Skipped, gaps: sstats.Gaps, rules: len(set.Rules()),
+		skipped: sstats.Skipped, gaps: sstats.Gaps, rules: len(set.Rules()), failed: len(sstats.Failed),
 	}
 	switch p.format {
 	case "text":
@@ -244,6 +244,9 @@ func explain(p explainParams, args []string, s stdio) (int, error) {
 	p.inputs.summary(s.err, sstats)
 	if runErr != nil {
 		return exitUsage, runErr
+	}
+	if len(sstats.Failed) > 0 {
+		return exitUsage, nil // the report and the summary name the inputs
 	}
 	if p.failOn != "" && found && worst >= failOn {
 		return exitFinding, nil
@@ -355,6 +358,7 @@ type runMeta struct {
 	skipped       int64
 	gaps          int64
 	rules         int
+	failed        int // inputs that could not be read to their end
 }
 
 func (m runMeta) inputList() string {

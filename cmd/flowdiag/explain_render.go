@@ -240,8 +240,18 @@ func renderText(w io.Writer, r *engine.Report, m runMeta, colour bool) {
 	if first, last, ok := r.Window(); ok {
 		fmt.Fprintf(w, "%s\n", pal.dim(timeRange(first, last)))
 	}
+	if m.failed > 0 {
+		for _, line := range wrap(fmt.Sprintf("INCOMPLETE: %s could not be read to the end (see stderr); the diagnoses below cover only what was read.",
+			plural(int64(m.failed), "input", "inputs")), "", textWidth) {
+			fmt.Fprintln(w, pal.sev(rules.SeverityCritical, line))
+		}
+	}
 	if len(groups) == 0 {
-		fmt.Fprintln(w, "\nNothing blocked or suspicious was found.")
+		if m.failed > 0 {
+			fmt.Fprintln(w, "\nNothing blocked or suspicious was found in what could be read.")
+		} else {
+			fmt.Fprintln(w, "\nNothing blocked or suspicious was found.")
+		}
 	}
 	for i, g := range groups {
 		fmt.Fprintln(w)
@@ -356,6 +366,10 @@ func renderMarkdown(w io.Writer, r *engine.Report, m runMeta) {
 	fmt.Fprintf(w, "- **Diagnosed:** %s in %s\n", plural(int64(r.Total()), "conversation", "conversations"), plural(int64(len(groups)), "group", "groups"))
 	if m.skipped > 0 || m.gaps > 0 {
 		fmt.Fprintf(w, "- **Evidence quality:** %s skipped, %s\n", plural(m.skipped, "unparsed line", "unparsed lines"), plural(m.gaps, "NODATA/SKIPDATA record", "NODATA/SKIPDATA records"))
+	}
+	if m.failed > 0 {
+		fmt.Fprintf(w, "- **Incomplete:** %s could not be read to the end; the diagnoses cover only what was read\n",
+			plural(int64(m.failed), "input", "inputs"))
 	}
 	fmt.Fprintln(w)
 	if len(groups) == 0 {

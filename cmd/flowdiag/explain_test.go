@@ -260,3 +260,38 @@ func TestExplainFilters(t *testing.T) {
 		t.Errorf("--eni eni-0bastion: %d diagnoses:\n%s", n, out)
 	}
 }
+
+// TestIncompleteInput: an input that cannot be read to its end (a truncated
+// gzip) must not end in "nothing found" with exit 0: explain and review say
+// the run is incomplete, name the file once, and exit 2, keeping what was read.
+func TestIncompleteInput(t *testing.T) {
+	full, err := os.ReadFile(incidents + "shop-outage.log.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	trunc := filepath.Join(t.TempDir(), "cut.log.gz")
+	if err := os.WriteFile(trunc, full[:len(full)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"explain", trunc, incidents + "same-subnet.log"},
+		{"explain", "--format", "markdown", trunc},
+		{"review", "--policy", "../../testdata/review/policy.yaml", "--topology", "../../testdata/review/topology.yaml", "--now", "2026-11-22", trunc},
+	} {
+		code, out, errs := runCmd("", args...)
+		if code != exitUsage {
+			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
+		}
+		if !strings.Contains(out, "ncomplete") {
+			t.Errorf("%v: report does not say it is incomplete:\n%s", args, out)
+		}
+		if n := strings.Count(errs, "cut.log.gz"); n != 1 {
+			t.Errorf("%v: the broken file is named %d times on stderr:\n%s", args, n, errs)
+		}
+	}
+	// What was read before the break is still diagnosed.
+	_, out, _ := runCmd("", "explain", "--format", "json", trunc, incidents+"same-subnet.log")
+	if !strings.Contains(out, "same-subnet-request-rejected") {
+		t.Errorf("diagnoses of the readable input lost:\n%s", out)
+	}
+}

@@ -155,6 +155,9 @@ func (f *inputFlags) summary(w io.Writer, st flowlog.StreamStats) {
 	if st.Control > 0 {
 		fmt.Fprintf(w, "flowdiag: skipped %s\n", plural(st.Control, "CloudWatch CONTROL_MESSAGE payload", "CloudWatch CONTROL_MESSAGE payloads"))
 	}
+	if f.strict {
+		return // the command reports the error that stopped it
+	}
 	for _, e := range st.Failed {
 		fmt.Fprintf(w, "flowdiag: incomplete input: %s\n", safe(e.Error()))
 	}

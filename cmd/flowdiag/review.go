@@ -84,6 +84,7 @@ type reviewSummary struct {
 	records          int64
 	conversations    int64
 	skipped          int64
+	failed           int // inputs that could not be read to their end
 }
 
 func reviewCmd(p reviewParams, args []string, s stdio) (int, error) {
@@ -178,6 +179,7 @@ func reviewCmd(p reviewParams, args []string, s stdio) (int, error) {
 		}
 		sstats := stream.Stats()
 		sum.records, sum.conversations, sum.skipped = st.Records, st.Conversations, sstats.Skipped
+		sum.failed = len(sstats.Failed)
 		p.inputs.summary(s.err, sstats)
 		if err != nil {
 			out.Flush()
@@ -204,6 +206,10 @@ func reviewCmd(p reviewParams, args []string, s stdio) (int, error) {
 	}
 	if err := out.Flush(); err != nil {
 		return exitUsage, err
+	}
+	if sum.failed > 0 {
+		// A gate must not pass on logs it could not read.
+		return exitUsage, fmt.Errorf("%s could not be read to the end: the review is incomplete", plural(int64(sum.failed), "input", "inputs"))
 	}
 	if found && worst >= failOn {
 		return exitFinding, nil
@@ -351,6 +357,12 @@ func renderReviewText(w io.Writer, fs []review.Finding, sum reviewSummary, colou
 			}
 		}
 	}
+	if sum.failed > 0 {
+		for _, line := range wrap(fmt.Sprintf("INCOMPLETE: %s could not be read to the end (see stderr); the findings cover only what was read.",
+			plural(int64(sum.failed), "input", "inputs")), "", textWidth) {
+			fmt.Fprintln(w, pal.sev(rules.SeverityCritical, line))
+		}
+	}
 	if len(open) == 0 {
 		fmt.Fprintln(w, "\nNothing reached or would be allowed to reach a prohibited destination.")
 	}
@@ -382,6 +394,10 @@ func renderReviewMarkdown(w io.Writer, fs []review.Finding, sum reviewSummary) {
 		fmt.Fprintln(w, "- **Topology:** none — no rule analysis")
 	}
 	fmt.Fprintf(w, "- **Review time:** %s\n", sum.now.Format("2006-01-02 15:04 UTC"))
+	if sum.failed > 0 {
+		fmt.Fprintf(w, "- **Incomplete:** %s could not be read to the end; the findings cover only what was read\n",
+			plural(int64(sum.failed), "input", "inputs"))
+	}
 	fmt.Fprintf(w, "- **Result:** %s\n\n", countLine(open, blocked, suppressed))
 	all := append(append(append([]*review.Finding(nil), open...), blocked...), suppressed...)
 	if len(all) == 0 {
