@@ -34,9 +34,10 @@ func (e *Engine) Topology() *topology.Topology { return e.topo }
 // Worker diagnoses conversations on one goroutine, reusing its rule
 // evaluator (one expr VM) and its fact buffer between calls.
 type Worker struct {
-	eng     *Engine
-	ev      *rules.Evaluator
-	env     rules.Env
+	eng      *Engine
+	failures []RuleFailure // rules that failed at run time; few, so a slice
+	ev       *rules.Evaluator
+	env      rules.Env
 	matched []*rules.Rule
 	addrs   *addrCache
 }
@@ -56,24 +57,67 @@ func (w *Worker) Facts(c *correlate.Conversation) rules.OnMask {
 	return buildEnvCached(&w.env, c, w.eng.topo, w.addrs)
 }
 
+// RuleFailure counts the conversations on which one rule failed at run
+// time (an index out of range, a division by zero in a user's expression).
+// The rule was skipped there and the other rules decided.
+type RuleFailure struct {
+	Rule         string
+	Pos          string // file:line:col of the rule
+	Count        int64
+	Field        string // the failing part: when, blame.component, message, ...
+	First        string // the first failure's message (expr's own, may span lines)
+	Conversation string // the conversation it failed on first
+}
+
+// Failures returns the rules that failed at run time on this worker.
+func (w *Worker) Failures() []RuleFailure { return w.failures }
+
+// MergeFailures adds b's counts to a, by rule, keeping a's first messages.
+func MergeFailures(a, b []RuleFailure) []RuleFailure {
+	for _, f := range b {
+		a = addFailure(a, f)
+	}
+	return a
+}
+
+func addFailure(fs []RuleFailure, f RuleFailure) []RuleFailure {
+	for i := range fs {
+		if fs[i].Rule == f.Rule {
+			fs[i].Count += f.Count
+			return fs
+		}
+	}
+	return append(fs, f)
+}
+
+func (w *Worker) fail(c *correlate.Conversation, err error) {
+	var re *rules.Error
+	if !errors.As(err, &re) {
+		re = &rules.Error{Rule: "?", Msg: err.Error()}
+	}
+	w.failures = addFailure(w.failures, RuleFailure{Rule: re.Rule, Pos: re.Pos.String(), Count: 1,
+		Field: re.Field, First: re.Msg, Conversation: flowKey(c)})
+}
+
 // Diagnose runs the rules on c. ok is false when no rule matched (nothing to
-// report for this conversation).
+// report for this conversation). A rule that fails at run time is skipped
+// and counted in Failures; the other rules still decide, so Diagnose itself
+// never fails.
 func (w *Worker) Diagnose(c *correlate.Conversation) (d Diagnosis, ok bool, err error) {
 	mask := w.Facts(c)
 	w.matched, err = w.ev.Match(&w.env, mask, w.matched[:0])
 	if err != nil {
-		return Diagnosis{}, false, fmt.Errorf("conversation %s: %w", flowKey(c), err)
+		w.fail(c, err)
 	}
-	if len(w.matched) == 0 {
-		return Diagnosis{}, false, nil
+	for i, win := range w.matched {
+		out, err := w.ev.Render(win, &w.env)
+		if err != nil {
+			w.fail(c, err)
+			continue // the next most specific rule explains it instead
+		}
+		return newDiagnosis(c, win, out, w.matched[i+1:], &w.env), true, nil
 	}
-	win := w.matched[0]
-	out, err := w.ev.Render(win, &w.env)
-	if err != nil {
-		return Diagnosis{}, false, fmt.Errorf("conversation %s: %w", flowKey(c), err)
-	}
-	d = newDiagnosis(c, win, out, w.matched[1:], &w.env)
-	return d, true, nil
+	return Diagnosis{}, false, nil
 }
 
 func flowKey(c *correlate.Conversation) string {

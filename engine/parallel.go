@@ -112,6 +112,7 @@ func (e *Engine) RunParallel(s *flowlog.Stream, opts ParallelOptions, sink func(
 	close(p.order)
 	outErr := <-p.outErr
 	st.Correlate = corr.Stats()
+	st.RuleFailures = sortFailures(p.failures)
 	switch {
 	case outErr != nil:
 		return st, outErr
@@ -131,6 +132,9 @@ type diagPipe struct {
 	sink   func(*Diagnosis, []byte) error
 	stats  *RunStats // Diagnosed is counted by the output goroutine
 	outErr chan error
+
+	failMu   sync.Mutex
+	failures []RuleFailure // merged from every worker when it ends
 }
 
 // diagJob is a batch of completed conversations, in completion order, and
@@ -165,6 +169,11 @@ func (p *diagPipe) send(j *diagJob) {
 
 func (p *diagPipe) diagnose() {
 	w := p.eng.NewWorker()
+	defer func() {
+		p.failMu.Lock()
+		p.failures = MergeFailures(p.failures, w.Failures())
+		p.failMu.Unlock()
+	}()
 	for j := range p.work {
 		for _, c := range j.convs {
 			if p.opts.KeepConversation != nil && !p.opts.KeepConversation(c) {

@@ -3,6 +3,8 @@ package engine
 import (
 	"errors"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/flowdiag/flowdiag/correlate"
 	"github.com/flowdiag/flowdiag/flowlog"
@@ -36,6 +38,14 @@ type RunStats struct {
 	Conversations int64
 	Diagnosed     int64
 	Correlate     correlate.Stats
+	// RuleFailures lists the rules that failed at run time, with how many
+	// conversations they were skipped on; sorted by rule id.
+	RuleFailures []RuleFailure
+}
+
+func sortFailures(fs []RuleFailure) []RuleFailure {
+	slices.SortFunc(fs, func(a, b RuleFailure) int { return strings.Compare(a.Rule, b.Rule) })
+	return fs
 }
 
 // Run reads every record of src, correlates them into conversations and
@@ -93,5 +103,6 @@ func (e *Engine) Run(src RecordSource, opts RunOptions, sink func(*Diagnosis) er
 		corr.Flush()
 	}
 	st.Correlate = corr.Stats()
+	st.RuleFailures = sortFailures(w.Failures())
 	return st, sinkErr
 }

@@ -104,11 +104,17 @@ type eface struct {
 // class from MaskOf; 0 means compute it. Rules whose on: mask does not
 // intersect it are skipped without running expr. Match does not allocate
 // when out has enough capacity.
+//
+// A rule whose condition fails at run time (an index out of range, a
+// division by zero) is skipped and the others are still evaluated: out is
+// valid even when the error, which describes the first failing rule as an
+// *Error, is not nil.
 func (e *Evaluator) Match(env *Env, on OnMask, out []*Rule) ([]*Rule, error) {
 	out = out[:0]
 	if on == 0 {
 		on = MaskOf(env)
 	}
+	var first *Error
 	copied := false
 	for _, r := range e.set.ranked {
 		if r.On&on == 0 || !r.guard.pass(env) {
@@ -124,11 +130,17 @@ func (e *Evaluator) Match(env *Env, on OnMask, out []*Rule) ([]*Rule, error) {
 		}
 		v, err := e.vm.Run(r.when, e.box)
 		if err != nil {
-			return out, &Error{Pos: r.Pos, Rule: r.ID, Field: "when", Msg: err.Error(), Err: err}
+			if first == nil {
+				first = &Error{Pos: r.Pos, Rule: r.ID, Field: "when", Msg: err.Error(), Err: err}
+			}
+			continue
 		}
 		if v.(bool) {
 			out = append(out, r)
 		}
+	}
+	if first != nil {
+		return out, first
 	}
 	return out, nil
 }

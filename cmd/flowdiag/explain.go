@@ -231,6 +231,7 @@ func explain(p explainParams, args []string, s stdio) (int, error) {
 	meta := runMeta{
 		inputs: args, topology: p.topology, records: st.Records, conversations: st.Conversations,
 		skipped: sstats.Skipped, gaps: sstats.Gaps, rules: len(set.Rules()), failed: len(sstats.Failed),
+		ruleFailures: len(st.RuleFailures),
 	}
 	switch p.format {
 	case "text":
@@ -247,6 +248,9 @@ func explain(p explainParams, args []string, s stdio) (int, error) {
 	}
 	if len(sstats.Failed) > 0 {
 		return exitUsage, nil // the report and the summary name the inputs
+	}
+	if reportRuleFailures(s, st.RuleFailures) {
+		return exitUsage, nil
 	}
 	if p.failOn != "" && found && worst >= failOn {
 		return exitFinding, nil
@@ -359,6 +363,20 @@ type runMeta struct {
 	gaps          int64
 	rules         int
 	failed        int // inputs that could not be read to their end
+	ruleFailures  int // rules that failed at run time and were skipped
+}
+
+// reportRuleFailures names on stderr each rule that failed at run time and
+// reports whether there was any: the run is then incomplete (exit 2).
+func reportRuleFailures(s stdio, fs []engine.RuleFailure) bool {
+	for _, f := range fs {
+		fmt.Fprintf(s.err, "flowdiag: %s: rule %s: %s failed at run time on %s, so the rule was skipped there; first on %s:\n",
+			safe(f.Pos), safe(f.Rule), safe(f.Field), plural(f.Count, "conversation", "conversations"), safe(f.Conversation))
+		for _, line := range strings.Split(f.First, "\n") {
+			fmt.Fprintf(s.err, "    %s\n", safe(line))
+		}
+	}
+	return len(fs) > 0
 }
 
 func (m runMeta) inputList() string {

@@ -295,3 +295,26 @@ func TestIncompleteInput(t *testing.T) {
 		t.Errorf("diagnoses of the readable input lost:\n%s", out)
 	}
 }
+
+// TestRuleFailsAtRunTime: a user rule that fails at run time is skipped on
+// those conversations; the built-in rules still diagnose them, the failure is
+// named with its position on stderr, and the run exits 2.
+func TestRuleFailsAtRunTime(t *testing.T) {
+	code, out, errs := explainCmd(t, nil, false, "--format", "json", "--rules",
+		"../../testdata/rules/runtime/fails-at-run-time.yaml", incidents+"same-subnet.log")
+	if code != exitUsage {
+		t.Errorf("exit %d, want %d", code, exitUsage)
+	}
+	if n := strings.Count(out, `"rule":"same-subnet-request-rejected"`); n != 4 {
+		t.Errorf("built-in verdicts lost: %d of 4:\n%s", n, out)
+	}
+	for _, want := range []string{
+		"fails-at-run-time.yaml:4:9: rule index-out-of-range: when failed at run time on 4 conversations",
+		"fails-at-run-time.yaml:12:9: rule broken-message: message failed at run time on 4 conversations",
+		"index out of range",
+	} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+}

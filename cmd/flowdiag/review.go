@@ -85,6 +85,7 @@ type reviewSummary struct {
 	conversations    int64
 	skipped          int64
 	failed           int // inputs that could not be read to their end
+	ruleFailures     []engine.RuleFailure
 }
 
 func reviewCmd(p reviewParams, args []string, s stdio) (int, error) {
@@ -180,6 +181,7 @@ func reviewCmd(p reviewParams, args []string, s stdio) (int, error) {
 		sstats := stream.Stats()
 		sum.records, sum.conversations, sum.skipped = st.Records, st.Conversations, sstats.Skipped
 		sum.failed = len(sstats.Failed)
+		sum.ruleFailures = st.RuleFailures
 		p.inputs.summary(s.err, sstats)
 		if err != nil {
 			out.Flush()
@@ -206,6 +208,9 @@ func reviewCmd(p reviewParams, args []string, s stdio) (int, error) {
 	}
 	if err := out.Flush(); err != nil {
 		return exitUsage, err
+	}
+	if reportRuleFailures(s, sum.ruleFailures) {
+		return exitUsage, errors.New("the review is incomplete: a policy condition failed at run time")
 	}
 	if sum.failed > 0 {
 		// A gate must not pass on logs it could not read.
