@@ -93,6 +93,15 @@ func (h *helpers) options() []expr.Option {
 			}
 			return f >= 0 && f&bit == bit, nil
 		}, new(func(int, string) bool)),
+		expr.Function("endpoint", func(p ...any) (any, error) {
+			return endpoint(p[0].(string), p[1].(int), p[2].(string)), nil
+		}, new(func(string, int, string) string)),
+		expr.Function("request_traffic", func(p ...any) (any, error) {
+			return requestTraffic(p[0].(string), p[1].(int)), nil
+		}, new(func(string, int) string)),
+		expr.Function("reply_traffic", func(p ...any) (any, error) {
+			return replyTraffic(p[0].(string)), nil
+		}, new(func(string) string)),
 		expr.Function("teardown_only", func(p ...any) (any, error) {
 			f := p[0].(int)
 			return f >= 0 && f&flagSYN == 0, nil
@@ -148,4 +157,62 @@ func (v *literalChecker) Visit(node *ast.Node) {
 			}
 		}
 	}
+}
+
+// hasPorts reports whether the protocol name (as in flow.protocol) carries
+// ports: tcp and udp (and sctp); ICMP carries type and code instead.
+func hasPorts(proto string) bool { return proto == "tcp" || proto == "udp" || proto == "sctp" }
+
+// endpoint renders an address and port as a person reads it:
+// "10.0.1.5:443", "[2001:db8::5]:443", or the address alone for protocols
+// without ports.
+func endpoint(addr string, port int, proto string) string {
+	if !hasPorts(proto) {
+		return addr
+	}
+	if a, err := netip.ParseAddr(addr); err == nil && a.Is6() {
+		return "[" + addr + "]:" + strconv.Itoa(port)
+	}
+	return addr + ":" + strconv.Itoa(port)
+}
+
+// requestTraffic names the traffic a rule must allow for the request:
+// "tcp port 443", "icmp echo requests (type 8)", "gre (protocol 47)". Flow
+// logs carry no ICMP type, so echo is assumed, as the topology evaluation
+// does.
+func requestTraffic(proto string, port int) string {
+	switch {
+	case hasPorts(proto):
+		return proto + " port " + strconv.Itoa(port)
+	case proto == "icmp":
+		return "icmp echo requests (type 8)"
+	case proto == "icmpv6":
+		return "icmpv6 echo requests (type 128)"
+	}
+	return protocolWords(proto)
+}
+
+// replyTraffic names the traffic a stateless network ACL must allow for the
+// replies: the clients' ephemeral ports for tcp and udp, echo replies for
+// ICMP.
+func replyTraffic(proto string) string {
+	switch {
+	case hasPorts(proto):
+		return proto + " ports 1024-65535"
+	case proto == "icmp":
+		return "icmp echo replies (type 0)"
+	case proto == "icmpv6":
+		return "icmpv6 echo replies (type 129)"
+	}
+	return protocolWords(proto)
+}
+
+func protocolWords(proto string) string {
+	if n, err := strconv.Atoi(proto); err == nil {
+		return "protocol " + strconv.Itoa(n)
+	}
+	if p, err := flowlog.ParseProto(proto); err == nil {
+		return proto + " (protocol " + strconv.Itoa(int(p)) + ")"
+	}
+	return proto
 }

@@ -256,8 +256,16 @@ func renderText(w io.Writer, r *engine.Report, m runMeta, colour bool) {
 	for i, g := range groups {
 		fmt.Fprintln(w)
 		label := strings.ToUpper(g.Severity.String())
-		head := fmt.Sprintf("%d. %s %s", i+1, pal.sev(g.Severity, label), pal.bold(safe(g.Title)))
-		fmt.Fprintln(w, head)
+		prefix := fmt.Sprintf("%d. %s ", i+1, label)
+		// Wrap at 77 so the continuation lines fit once indented by 3.
+		for j, line := range wrap(prefix+safe(g.Title), "", textWidth-3) {
+			if j == 0 {
+				line = fmt.Sprintf("%d. %s %s", i+1, pal.sev(g.Severity, label), pal.bold(strings.TrimPrefix(line, prefix)))
+			} else {
+				line = "   " + pal.bold(line)
+			}
+			fmt.Fprintln(w, line)
+		}
 		fmt.Fprintf(w, "   %s: %s\n", "Blamed", safe(headline(g)))
 		facts := []string{
 			"verdict " + string(g.Verdict),

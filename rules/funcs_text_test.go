@@ -1,0 +1,28 @@
+package rules
+
+import "testing"
+
+func TestMessageHelpers(t *testing.T) {
+	for _, tc := range []struct {
+		got, want string
+	}{
+		{endpoint("10.0.1.5", 443, "tcp"), "10.0.1.5:443"},
+		{endpoint("2001:db8::5", 443, "tcp"), "[2001:db8::5]:443"},
+		{endpoint("2001:db8::5", 0, "icmpv6"), "2001:db8::5"},
+		{endpoint("203.0.113.12", 0, "icmp"), "203.0.113.12"},
+		{endpoint("10.0.0.9", 0, "47"), "10.0.0.9"},
+		{requestTraffic("udp", 53), "udp port 53"},
+		{requestTraffic("icmp", 0), "icmp echo requests (type 8)"},
+		{requestTraffic("icmpv6", 0), "icmpv6 echo requests (type 128)"},
+		{requestTraffic("gre", 0), "gre (protocol 47)"},
+		{requestTraffic("99", 0), "protocol 99"},
+		{replyTraffic("tcp"), "tcp ports 1024-65535"},
+		{replyTraffic("icmp"), "icmp echo replies (type 0)"},
+		{replyTraffic("icmpv6"), "icmpv6 echo replies (type 129)"},
+		{replyTraffic("esp"), "esp (protocol 50)"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}
