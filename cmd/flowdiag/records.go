@@ -110,9 +110,15 @@ type recordPrinter interface {
 // tablePrinter prints an aligned table. Every value that came from the
 // input goes through safe, so control characters cannot reach the terminal.
 type tablePrinter struct {
-	tw  *tabwriter.Writer
-	buf []byte
+	tw   *tabwriter.Writer
+	buf  []byte
+	rows int
 }
+
+// tableBlock is how many rows are aligned together: a tabwriter holds its
+// rows until flushed, so flushing every block keeps memory flat and the
+// first rows on screen at once, whatever the input size.
+const tableBlock = 512
 
 // tableHeader names the table's columns.
 const tableHeader = "TIME\tENI\tACTION\tPROTO\tFLOW\tPACKETS\tBYTES\tFLAGS\tDIR\tSTATUS\tSOURCE\n"
@@ -176,8 +182,13 @@ func (t *tablePrinter) print(r *flowlog.Record) error {
 	b = strconv.AppendInt(b, r.Pos.Line, 10)
 	b = append(b, '\n')
 	t.buf = b
-	_, err := t.tw.Write(b)
-	return err
+	if _, err := t.tw.Write(b); err != nil {
+		return err
+	}
+	if t.rows++; t.rows%tableBlock == 0 {
+		return t.tw.Flush()
+	}
+	return nil
 }
 
 func (t *tablePrinter) flush() error { return t.tw.Flush() }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/flowdiag/flowdiag/flowlog"
 )
 
 // runRecordsCmd runs `flowdiag records args...` against buffers.
@@ -139,5 +141,25 @@ func TestAppendSafe(t *testing.T) {
 		if got := string(appendSafe(nil, tt.in)); got != tt.want {
 			t.Errorf("appendSafe(%q) = %q; want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestRecordsTableStreams: the table is aligned in blocks and written as it
+// goes, so memory does not grow with the input and rows show up at once.
+func TestRecordsTableStreams(t *testing.T) {
+	var out bytes.Buffer
+	tp := newTablePrinter(&out)
+	r := flowlog.Record{Pos: flowlog.Pos{Source: "x.log", Line: 1}, InterfaceID: "eni-1"}
+	r.Present.Add(flowlog.FieldInterfaceID)
+	for i := range tableBlock {
+		if out.Len() != 0 {
+			t.Fatalf("written before the first block was complete (row %d)", i)
+		}
+		if err := tp.print(&r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := strings.Count(out.String(), "\n"); n != tableBlock+1 {
+		t.Fatalf("after one block, %d lines written; want the header and %d rows", n, tableBlock)
 	}
 }
