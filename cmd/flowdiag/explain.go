@@ -74,7 +74,7 @@ func runExplain(args []string, s stdio) int {
 	}
 	stop, err := startProfiles(p.cpuProfile, p.memProfile)
 	if err != nil {
-		fmt.Fprintf(s.err, "flowdiag explain: %v\n", err)
+		fmt.Fprintf(s.err, "flowdiag explain: %s\n", safeLines(err.Error()))
 		return exitUsage
 	}
 	code, err := explain(p, fs.Args(), s)
@@ -83,7 +83,7 @@ func runExplain(args []string, s stdio) int {
 		code = exitUsage
 	}
 	if err != nil {
-		fmt.Fprintf(s.err, "flowdiag explain: %v\n", err)
+		fmt.Fprintf(s.err, "flowdiag explain: %s\n", safeLines(err.Error()))
 	}
 	return code
 }

@@ -27,6 +27,20 @@ func safe(s string) string {
 	return s
 }
 
+// safeLines is safe for text of several lines, such as an error with
+// expr's caret snippet: the line breaks stay, every other control character
+// is escaped.
+func safeLines(s string) string {
+	if !strings.Contains(s, "\n") {
+		return safe(s)
+	}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = safe(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
 // wrap breaks text into lines of at most width runes after indent, at spaces.
 func wrap(text string, indent string, width int) []string {
 	words := strings.FieldsFunc(text, unicode.IsSpace)

@@ -56,7 +56,7 @@ func runReview(args []string, s stdio) int {
 	}
 	code, err := reviewCmd(p, fs.Args(), s)
 	if err != nil {
-		fmt.Fprintf(s.err, "flowdiag review: %v\n", err)
+		fmt.Fprintf(s.err, "flowdiag review: %s\n", safeLines(err.Error()))
 	}
 	return code
 }

@@ -38,7 +38,7 @@ func runRules(args []string, s stdio) int {
 	switch p.action {
 	case "list", "test", "lint":
 	default:
-		fmt.Fprintf(s.err, "flowdiag rules: unknown action %q: want list, test or lint\n", p.action)
+		fmt.Fprintf(s.err, "flowdiag rules: unknown action %q: want list, test or lint\n", safe(p.action))
 		return exitUsage
 	}
 	if p.noBuiltin && len(p.files) == 0 {
@@ -47,7 +47,7 @@ func runRules(args []string, s stdio) int {
 	}
 	set, err := loadRuleSet(p)
 	if err != nil {
-		fmt.Fprintf(s.err, "flowdiag rules: %v\n", err)
+		fmt.Fprintf(s.err, "flowdiag rules: %s\n", safeLines(err.Error()))
 		return exitUsage
 	}
 	switch p.action {
@@ -67,7 +67,7 @@ func runRules(args []string, s stdio) int {
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(s.err, "flowdiag rules: %v\n", err)
+		fmt.Fprintf(s.err, "flowdiag rules: %s\n", safeLines(err.Error()))
 		return exitUsage
 	}
 	return exitOK
@@ -106,7 +106,7 @@ func listRules(w io.Writer, set *rules.Set) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSEVERITY\tVERDICT\tSPECIFICITY\tON\tSOURCE")
 	for _, r := range set.Rules() {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s:%d\n", r.ID, r.Severity, r.Verdict, r.Specificity, r.On, r.Pos.File, r.Pos.Line)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s:%d\n", safe(r.ID), r.Severity, safe(string(r.Verdict)), r.Specificity, r.On, safe(r.Pos.File), r.Pos.Line)
 	}
 	return tw.Flush()
 }
@@ -120,7 +120,7 @@ func testRules(w io.Writer, set *rules.Set) (failed int, err error) {
 			want = "no match"
 		}
 		if res.Pass() {
-			fmt.Fprintf(ew, "PASS  %s  %s: %s (%s)\n", res.Example.Pos, res.Rule.ID, res.Example.Name, want)
+			fmt.Fprintf(ew, "PASS  %s  %s: %s (%s)\n", safe(res.Example.Pos.String()), safe(res.Rule.ID), safe(res.Example.Name), want)
 			continue
 		}
 		failed++
@@ -131,7 +131,7 @@ func testRules(w io.Writer, set *rules.Set) (failed int, err error) {
 		if res.Err != nil {
 			got = "error: " + res.Err.Error()
 		}
-		fmt.Fprintf(ew, "FAIL  %s  %s: %s: want %s, got %s\n", res.Example.Pos, res.Rule.ID, res.Example.Name, want, got)
+		fmt.Fprintf(ew, "FAIL  %s  %s: %s: want %s, got %s\n", safe(res.Example.Pos.String()), safe(res.Rule.ID), safe(res.Example.Name), want, safe(got))
 	}
 	verdict := "ok"
 	if failed > 0 {
@@ -145,7 +145,7 @@ func lintRules(w io.Writer, set *rules.Set) (int, error) {
 	issues := set.Lint()
 	ew := &errWriter{w: w}
 	for _, i := range issues {
-		fmt.Fprintln(ew, i.String())
+		fmt.Fprintln(ew, safeLines(i.String()))
 	}
 	switch len(issues) {
 	case 0:

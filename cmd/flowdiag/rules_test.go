@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -58,5 +59,34 @@ func TestRulesCommand(t *testing.T) {
 				t.Errorf("flowdiag rules %v: stderr %q; want it to contain %q", tc.args, errs, tc.errMatch)
 			}
 		})
+	}
+}
+
+// TestRulesOutputNeutralizesControlCharacters: names and ids from a rule file
+// cannot repaint the terminal, in results or in load errors, while the line
+// breaks of expr's error snippets stay.
+func TestRulesOutputNeutralizesControlCharacters(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "esc.yaml")
+	bad := filepath.Join(dir, "bad.yaml")
+	rule := "rules:\n  - id: a\n    title: t\n    severity: info\n    on: [reject]\n    when: 'true'\n    verdict: info\n    message: m\n" +
+		"    examples:\n      - name: \"ex \\e[2J\"\n        facts: { server: { eni: x, request: { rejected: true } } }\n        match: true\n"
+	if err := os.WriteFile(good, []byte(rule), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte(strings.Replace(rule, "id: a", "id: \"a\\e[1m\"", 1)+
+		"  - id: b\n    title: t\n    severity: info\n    when: 'flow.nope'\n    verdict: info\n    message: m\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, out, errs := runRulesCmd(t, "test", "--no-builtin-rules", good)
+	if strings.Contains(out+errs, "\x1b") || !strings.Contains(out, `ex \x1b[2J`) {
+		t.Errorf("test output not neutralized:\n%q\n%q", out, errs)
+	}
+	_, out, errs = runRulesCmd(t, "list", "--no-builtin-rules", bad)
+	if strings.Contains(out+errs, "\x1b") || !strings.Contains(errs, `a\x1b[1m`) {
+		t.Errorf("load error not neutralized:\n%q\n%q", out, errs)
+	}
+	if !strings.Contains(errs, "\n | flow.nope") && !strings.Contains(errs, "\n |") {
+		t.Errorf("expr snippet lost its line breaks:\n%s", errs)
 	}
 }

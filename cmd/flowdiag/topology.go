@@ -46,33 +46,33 @@ func runTopologyImport(args []string, s stdio) int {
 	}
 	im, err := topology.ReadAWS(fs.Args()...)
 	if err != nil {
-		fmt.Fprintf(s.err, "flowdiag topology import: %s\n", whyEscape(err.Error()))
+		fmt.Fprintf(s.err, "flowdiag topology import: %s\n", safeLines(err.Error()))
 		return exitUsage
 	}
 	for _, w := range im.Warnings {
-		fmt.Fprintf(s.err, "flowdiag topology import: warning: %s\n", whyEscape(w.Error()))
+		fmt.Fprintf(s.err, "flowdiag topology import: warning: %s\n", safeLines(w.Error()))
 	}
 	problems := im.Problems()
 	for _, p := range problems {
-		fmt.Fprintf(s.err, "flowdiag topology import: does not validate: %s\n", whyEscape(p.Error()))
+		fmt.Fprintf(s.err, "flowdiag topology import: does not validate: %s\n", safeLines(p.Error()))
 	}
 	if *strict && len(problems) > 0 {
 		return exitUsage
 	}
 	var buf bytes.Buffer
 	if err := im.WriteYAML(&buf); err != nil {
-		fmt.Fprintf(s.err, "flowdiag topology import: %s\n", err)
+		fmt.Fprintf(s.err, "flowdiag topology import: %s\n", safeLines(err.Error()))
 		return exitUsage
 	}
 	if *out == "" {
 		if _, err := s.out.Write(buf.Bytes()); err != nil {
-			fmt.Fprintf(s.err, "flowdiag topology import: %s\n", err)
+			fmt.Fprintf(s.err, "flowdiag topology import: %s\n", safeLines(err.Error()))
 			return exitUsage
 		}
 		return exitOK
 	}
 	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
-		fmt.Fprintf(s.err, "flowdiag topology import: %s\n", err)
+		fmt.Fprintf(s.err, "flowdiag topology import: %s\n", safeLines(err.Error()))
 		return exitUsage
 	}
 	return exitOK

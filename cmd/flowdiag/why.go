@@ -53,7 +53,7 @@ func runWhy(args []string, s stdio) int {
 	}
 	code, err := why(p, s.out, s)
 	if err != nil {
-		fmt.Fprintf(s.err, "flowdiag why: %s\n", whyEscape(err.Error()))
+		fmt.Fprintf(s.err, "flowdiag why: %s\n", safeLines(err.Error()))
 	}
 	return code
 }
@@ -519,23 +519,6 @@ func writeWhyText(w io.Writer, r *whyReport) error {
 		fmt.Fprintf(&b, "verdict: BLOCKED: the %s is stopped at step %d, %s, by %s\n", leg, r.BlockedAt.Step, r.BlockedAt.Check, r.BlockedAt.Rule.Text)
 		fmt.Fprintf(&b, "fix: %s\n", r.Fix)
 	}
-	_, err := io.WriteString(w, whyEscape(b.String()))
+	_, err := io.WriteString(w, safeLines(b.String()))
 	return err
-}
-
-// whyEscape replaces control characters other than newline (from names and
-// descriptions in the topology) with \x.. escapes.
-func whyEscape(s string) string {
-	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != '\n' || r == 0x7f }) {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if r < 0x20 && r != '\n' || r == 0x7f {
-			fmt.Fprintf(&b, "\\x%02x", r)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
