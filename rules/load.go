@@ -344,6 +344,12 @@ func (l *loader) blame(r *Rule, n *yaml.Node) {
 			r.blame.subnet = l.compile(v, src, 0, r.ID, field, str)
 		case "rule_number":
 			r.blame.ruleNumber = l.compile(v, src, 0, r.ID, field, expr.AsInt())
+			if p := r.blame.ruleNumber; p != nil && p.Node().Type() != reflect.TypeFor[int]() {
+				// expr's AsInt converts a float silently (1.5 -> 1, 1/0 -> MinInt64).
+				l.errs = append(l.errs, &Error{Pos: l.pos(v), Rule: r.ID, Field: field,
+					Msg: fmt.Sprintf("want a whole-number expression, got %s (in %q); use int(...) to convert", p.Node().Type(), src)})
+				r.blame.ruleNumber = nil
+			}
 		default:
 			l.errorf(k, r.ID, "blame", "unknown key %q%s", k.Value, didYouMean(k.Value, blameKeys))
 		}

@@ -90,6 +90,7 @@ func TestLoadInvalid(t *testing.T) {
 		{"bad-cidr.yaml", `F:6:33: rule bad-cidr: when: in_cidr: "10.0.0.0/33" is not a CIDR such as 10.0.0.0/8`},
 		{"bad-placeholder.yaml", "F:7:30: rule bad-placeholder: message: type rules.Gaps has no field eni (1:7)\n" +
 			" |  gaps.eni \n | ......^"},
+		{"float-rule-number.yaml", `F:8:20: rule float-rule-number: blame.rule_number: want a whole-number expression, got float64 (in "flow.server_port / 2"); use int(...) to convert`},
 		{"bad-severity.yaml", "2 problems in rules:\n" +
 			`F:4:15: rule bad-severity: severity: "fatal" is not a severity: want one of info, warning, error, critical` + "\n" +
 			`F:5:10: rule bad-severity: on: "rejected" is not a prefilter: want reject, accept, gap or any`},
@@ -109,8 +110,8 @@ func TestLoadInvalid(t *testing.T) {
 	}
 	// Every invalid file is covered by the table.
 	files, _ := filepath.Glob("../testdata/rules/invalid/*.yaml")
-	if len(files) != 12 {
-		t.Errorf("testdata/rules/invalid has %d files; the table covers 12", len(files))
+	if len(files) != 13 {
+		t.Errorf("testdata/rules/invalid has %d files; the table covers 13", len(files))
 	}
 }
 

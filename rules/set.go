@@ -184,8 +184,11 @@ func (e *Evaluator) Render(r *Rule, env *Env) (Outcome, error) {
 		var v any
 		if v, err = e.vm.Run(p, e.box); err != nil {
 			err = &Error{Pos: r.Pos, Rule: r.ID, Field: "blame.rule_number", Msg: err.Error(), Err: err}
+		} else if n := v.(int); n < 0 || n > 32768 {
+			err = &Error{Pos: r.Pos, Rule: r.ID, Field: "blame.rule_number",
+				Msg: fmt.Sprintf("%d is not a network ACL rule number: want 1-32766, 32767/32768 for the default deny, or 0 for none", n)}
 		} else {
-			o.RuleNumber = v.(int)
+			o.RuleNumber = n
 		}
 	}
 	if err != nil {

@@ -312,6 +312,8 @@ func TestRuleFailsAtRunTime(t *testing.T) {
 		"fails-at-run-time.yaml:4:9: rule index-out-of-range: when failed at run time on 4 conversations",
 		"fails-at-run-time.yaml:12:9: rule broken-message: message failed at run time on 4 conversations",
 		"index out of range",
+		"fails-at-run-time.yaml:20:9: rule rule-number-out-of-range: blame.rule_number failed at run time on 4 conversations",
+		"808000 is not a network ACL rule number",
 	} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errs)
