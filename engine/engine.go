@@ -38,8 +38,8 @@ type Worker struct {
 	failures []RuleFailure // rules that failed at run time; few, so a slice
 	ev       *rules.Evaluator
 	env      rules.Env
-	matched []*rules.Rule
-	addrs   *addrCache
+	matched  []*rules.Rule
+	addrs    *addrCache
 }
 
 // NewWorker returns a worker; create one per goroutine.
