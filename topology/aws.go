@@ -371,18 +371,38 @@ func (im *Import) protoPorts(file, item, proto string, from, to *int) (Protocol,
 	ports, typ, code := AllPorts, int16(-1), int16(-1)
 	switch {
 	case p.hasPorts():
-		if from != nil && to != nil && *from >= 0 && *to >= *from && *to <= 65535 {
+		switch {
+		case from == nil && to == nil, from != nil && to != nil && *from == -1 && *to == -1:
+			// no range given: all ports
+		case from != nil && to != nil && *from >= 0 && *to >= *from && *to <= 65535:
 			ports = PortRange{uint16(*from), uint16(*to)}
+		default:
+			im.warn(file, item, "ports", "%s is not a port range (want 0-65535, from <= to): rule skipped", rangeText(from, to))
+			return 0, PortRange{}, 0, 0, false
 		}
 	case p.isICMP():
-		if from != nil && *from >= 0 && *from <= 255 {
+		if from != nil && (*from < -1 || *from > 255) || to != nil && (*to < -1 || *to > 255) {
+			im.warn(file, item, "icmp", "ICMP type/code %s is out of range (want -1 or 0-255): rule skipped", rangeText(from, to))
+			return 0, PortRange{}, 0, 0, false
+		}
+		if from != nil && *from >= 0 {
 			typ = int16(*from)
-			if to != nil && *to >= 0 && *to <= 255 {
+			if to != nil && *to >= 0 {
 				code = int16(*to)
 			}
 		}
 	}
 	return p, ports, typ, code, true
+}
+
+func rangeText(from, to *int) string {
+	f := func(p *int) string {
+		if p == nil {
+			return "(none)"
+		}
+		return fmt.Sprint(*p)
+	}
+	return f(from) + " to " + f(to)
 }
 
 func (im *Import) permissions(file, gid string, egress bool, perms []awsPerm) []SGRule {
@@ -423,7 +443,17 @@ func (im *Import) permissions(file, gid string, egress bool, perms []awsPerm) []
 			}
 		}
 	}
-	return out
+	// A rule whose every peer was skipped (a bad CIDR) would allow nothing
+	// and does not validate: drop it, said once.
+	kept := out[:0]
+	for _, r := range out {
+		if len(r.CIDRs)+len(r.Groups)+len(r.PrefixLists) == 0 {
+			im.warn(file, gid+" "+dirName(egress), "", "a %s rule has no valid peer left: rule skipped", r.Proto)
+			continue
+		}
+		kept = append(kept, r)
+	}
+	return kept
 }
 
 func (im *Import) securityGroups(file string, raw json.RawMessage) error {
@@ -535,8 +565,12 @@ func (im *Import) nacls(file string, raw json.RawMessage) error {
 			}
 		}
 		for _, en := range a.Entries {
-			if en.RuleNumber >= 32767 {
+			if en.RuleNumber == 32767 || en.RuleNumber == 32768 {
 				continue // the implicit deny; the evaluator applies it
+			}
+			if en.RuleNumber < 1 || en.RuleNumber > 32766 {
+				im.warn(file, a.NetworkAclId+" "+dirName(en.Egress), "RuleNumber", "%d is not a rule number (want 1-32766): entry skipped", en.RuleNumber)
+				continue
 			}
 			item := fmt.Sprintf("%s %s #%d", a.NetworkAclId, dirName(en.Egress), en.RuleNumber)
 			var from, to *int
