@@ -40,7 +40,7 @@ security_groups:
 				"t.yaml:13:29: sg-1 ingress[0]: ports: port range \"90-80\" is inverted: the first port must not exceed the last",
 				"t.yaml:14:17: sg-1 ingress[1]: proto: \"tpc\" is not a protocol: want all, -1, tcp, udp, icmp, icmpv6, another name or a number 0-255",
 				"t.yaml:15:30: sg-1 ingress[2]: ports: ports apply only to tcp and udp, not to icmp",
-				"t.yaml:16:9: sg-1 ingress[3]: no peer: give cidrs, groups or prefix_lists",
+				"t.yaml:16:9: sg-1 ingress[3]: no peer: give cidrs, groups or prefix_lists (a rule without one allows nothing)",
 				"t.yaml:17:34: sg-1 ingress[4]: icmp_code: a code needs a type: icmp_type -1 (all types) forces icmp_code -1",
 				"t.yaml:18:9: sg-1 ingress[5]: ports: missing: udp needs a port or range (write all for 0-65535)",
 				"t.yaml:18:30: sg-1 ingress[5]: cidrs: \"not-a-cidr\" is not a CIDR: want an address/length such as 10.0.0.0/16 or 2001:db8::/56",
@@ -99,6 +99,16 @@ network_acls:
 			want: []string{
 				"t.yaml:2:11: subnet-a: nacl: says acl-2 but acl-1 lists this subnet: the association must agree",
 				"t.yaml:5:5: acl-2: subnets: subnet subnet-a is already associated with acl-1: a subnet has exactly one network ACL",
+			},
+		},
+		{
+			name: "empty peer and address lists",
+			yaml: "vpcs: [{id: vpc-1, cidrs: [10.0.0.0/16]}]\nsubnets: [{id: subnet-a, vpc: vpc-1, cidrs: [10.0.1.0/24]}]\n" +
+				"security_groups:\n  - id: sg-1\n    vpc: vpc-1\n    ingress:\n      - {proto: tcp, ports: 22, cidrs: []}\n" +
+				"enis:\n  - {id: eni-1, subnet: subnet-a, addresses: []}\n",
+			want: []string{
+				"t.yaml:7:9: sg-1 ingress[0]: no peer: give cidrs, groups or prefix_lists (a rule without one allows nothing)",
+				"t.yaml:9:5: eni-1: addresses: missing: an ENI needs at least one private address",
 			},
 		},
 		{

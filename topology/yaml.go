@@ -80,6 +80,16 @@ func parseYAML(file string, data []byte, e *errs) *spec {
 	return s
 }
 
+// addrErrors reports whether an address of item was already reported bad.
+func (d *yamlDecoder) addrErrors(item string) bool {
+	for _, p := range d.e.list {
+		if p.Item == item && p.Field == "addresses" {
+			return true
+		}
+	}
+	return false
+}
+
 // rejectAliases reports every anchor, alias and merge key: a topology is
 // read as written, so shared values must be written out (this also keeps
 // alias bombs out). It returns true when there was any.
@@ -354,7 +364,7 @@ func (d *yamlDecoder) eni(i int, n *yaml.Node) *ENI {
 	if !seen["subnet"] {
 		d.e.add(e.Pos, item, "subnet", "missing: an ENI lives in one subnet")
 	}
-	if !seen["addresses"] {
+	if !seen["addresses"] || len(e.Addresses) == 0 && !d.addrErrors(item) {
 		d.e.add(e.Pos, item, "addresses", "missing: an ENI needs at least one private address")
 	}
 	return e
@@ -481,11 +491,14 @@ func (d *yamlDecoder) sgRule(item string, n *yaml.Node) SGRule {
 		"description":  func(c *yaml.Node) { d.str(c, item, "description", &r.Description) },
 	}
 	d.protoPortHandlers(item, &pp, h)
-	seen := d.fields(n, item, h)
+	before := len(d.e.list)
+	d.fields(n, item, h)
 	d.checkProtoPorts(r.Pos, item, &pp)
 	r.Proto, r.Ports, r.ICMPType, r.ICMPCode = pp.proto, pp.ports, pp.icmpType, pp.icmpCode
-	if !seen["cidrs"] && !seen["groups"] && !seen["prefix_lists"] {
-		d.e.add(r.Pos, item, "", "no peer: give cidrs, groups or prefix_lists")
+	if len(r.CIDRs)+len(r.Groups)+len(r.PrefixLists) == 0 && len(d.e.list) == before {
+		// Absent or empty lists alike (unless a bad CIDR was already
+		// reported): a rule without a peer allows nothing.
+		d.e.add(r.Pos, item, "", "no peer: give cidrs, groups or prefix_lists (a rule without one allows nothing)")
 	}
 	return r
 }
