@@ -25,6 +25,14 @@ type StreamOptions struct {
 	// input, or Parquet inside gzip) is spooled so it can be read by row
 	// group; "" means os.TempDir().
 	TempDir string
+
+	// MergeByTime reads several inputs as one stream in time order (by
+	// record start) instead of one input after the other, so that logs split
+	// per ENI (one CloudWatch stream exported per file) or overlapping
+	// exports interleave as the traffic did. Inputs are opened only when the
+	// merge reaches the time of their first record, so a long S3 series of
+	// consecutive files is still read one file at a time.
+	MergeByTime bool
 }
 
 // Content is the kind of data found in an input, detected from its bytes.
@@ -367,7 +375,8 @@ type Stream struct {
 	next   int
 	cur    RecordReader
 	done   []InputStats
-	err    error // sticky, strict mode
+	err    error   // sticky, strict mode
+	merge  *merger // with MergeByTime and several inputs; see merge.go
 }
 
 // OpenStream lists the inputs named by paths (see ListInputs; "-" is stdin)
@@ -397,6 +406,9 @@ func (s *Stream) Inputs() []Input { return append([]Input(nil), s.inputs...) }
 func (s *Stream) Read(rec *Record) error {
 	if s.err != nil {
 		return s.err
+	}
+	if s.opts.MergeByTime && len(s.inputs) > 1 {
+		return s.readMerged(rec)
 	}
 	for {
 		if s.cur == nil {
@@ -451,15 +463,20 @@ func (s *Stream) warn(err error) {
 
 // finish closes the current input and records its stats.
 func (s *Stream) finish(name string, ie *InputError) {
-	st := inputStats(name, s.cur)
+	s.finishReader(name, s.cur, ie)
+	s.cur = nil
+}
+
+// finishReader closes rr and records its stats.
+func (s *Stream) finishReader(name string, rr RecordReader, ie *InputError) {
+	st := inputStats(name, rr)
 	if ie != nil {
 		st.Err = ie
 	}
-	if err := s.cur.Close(); err != nil && st.Err == nil {
+	if err := rr.Close(); err != nil && st.Err == nil {
 		st.Err = &InputError{File: name, Records: st.Records, Err: err}
 	}
 	s.done = append(s.done, st)
-	s.cur = nil
 }
 
 func inputStats(name string, rr RecordReader) InputStats {
@@ -477,6 +494,7 @@ func (s *Stream) Stats() StreamStats {
 	if s.cur != nil {
 		out.Inputs = append(out.Inputs, inputStats(s.inputs[s.next-1].Name(), s.cur))
 	}
+	out.Inputs = append(out.Inputs, s.merge.openStats(s.inputs)...)
 	for _, in := range out.Inputs {
 		t := &out.ReadStats
 		t.Lines += in.Lines
@@ -503,6 +521,9 @@ func (s *Stream) Stats() StreamStats {
 // Close closes the input being read, if any. Reading after Close returns
 // io.EOF.
 func (s *Stream) Close() error {
+	if s.merge != nil {
+		return s.closeMerged()
+	}
 	if s.cur == nil {
 		s.next = len(s.inputs)
 		return nil

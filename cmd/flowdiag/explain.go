@@ -42,6 +42,7 @@ func runExplain(args []string, s stdio) int {
 	fs := pflag.NewFlagSet("explain", pflag.ContinueOnError)
 	fs.SetOutput(s.err)
 	p := explainParams{inputs: addInputFlags(fs)}
+	p.inputs.mergeByTime = true
 	fs.StringVar(&p.topology, "topology", "", "topology: flowdiag YAML, or AWS describe-* JSON (file or directory)")
 	fs.StringArrayVar(&p.ruleFiles, "rules", nil, "extra rule file (YAML); repeatable")
 	fs.BoolVar(&p.noBuiltin, "no-builtin-rules", false, "use only the rules given with --rules")

@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -317,6 +319,46 @@ func TestRuleFailsAtRunTime(t *testing.T) {
 	} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+}
+
+// TestExplainPerENIFilesInAnyOrder: logs exported one file per ENI (one
+// CloudWatch stream each), spanning two hours, give the same diagnoses in
+// either order: the inputs are merged by time, so the horizon never closes a
+// conversation before the other ENI's records of it were read.
+func TestExplainPerENIFilesInAnyOrder(t *testing.T) {
+	dir := t.TempDir()
+	var api, db strings.Builder
+	const start = 1795183200
+	for i := range 12 {
+		s := start + i*600
+		port := 40000 + i
+		fmt.Fprintf(&api, "2 123456789012 eni-0api1 10.20.11.31 10.20.20.41 %d 5432 6 3 180 %d %d ACCEPT OK\n", port, s, s+58)
+		fmt.Fprintf(&db, "2 123456789012 eni-0db1 10.20.11.31 10.20.20.41 %d 5432 6 3 180 %d %d ACCEPT OK\n", port, s+1, s+59)
+		fmt.Fprintf(&db, "2 123456789012 eni-0db1 10.20.20.41 10.20.11.31 5432 %d 6 3 132 %d %d REJECT OK\n", port, s+1, s+59)
+	}
+	apiLog, dbLog := filepath.Join(dir, "stream-api1.log"), filepath.Join(dir, "stream-db1.log")
+	os.WriteFile(apiLog, []byte(api.String()), 0o644)
+	os.WriteFile(dbLog, []byte(db.String()), 0o644)
+	var outputs []string
+	for _, files := range [][]string{{apiLog, dbLog}, {dbLog, apiLog}} {
+		for _, workers := range []string{"1", "2"} {
+			code, out, errs := explainCmd(t, nil, false, append([]string{"--format", "json", "--workers", workers}, files...)...)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			if n := strings.Count(out, `"rule":"reply-rejected-leaving-server"`); n != 12 || strings.Count(out, "\n") != 12 {
+				t.Errorf("files %v, %s workers: want 12 reply-rejected-leaving-server diagnoses, got:\n%s", files, workers, out)
+			}
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			slices.Sort(lines)
+			outputs = append(outputs, strings.Join(lines, "\n"))
+		}
+	}
+	for _, o := range outputs[1:] {
+		if o != outputs[0] {
+			t.Errorf("output depends on file order or workers:\n%s\nvs\n%s", o, outputs[0])
 		}
 	}
 }

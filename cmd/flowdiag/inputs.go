@@ -22,6 +22,11 @@ type inputFlags struct {
 	protocols []string
 	since     string
 	until     string
+
+	// mergeByTime reads several inputs in time order rather than one after
+	// the other: commands that correlate records (explain, review) need
+	// per-ENI files interleaved as the traffic was.
+	mergeByTime bool
 }
 
 // addInputFlags registers the input and filter flags on fs.
@@ -106,6 +111,7 @@ func (f *inputFlags) options(s stdio) (flowlog.StreamOptions, error) {
 	}
 	opts.Strict = f.strict
 	opts.MaxExamples = maxExamples
+	opts.MergeByTime = f.mergeByTime
 	w := s.err
 	opts.Warn = func(msg string) { fmt.Fprintf(w, "flowdiag: warning: %s\n", safe(msg)) }
 	return opts, nil

@@ -39,6 +39,7 @@ every security group rule and network ACL entry that would let it, with the narr
 func runReview(args []string, s stdio) int {
 	fs := newFlagSet("review", s, reviewUsage)
 	p := reviewParams{inputs: addInputFlags(fs)}
+	p.inputs.mergeByTime = true
 	fs.StringVar(&p.policy, "policy", "", "review policy: prohibited destinations and exceptions (YAML; see docs/review.md)")
 	fs.StringVar(&p.topology, "topology", "", "topology: flowdiag YAML, or AWS describe-* JSON (file or directory); enables the rule analysis")
 	fs.StringVar(&p.format, "format", "text", "output format: text, json (one finding per line), markdown or sarif")
