@@ -59,6 +59,7 @@ func (p *Parser) Parse(line []byte, rec *Record) error {
 		rec.Kind = KindTransitGateway
 	}
 	i, n := 0, len(line)
+	var cols [3]int // columns of dstaddr, pkt-dstaddr and end, for consistent
 	for c, fl := range p.cols {
 		i = skipSpace(line, i)
 		if i == n {
@@ -89,9 +90,33 @@ func (p *Parser) Parse(line []byte, rec *Record) error {
 		if fl != FieldInvalid {
 			rec.Present.Add(fl)
 		}
+		switch fl {
+		case FieldDstAddr:
+			cols[0] = start + 1
+		case FieldPktDstAddr:
+			cols[1] = start + 1
+		case FieldEnd:
+			cols[2] = start + 1
+		}
 	}
 	if i = skipSpace(line, i); i < n {
 		return &FieldCountError{Got: len(p.cols) + countTokens(line[i:]), Want: len(p.cols), Format: p.f.short()}
+	}
+	return consistent(rec, &cols)
+}
+
+// consistent checks what no single field shows: the two ends of a flow are
+// of one address family (an IPv4 rule must never be matched against half
+// of an IPv6 flow), and a window does not end before it starts.
+func consistent(rec *Record, cols *[3]int) error {
+	if a, b := rec.SrcAddr, rec.DstAddr; a.IsValid() && b.IsValid() && a.Is4() != b.Is4() {
+		return &FieldError{Field: "dstaddr", Column: cols[0], Value: b.String(), Expected: "of the address family of srcaddr " + a.String()}
+	}
+	if a, b := rec.PktSrcAddr, rec.PktDstAddr; a.IsValid() && b.IsValid() && a.Is4() != b.Is4() {
+		return &FieldError{Field: "pkt-dstaddr", Column: cols[1], Value: b.String(), Expected: "of the address family of pkt-srcaddr " + a.String()}
+	}
+	if rec.Has(FieldStart) && rec.Has(FieldEnd) && rec.End < rec.Start {
+		return &FieldError{Field: "end", Column: cols[2], Value: strconv.FormatInt(rec.End, 10), Expected: "at or after start " + strconv.FormatInt(rec.Start, 10)}
 	}
 	return nil
 }
