@@ -69,6 +69,10 @@ func runExplain(args []string, s stdio) int {
 		}
 		return exitUsage
 	}
+	if p.horizon <= 0 {
+		fmt.Fprintf(s.err, "flowdiag explain: --horizon: %s is not a horizon: want a positive duration such as 15m\n", p.horizon)
+		return exitUsage
+	}
 	if p.workers < 1 {
 		fmt.Fprintf(s.err, "flowdiag explain: --workers: %d is not a number of workers: want 1 or more\n", p.workers)
 		return exitUsage

@@ -218,6 +218,7 @@ func TestExplainBadInput(t *testing.T) {
 		{"bad group", []string{"--group-by", "colour", incidents + "same-subnet.log"}, `--group-by: "colour" is not a grouping key`},
 		{"bad severity", []string{"--fail-on", "fatal", incidents + "same-subnet.log"}, "--fail-on:"},
 		{"no input", nil, "no input"},
+		{"bad horizon", []string{"--horizon", "0s", incidents + "same-subnet.log"}, "--horizon: 0s is not a horizon"},
 		{"missing file", []string{incidents + "no-such.log"}, "no-such.log"},
 		{"missing topology", []string{"--topology", incidents + "no-such.yaml", incidents + "same-subnet.log"}, "no-such.yaml"},
 		{"bad rules", []string{"--rules", "../../testdata/rules/invalid/type-error.yaml", incidents + "same-subnet.log"}, "type-error.yaml:"},

@@ -90,6 +90,9 @@ type reviewSummary struct {
 }
 
 func reviewCmd(p reviewParams, args []string, s stdio) (int, error) {
+	if p.horizon <= 0 {
+		return exitUsage, fmt.Errorf("--horizon: %s is not a horizon: want a positive duration such as 15m", p.horizon)
+	}
 	switch p.format {
 	case "text", "json", "markdown", "md", "sarif":
 	default:

@@ -88,6 +88,12 @@ func (p whyParams) packet() (topology.Packet, bool, error) {
 	if src.Is4() != dst.Is4() {
 		return pk, false, fmt.Errorf("--from %s and --to %s are of different IP families", src, dst)
 	}
+	switch {
+	case proto == flowlog.ProtoICMP && src.Is6():
+		return pk, false, fmt.Errorf("--proto icmp is ICMP for IPv4; for %s and %s use --proto icmpv6", src, dst)
+	case proto == flowlog.ProtoICMPv6 && src.Is4():
+		return pk, false, fmt.Errorf("--proto icmpv6 is ICMP for IPv6; for %s and %s use --proto icmp", src, dst)
+	}
 	pk.Src, pk.Dst = src, dst
 	pk.ICMPType, pk.ICMPCode = -1, -1
 	assumed := false
