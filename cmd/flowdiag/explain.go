@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -174,7 +175,7 @@ func explain(p explainParams, args []string, s stdio) (int, error) {
 	}
 	defer stream.Close()
 
-	recFilter, convFilter := splitFilter(filter)
+	recFilter, convFilter, uncorrelatable := splitFilter(filter)
 	opts := engine.RunOptions{
 		Correlate:        correlate.Options{Horizon: int64(p.horizon / time.Second)},
 		KeepRecord:       recFilter,
@@ -236,7 +237,7 @@ func explain(p explainParams, args []string, s stdio) (int, error) {
 	meta := runMeta{
 		inputs: args, topology: p.topology, records: st.Records, conversations: st.Conversations,
 		skipped: sstats.Skipped, gaps: sstats.Gaps, rules: len(set.Rules()), failed: len(sstats.Failed),
-		ruleFailures: len(st.RuleFailures),
+		ruleFailures: len(st.RuleFailures), uncorrelatable: uncorrelatable.Load(),
 	}
 	switch p.format {
 	case "text":
@@ -248,6 +249,7 @@ func explain(p explainParams, args []string, s stdio) (int, error) {
 		runErr = err
 	}
 	p.inputs.summary(s.err, sstats)
+	reportUncorrelatable(s, uncorrelatable.Load())
 	if runErr != nil {
 		return exitUsage, runErr
 	}
@@ -267,14 +269,25 @@ func explain(p explainParams, args []string, s stdio) (int, error) {
 // time) to records, and filters that need the whole conversation (action,
 // ENI) to conversations: keeping only the REJECT records of a conversation
 // would hide the ACCEPT half that tells a NACL from a security group.
-func splitFilter(f flowlog.Filter) (func(*flowlog.Record) bool, func(*correlate.Conversation) bool) {
+//
+// Records that cannot be correlated, because the log format lacks the
+// protocol, an address, or the ports of a TCP or UDP flow, are left out and
+// counted in uncorrelatable (KeepRecord runs on several goroutines).
+func splitFilter(f flowlog.Filter) (rec func(*flowlog.Record) bool, conv func(*correlate.Conversation) bool, uncorrelatable *atomic.Int64) {
 	actions, enis := f.Actions, f.ENIs
 	f.Actions, f.ENIs = nil, nil
-	rec := func(r *flowlog.Record) bool { return f.Match(r) }
-	if len(actions) == 0 && len(enis) == 0 {
-		return rec, nil
+	uncorrelatable = new(atomic.Int64)
+	rec = func(r *flowlog.Record) bool {
+		if !r.IsGap() && !correlatable(r) {
+			uncorrelatable.Add(1)
+			return false
+		}
+		return f.Match(r)
 	}
-	conv := func(c *correlate.Conversation) bool {
+	if len(actions) == 0 && len(enis) == 0 {
+		return rec, nil, uncorrelatable
+	}
+	conv = func(c *correlate.Conversation) bool {
 		if len(enis) > 0 {
 			ok := false
 			for _, e := range enis {
@@ -306,7 +319,27 @@ func splitFilter(f flowlog.Filter) (func(*flowlog.Record) bool, func(*correlate.
 		}
 		return true
 	}
-	return rec, conv
+	return rec, conv, uncorrelatable
+}
+
+// correlatable reports whether r names a flow: protocol, both addresses and,
+// for TCP and UDP, both ports. Any subset of fields is a valid custom format,
+// but without these a record cannot be paired with its reply or checked
+// against a rule.
+func correlatable(r *flowlog.Record) bool {
+	if !r.Has(flowlog.FieldProtocol) || !r.Has(flowlog.FieldSrcAddr) || !r.Has(flowlog.FieldDstAddr) {
+		return false
+	}
+	return !r.Protocol.HasPorts() || r.Has(flowlog.FieldSrcPort) && r.Has(flowlog.FieldDstPort)
+}
+
+// reportUncorrelatable says on stderr how many records were left out for
+// lack of the fields that name a flow.
+func reportUncorrelatable(s stdio, n int64) {
+	if n > 0 {
+		fmt.Fprintf(s.err, "flowdiag: left out %s without protocol, addresses or ports (not in the log format, or \"-\"): they cannot be paired into conversations\n",
+			plural(n, "record", "records"))
+	}
 }
 
 // useColour decides whether text output may use ANSI colour.
@@ -369,6 +402,9 @@ type runMeta struct {
 	rules         int
 	failed        int // inputs that could not be read to their end
 	ruleFailures  int // rules that failed at run time and were skipped
+	// uncorrelatable counts records left out for lack of protocol,
+	// addresses or ports.
+	uncorrelatable int64
 }
 
 // reportRuleFailures names on stderr each rule that failed at run time and

@@ -352,6 +352,9 @@ func renderText(w io.Writer, r *engine.Report, m runMeta, colour bool) {
 	if m.gaps > 0 {
 		tail = append(tail, plural(m.gaps, "NODATA/SKIPDATA record", "NODATA/SKIPDATA records")+" in the input")
 	}
+	if m.uncorrelatable > 0 {
+		tail = append(tail, plural(m.uncorrelatable, "record", "records")+" without protocol, addresses or ports left out")
+	}
 	if m.ruleFailures > 0 {
 		tail = append(tail, plural(int64(m.ruleFailures), "rule failed", "rules failed")+" at run time and the other rules decided (see stderr)")
 	}

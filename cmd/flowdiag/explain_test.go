@@ -363,3 +363,18 @@ func TestExplainPerENIFilesInAnyOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestExplainLeavesOutUnnamedFlows: a custom format without protocol (any
+// subset of fields is valid) cannot name a flow: such records are left out
+// and counted, never diagnosed as protocol 0.
+func TestExplainLeavesOutUnnamedFlows(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "min.log")
+	os.WriteFile(log, []byte("interface-id srcaddr dstaddr action\neni-web1 198.51.100.7 10.0.1.10 REJECT\n"), 0o644)
+	code, out, errs := explainCmd(t, nil, false, "--topology", "../../testdata/topology/three-tier.yaml", log)
+	if code != exitOK || strings.Contains(out, "hopopt") || !strings.Contains(out, "1 record without protocol, addresses or ports left out") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+	if !strings.Contains(errs, "left out 1 record without protocol, addresses or ports") {
+		t.Errorf("stderr: %s", errs)
+	}
+}

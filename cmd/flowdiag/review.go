@@ -166,7 +166,7 @@ func reviewCmd(p reviewParams, args []string, s stdio) (int, error) {
 			return exitUsage, err
 		}
 		defer stream.Close()
-		recFilter, convFilter := splitFilter(filter)
+		recFilter, convFilter, uncorrelatable := splitFilter(filter)
 		opts := engine.RunOptions{
 			Correlate:        correlate.Options{Horizon: int64(p.horizon / time.Second)},
 			KeepRecord:       recFilter,
@@ -187,6 +187,7 @@ func reviewCmd(p reviewParams, args []string, s stdio) (int, error) {
 		sum.failed = len(sstats.Failed)
 		sum.ruleFailures = st.RuleFailures
 		p.inputs.summary(s.err, sstats)
+		reportUncorrelatable(s, uncorrelatable.Load())
 		if err != nil {
 			out.Flush()
 			return exitUsage, err
