@@ -116,7 +116,19 @@ type Stats struct {
 	// belong to had been emitted (older than the horizon); each started a
 	// new conversation with Continued set.
 	LateRecords int64
-	MaxOpen     int // most conversations open at once
+	// Duplicates counts records dropped because the same record had already
+	// been added: within an open conversation, one with the same ENI,
+	// direction, addresses, start, end, action, packets, bytes and
+	// tcp-flags; for NODATA/SKIPDATA, one with the same ENI, status, start
+	// and end. A file read twice, or a directory and a file inside it, is
+	// counted once. A copy that arrives after its conversation was emitted
+	// is not recognized (it is a late record).
+	Duplicates int64
+	// Promoted counts conversations that outgrew the compact form kept for
+	// open conversations (more than two ENIs, or more than two kinds of
+	// record on one ENI); they are kept in a general, larger form.
+	Promoted int64
+	MaxOpen  int // most conversations open at once
 }
 
 // Correlator joins records into conversations. It is not safe for
@@ -128,12 +140,23 @@ type Correlator struct {
 	split int64      // IdleSplit + Tolerance
 	emit  func(*Conversation)
 
-	open  map[Key]*conv // newest open conversation of each key; older ones chained by next
+	open  map[Key]uint32 // slot id of the newest open conversation of each key; older ones chained by next
 	nopen int
-	heap  []heapEntry // min-heap on (possibly stale) last; see expire
+	heap  []heapEntry // min-heap on (possibly stale) touch; see expire
 
-	enis   map[string]*eniState
-	byAddr map[netip.Addr]*eniState // learned own address -> ENI
+	slots   pool[slot]    // open conversations
+	fps     pool[fpBlock] // further record fingerprints of slots
+	evs     evPool        // evidence blocks of slots' legs
+	bigs    []*conv       // conversations that outgrew their slot (slot.big-1)
+	bigFree []uint32      // free indexes in bigs
+	scratch conv          // a slot expanded for finish
+
+	enis    map[string]uint32 // ENI id -> handle in eniList
+	eniList []*eniState
+	byAddr  map[netip.Addr]*eniState // learned own address -> ENI
+
+	strs   []string // interned subnet, VPC, account ids and reject reasons; strs[0] is ""
+	strIdx map[string]uint32
 
 	tombs map[Key]int64 // key -> last of the latest emitted conversation
 	tombq []tomb        // emission order, for pruning tombs
@@ -141,8 +164,9 @@ type Correlator struct {
 
 	watermark int64 // newest log time seen (largest end)
 	stats     Stats
-	batch     []*conv
-	free      []*conv // emitted conversations, for reuse
+	batch     []uint32
+	free      []*conv // emitted general conversations, for reuse
+	forceBig  bool    // tests: every conversation takes the general form
 
 	srcs    []string          // source names of evidence positions (one per input)
 	srcIdx  map[string]uint32 // index in srcs
@@ -157,7 +181,7 @@ type tomb struct {
 
 type heapEntry struct {
 	touch int64
-	c     *conv
+	id    uint32 // slot
 }
 
 // New returns a Correlator that calls emit for each completed conversation,
@@ -168,16 +192,21 @@ func New(opts Options, emit func(*Conversation)) *Correlator {
 		emit = func(*Conversation) {}
 	}
 	owner, _ := opts.Hints.(OwnerHints)
-	return &Correlator{
+	c := &Correlator{
 		opts:   opts,
 		owner:  owner,
 		split:  opts.IdleSplit + opts.Tolerance,
 		emit:   emit,
-		open:   make(map[Key]*conv),
-		enis:   make(map[string]*eniState),
+		open:   make(map[Key]uint32),
+		enis:   make(map[string]uint32),
 		byAddr: make(map[netip.Addr]*eniState),
+		strs:   []string{""},
+		strIdx: make(map[string]uint32),
 		tombs:  make(map[Key]int64),
 	}
+	c.evs.stride = max(1, min(opts.MaxEvidence, maxEvStride))
+	c.scratch.views = c.scratch.inline[:0]
+	return c
 }
 
 // Open returns the number of conversations currently open.
@@ -214,10 +243,26 @@ func (c *Correlator) AddRec(r *Rec) {
 		if r.End > c.watermark {
 			c.watermark = r.End
 		}
+		d := 0
+		if !fwd {
+			d = 1
+		}
+		eh := c.eniHandle(r.InterfaceID)
+		s := c.slots.at(c.lookup(k, r))
+		s.touch = c.watermark
+		if c.seenBefore(s, fingerprint(eh, d, r)) {
+			c.stats.Duplicates++
+			break
+		}
 		c.stats.Keyed++
-		cv := c.lookup(k, r)
-		cv.add(c, r, fwd)
-		cv.touch = c.watermark
+		s.header(r, d)
+		if s.big == 0 && !c.forceBig && c.addCompact(s, r, d, eh) {
+			break
+		}
+		if s.big == 0 {
+			c.promote(s)
+		}
+		c.bigs[s.big-1].add(c, r, d)
 	}
 	if r.End > c.watermark {
 		c.watermark = r.End
@@ -232,8 +277,8 @@ func (c *Correlator) AddRec(r *Rec) {
 func (c *Correlator) Flush() {
 	batch := c.batch[:0]
 	for _, head := range c.open {
-		for cv := head; cv != nil; cv = cv.next {
-			batch = append(batch, cv)
+		for id := head; id != 0; id = c.slots.at(id).next {
+			batch = append(batch, id)
 		}
 	}
 	c.heap = c.heap[:0]
@@ -242,28 +287,31 @@ func (c *Correlator) Flush() {
 
 // lookup returns the open conversation of key k that r joins, starting a
 // new one when none is within IdleSplit+Tolerance of r.
-func (c *Correlator) lookup(k Key, r *Rec) *conv {
+func (c *Correlator) lookup(k Key, r *Rec) uint32 {
 	head := c.open[k]
-	for cv := head; cv != nil; cv = cv.next {
-		if r.Start <= cv.last+c.split && r.End >= cv.first-c.split {
-			return cv
+	for id := head; id != 0; {
+		s := c.slots.at(id)
+		if r.Start <= s.last+c.split && r.End >= s.first-c.split {
+			return id
 		}
+		id = s.next
 	}
-	cv := c.newConv()
-	cv.key, cv.first, cv.last, cv.next = k, r.Start, r.End, head
-	if head != nil {
+	id := c.slots.alloc()
+	s := c.slots.at(id)
+	s.key, s.first, s.last, s.base, s.next = k, r.Start, r.End, r.Start, head
+	if head != 0 {
 		c.stats.Splits++
 	}
 	if t, ok := c.tombs[k]; ok && r.Start <= t+c.split {
-		cv.continued = true
+		s.bits |= bitContinued
 		c.stats.LateRecords++
 	}
-	c.open[k] = cv
+	c.open[k] = id
 	c.nopen++
 	c.stats.MaxOpen = max(c.stats.MaxOpen, c.nopen)
 	c.stats.Conversations++
-	c.push(heapEntry{c.watermark, cv})
-	return cv
+	c.push(heapEntry{c.watermark, id})
+	return id
 }
 
 // expire emits the conversations not touched within the horizon. A
@@ -278,18 +326,19 @@ func (c *Correlator) expire() {
 	batch := c.batch[:0]
 	for len(c.heap) > 0 && c.heap[0].touch < limit {
 		e := c.pop()
-		if e.c.touch > e.touch {
-			c.push(heapEntry{e.c.touch, e.c})
+		if t := c.slots.at(e.id).touch; t > e.touch {
+			c.push(heapEntry{t, e.id})
 			continue
 		}
-		batch = append(batch, e.c)
+		batch = append(batch, e.id)
 	}
 	c.emitBatch(batch)
 	c.pruneTombs()
 }
 
-func (c *Correlator) emitBatch(batch []*conv) {
-	slices.SortFunc(batch, func(a, b *conv) int {
+func (c *Correlator) emitBatch(batch []uint32) {
+	slices.SortFunc(batch, func(i, j uint32) int {
+		a, b := c.slots.at(i), c.slots.at(j)
 		if x := cmp.Compare(a.first, b.first); x != 0 {
 			return x
 		}
@@ -298,38 +347,71 @@ func (c *Correlator) emitBatch(batch []*conv) {
 		}
 		return cmp.Compare(a.last, b.last)
 	})
-	for i, cv := range batch {
-		c.unlink(cv)
-		out := c.finish(cv)
-		if t, ok := c.tombs[cv.key]; !ok || cv.last > t {
-			c.tombs[cv.key] = cv.last
-			c.tombq = append(c.tombq, tomb{cv.key, cv.last, c.watermark})
+	for _, id := range batch {
+		s := c.slots.at(id)
+		c.unlink(id, s)
+		out := c.finishSlot(s)
+		if t, ok := c.tombs[s.key]; !ok || s.last > t {
+			c.tombs[s.key] = s.last
+			c.tombq = append(c.tombq, tomb{s.key, s.last, c.watermark})
 		}
 		c.stats.Emitted++
-		batch[i] = nil
-		c.recycle(cv)
+		c.releaseSlot(id, s)
 		c.emit(out)
 	}
 	c.batch = batch[:0]
 }
 
-func (c *Correlator) unlink(cv *conv) {
-	p := c.open[cv.key]
-	if p == cv {
-		if cv.next == nil {
-			delete(c.open, cv.key)
+// finishSlot builds the Conversation of an open conversation.
+func (c *Correlator) finishSlot(s *slot) *Conversation {
+	if s.big != 0 {
+		cv := c.bigs[s.big-1]
+		c.loadHeader(s, cv)
+		return c.finish(cv)
+	}
+	cv := &c.scratch
+	cv.reset()
+	c.expand(s, cv)
+	out := c.finish(cv)
+	cv.reset()
+	return out
+}
+
+// releaseSlot frees an emitted conversation's slot, blocks and general form.
+func (c *Correlator) releaseSlot(id uint32, s *slot) {
+	for b := s.fpb; b != 0; {
+		next := c.fps.at(b).next
+		c.fps.release(b)
+		b = next
+	}
+	c.releaseViews(s)
+	if s.big != 0 {
+		c.recycle(c.bigs[s.big-1])
+		c.bigs[s.big-1] = nil
+		c.bigFree = append(c.bigFree, s.big-1)
+	}
+	c.slots.release(id)
+}
+
+func (c *Correlator) unlink(id uint32, s *slot) {
+	p := c.open[s.key]
+	if p == id {
+		if s.next == 0 {
+			delete(c.open, s.key)
 		} else {
-			c.open[cv.key] = cv.next
+			c.open[s.key] = s.next
 		}
 	} else {
-		for p != nil && p.next != cv {
-			p = p.next
-		}
-		if p != nil {
-			p.next = cv.next
+		for p != 0 {
+			ps := c.slots.at(p)
+			if ps.next == id {
+				ps.next = s.next
+				break
+			}
+			p = ps.next
 		}
 	}
-	cv.next = nil
+	s.next = 0
 	c.nopen--
 }
 
@@ -356,7 +438,6 @@ func (c *Correlator) pruneTombs() {
 }
 
 func (c *Correlator) addGap(r *Rec) {
-	c.stats.Gaps++
 	e := c.eni(r.InterfaceID)
 	limit := c.watermark - c.retention()
 	drop := 0
@@ -366,17 +447,28 @@ func (c *Correlator) addGap(r *Rec) {
 	if drop > 0 {
 		e.gaps = append(e.gaps[:0], e.gaps[drop:]...)
 	}
-	e.gaps = append(e.gaps, Gap{ENI: r.InterfaceID, Status: r.LogStatus, Start: r.Start, End: r.End, Pos: r.Pos})
+	for i := range e.gaps {
+		if g := &e.gaps[i]; g.Status == r.LogStatus && g.Start == r.Start && g.End == r.End {
+			c.stats.Duplicates++
+			return
+		}
+	}
+	c.stats.Gaps++
+	e.gaps = append(e.gaps, Gap{ENI: e.id, Status: r.LogStatus, Start: r.Start, End: r.End, Pos: r.Pos})
 }
 
-func (c *Correlator) eni(id string) *eniState {
-	e := c.enis[id]
-	if e == nil {
-		e = &eniState{id: id}
-		c.enis[id] = e
+// eniHandle returns the handle of ENI id, adding it the first time.
+func (c *Correlator) eniHandle(id string) uint32 {
+	if h, ok := c.enis[id]; ok {
+		return h
 	}
-	return e
+	h := uint32(len(c.eniList))
+	c.eniList = append(c.eniList, &eniState{id: id})
+	c.enis[id] = h
+	return h
 }
+
+func (c *Correlator) eni(id string) *eniState { return c.eniList[c.eniHandle(id)] }
 
 // min-heap on touch.
 
@@ -513,15 +605,16 @@ var cgnat = netip.MustParsePrefix("100.64.0.0/10")
 
 func isPrivate4(a netip.Addr) bool { return a.IsPrivate() || cgnat.Contains(a) }
 
-// conv is an open conversation. Its views' Request leg holds the lo->hi
-// records and Reply the hi->lo records until finish orients them.
+// conv is the general form of an open conversation, for the few that
+// outgrow their slot, and the form finish reads (a slot is expanded into
+// one). Its views' Request leg holds the lo->hi records and Reply the
+// hi->lo records until finish orients them. The conversation-wide fields
+// (key to synAck) are copied from the slot, which keeps them up to date.
 type conv struct {
 	key         Key
 	first, last int64
-	touch       int64 // newest log time seen when the latest record arrived
 	views       []viewState
 	inline      [2]viewState // backing for views: most conversations have 1 or 2
-	next        *conv        // older open conversation of the same key
 	continued   bool
 
 	seen       [2]bool  // a record of direction d (0: lo->hi, 1: hi->lo) on any ENI
@@ -534,13 +627,12 @@ type viewState struct {
 	eni        *eniState
 	view       View
 	ev         [2][]evItem
-	own        netip.Addr // the ENI's address shown by this conversation's records
-	translated bool       // a record's addresses differed from the packet level
+	own        uint8 // ownValid, ownLo, ownHi: the ENI's address shown by this conversation's records
+	translated bool  // a record's addresses differed from the packet level
 }
 
 // evItem is one evidence position. It holds no pointer (the source is an
-// index into Correlator.srcs), so the garbage collector never scans the
-// evidence buffers of the open conversations.
+// index into Correlator.srcs).
 type evItem struct {
 	start int64
 	line  int64
@@ -553,19 +645,24 @@ func (cv *conv) view(c *Correlator, id string) *viewState {
 			return &cv.views[i]
 		}
 	}
+	vs := cv.newView()
+	vs.eni = c.eni(id)
+	vs.view.ENI = vs.eni.id
+	return vs
+}
+
+// newView appends a cleared view, reusing a recycled slot's evidence
+// buffers.
+func (cv *conv) newView() *viewState {
 	if n := len(cv.views); n < cap(cv.views) {
-		// A recycled slot: keep its evidence buffers.
 		cv.views = cv.views[:n+1]
 		vs := &cv.views[n]
 		ev := vs.ev
 		*vs = viewState{ev: [2][]evItem{ev[0][:0], ev[1][:0]}}
-	} else {
-		cv.views = append(cv.views, viewState{})
+		return vs
 	}
-	vs := &cv.views[len(cv.views)-1]
-	vs.eni = c.eni(id)
-	vs.view.ENI = id
-	return vs
+	cv.views = append(cv.views, viewState{})
+	return &cv.views[len(cv.views)-1]
 }
 
 // newConv returns a cleared conversation, reusing an emitted one's memory
@@ -582,10 +679,9 @@ func (c *Correlator) newConv() *conv {
 	return cv
 }
 
-// recycle clears an emitted conversation for reuse, keeping the evidence
-// buffers of its inline views. At most as many are kept as were open at
-// once, so the free list is bounded like the open set.
-func (c *Correlator) recycle(cv *conv) {
+// reset clears cv for reuse, keeping the evidence buffers of its inline
+// views.
+func (cv *conv) reset() {
 	var ev [len(cv.inline)][2][]evItem
 	for i := range cv.inline {
 		ev[i] = cv.inline[i].ev
@@ -595,28 +691,18 @@ func (c *Correlator) recycle(cv *conv) {
 		cv.inline[i].ev = [2][]evItem{ev[i][0][:0], ev[i][1][:0]}
 	}
 	cv.views = cv.inline[:0]
+}
+
+// recycle clears an emitted conversation for reuse. At most as many are
+// kept as were in the general form at once.
+func (c *Correlator) recycle(cv *conv) {
+	cv.reset()
 	c.free = append(c.free, cv)
 }
 
-func (cv *conv) add(c *Correlator, r *Rec, fwd bool) {
-	d := 0
-	if !fwd {
-		d = 1
-	}
-	cv.first = min(cv.first, r.Start)
-	cv.last = max(cv.last, r.End)
-	if !cv.seen[d] || r.Start < cv.firstStart[d] {
-		cv.firstStart[d] = r.Start
-	}
-	cv.seen[d] = true
-	if r.Protocol == flowlog.ProtoTCP && r.HasTCPFlags && r.TCPFlags&flowlog.FlagSYN != 0 {
-		if r.TCPFlags&flowlog.FlagACK != 0 {
-			cv.synAck[d] = true
-		} else {
-			cv.synBare[d] = true
-		}
-	}
-
+// add adds the per-ENI part of r, of direction d, to cv; the slot keeps the
+// conversation-wide part.
+func (cv *conv) add(c *Correlator, r *Rec, d int) {
 	vs := cv.view(c, r.InterfaceID)
 	v := &vs.view
 	if v.Subnet == "" {
@@ -652,31 +738,12 @@ func (cv *conv) add(c *Correlator, r *Rec, fwd bool) {
 	}
 	vs.addEvidence(c, d, r, leg)
 
-	// Which address is the ENI's own?
-	var own netip.Addr
-	switch r.FlowDirection {
-	case flowlog.DirEgress:
-		own = r.SrcAddr
-	case flowlog.DirIngress:
-		own = r.DstAddr
-	}
-	srcX := r.PktSrcAddr.IsValid() && r.SrcAddr.IsValid() && r.PktSrcAddr != r.SrcAddr
-	dstX := r.PktDstAddr.IsValid() && r.DstAddr.IsValid() && r.PktDstAddr != r.DstAddr
-	if srcX || dstX {
+	own, translated := ownOf(r)
+	if translated {
 		vs.translated = true
-		if !own.IsValid() && srcX != dstX {
-			// Egress from a source that is not the ENI's own shows the
-			// ENI in srcaddr; ingress to a destination that is not its
-			// own shows the ENI in dstaddr (DOMAIN 1.9).
-			if srcX {
-				own = r.SrcAddr
-			} else {
-				own = r.DstAddr
-			}
-		}
 	}
 	if own.IsValid() {
-		vs.own = own
+		vs.own = ownMask(&cv.key, own)
 		c.setOwn(vs.eni, own)
 	} else {
 		c.observe(vs.eni, r.SrcAddr, r.DstAddr)
@@ -774,7 +841,7 @@ func (c *Correlator) finish(cv *conv) *Conversation {
 		}
 		v.Request.Evidence, pos = c.fillPos(pos, req)
 		v.Reply.Evidence, pos = c.fillPos(pos, rep)
-		v.Role = c.role(vs, out.Client.Addr(), out.Server.Addr())
+		v.Role = c.role(vs, clientLo, out.Client.Addr(), out.Server.Addr())
 		out.Views[i] = v
 	}
 	inferRoles(out.Views)
@@ -793,29 +860,37 @@ func (c *Correlator) fillPos(buf []flowlog.Pos, ev []evItem) ([]flowlog.Pos, []f
 	return buf[:len(ev):len(ev)], buf[len(ev):]
 }
 
-func (c *Correlator) role(vs *viewState, client, server netip.Addr) Role {
-	own := vs.own
-	if !own.IsValid() {
-		own = vs.eni.own(client)
-	}
-	if !own.IsValid() && c.owner != nil {
-		if id, ok := c.owner.OwnerENI(client); ok && id == vs.view.ENI {
-			return RoleClient
+func (c *Correlator) role(vs *viewState, clientLo bool, client, server netip.Addr) Role {
+	var isClient, isServer bool
+	if vs.own&ownValid != 0 {
+		lo, hi := vs.own&ownLo != 0, vs.own&ownHi != 0
+		isClient, isServer = lo, hi
+		if !clientLo {
+			isClient, isServer = hi, lo
 		}
-		if id, ok := c.owner.OwnerENI(server); ok && id == vs.view.ENI {
-			return RoleServer
+	} else {
+		own := vs.eni.own(client)
+		if !own.IsValid() && c.owner != nil {
+			if id, ok := c.owner.OwnerENI(client); ok && id == vs.view.ENI {
+				return RoleClient
+			}
+			if id, ok := c.owner.OwnerENI(server); ok && id == vs.view.ENI {
+				return RoleServer
+			}
 		}
-	}
-	if !own.IsValid() {
-		if vs.translated {
-			return RoleTransit
+		if !own.IsValid() {
+			if vs.translated {
+				return RoleTransit
+			}
+			return RoleUnknown
 		}
-		return RoleUnknown
+		own = own.Unmap()
+		isClient, isServer = own == client, own == server
 	}
-	switch own.Unmap() {
-	case client:
+	switch {
+	case isClient:
 		return RoleClient
-	case server:
+	case isServer:
 		return RoleServer
 	}
 	return RoleTransit
@@ -835,8 +910,8 @@ func (c *Correlator) gapsFor(cv *conv, out *Conversation) []Gap {
 			continue
 		}
 		if id, ok := c.owner.OwnerENI(a); ok {
-			if e := c.enis[id]; e != nil && !slices.Contains(list, e) {
-				list = append(list, e)
+			if h, ok := c.enis[id]; ok && !slices.Contains(list, c.eniList[h]) {
+				list = append(list, c.eniList[h])
 			}
 		}
 	}

@@ -74,10 +74,29 @@ func FuzzCorrelate(f *testing.F) {
 			}
 			c.Flush()
 			st := c.Stats()
+			// The compact open-conversation form gives what the general
+			// form gives.
+			var general []*Conversation
+			g := New(opts, func(cv *Conversation) { general = append(general, cv) })
+			g.forceBig = true
+			for i := range rs {
+				g.Add(&rs[i])
+			}
+			g.Flush()
+			gst := g.Stats()
+			gst.Promoted = st.Promoted
+			if gst != st || len(general) != len(out) {
+				t.Fatalf("stats %+v, %d conversations; general form %+v, %d", st, len(out), gst, len(general))
+			}
+			for i := range out {
+				if a, b := out[i].String(), general[i].String(); a != b {
+					t.Fatalf("conversation %d:\n%s\ngeneral form:\n%s", i, a, b)
+				}
+			}
 			if c.Open() != 0 || st.Emitted != st.Conversations || int(st.Emitted) != len(out) {
 				t.Fatalf("open %d, stats %+v, %d emitted", c.Open(), st, len(out))
 			}
-			if st.Records != int64(len(rs)) || st.Keyed+st.Gaps+st.TransitGateway+st.Unkeyed != st.Records {
+			if st.Records != int64(len(rs)) || st.Keyed+st.Gaps+st.Duplicates+st.TransitGateway+st.Unkeyed != st.Records {
 				t.Fatalf("stats do not add up: %+v", st)
 			}
 			var legs int64

@@ -1,0 +1,205 @@
+package correlate
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"github.com/flowdiag/flowdiag/flowlog"
+)
+
+// render correlates rs with opts and returns every conversation, in
+// emission order, and the stats. general forces every conversation into
+// the general form, the reference the compact slots must reproduce.
+func render(t testing.TB, opts Options, general bool, rs []*flowlog.Record) (string, Stats) {
+	t.Helper()
+	var b strings.Builder
+	c := New(opts, func(cv *Conversation) { b.WriteString(cv.String() + "\n") })
+	c.forceBig = general
+	for _, r := range rs {
+		c.Add(r)
+	}
+	c.Flush()
+	if c.Open() != 0 {
+		t.Fatalf("Open() = %d after Flush", c.Open())
+	}
+	return b.String(), c.Stats()
+}
+
+// outgrow holds conversations that do not fit a slot: three ENIs (a NAT
+// gateway's two sides and an endpoint), three kinds of record on one leg,
+// times more than 68 years apart, and a long conversation whose evidence
+// spills into blocks.
+const outgrow = `
+eni-a 10.0.1.5:40000 -> 203.0.113.5:443 tcp ACCEPT t=100-160 dir=egress flags=2
+eni-nat 10.0.1.5:40000 -> 10.0.0.220:443 tcp ACCEPT t=101-160 pkt=10.0.1.5->203.0.113.5
+eni-nat2 10.0.1.5:40000 -> 203.0.113.5:443 tcp ACCEPT t=102-160 dir=egress
+eni-a 203.0.113.5:443 -> 10.0.1.5:40000 tcp ACCEPT t=100-160 dir=ingress flags=18
+eni-b 10.0.1.6:50000 -> 10.0.2.9:22 tcp ACCEPT t=100-160 by=100
+eni-b 10.0.1.6:50000 -> 10.0.2.9:22 tcp REJECT t=160-220 by=200 reason=BPA
+eni-b 10.0.1.6:50000 -> 10.0.2.9:22 tcp - t=220-280 by=300
+eni-b 10.0.2.9:22 -> 10.0.1.6:50000 tcp REJECT t=100-160
+eni-c 10.0.1.7:50001 -> 10.0.2.9:80 tcp ACCEPT t=1000-1060
+eni-c 10.0.1.7:50001 -> 10.0.2.9:80 tcp ACCEPT t=1060-3000000000
+eni-c 10.0.2.9:80 -> 10.0.1.7:50001 tcp ACCEPT t=1000-1060
+`
+
+func longConversation(windows int) string {
+	var b strings.Builder
+	for w := range windows {
+		t := 5000 + int64(w)*60
+		// Out of order within the window, so evidence is inserted, not
+		// only appended.
+		fmt.Fprintf(&b, "eni-s 10.0.2.9:5432 -> 10.0.1.8:33000 tcp ACCEPT t=%d-%d pk=%d dir=egress\n", t+1, t+59, w+1)
+		fmt.Fprintf(&b, "eni-s 10.0.1.8:33000 -> 10.0.2.9:5432 tcp ACCEPT t=%d-%d pk=%d dir=ingress\n", t, t+59, w+1)
+		fmt.Fprintf(&b, "eni-d 10.0.1.8:33000 -> 10.0.2.9:5432 tcp ACCEPT t=%d-%d pk=%d\n", t+(int64(windows-w)%7), t+59, w+1)
+	}
+	return b.String()
+}
+
+// The compact slots give exactly what the general form gives: every
+// conversation, view, tally, evidence position, role and gap, and the same
+// stats, for realistic generated traffic, the golden scenarios and
+// conversations that outgrow a slot, whatever MaxEvidence is.
+func TestCompactMatchesGeneral(t *testing.T) {
+	inputs := map[string][]*flowlog.Record{
+		"outgrow": recs(t, "outgrow.log", outgrow),
+		"long":    recs(t, "long.log", longConversation(40)),
+	}
+	gen := genRecords(4000, 2)
+	for i := range gen {
+		inputs["generated"] = append(inputs["generated"], &gen[i])
+	}
+	files, _ := filepath.Glob("testdata/*.txt")
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs[filepath.Base(f)] = recs(t, filepath.Base(f), string(src))
+	}
+	for name, rs := range inputs {
+		for _, maxEv := range []int{-1, 1, 2, 3, 8, 100} {
+			opts := Options{MaxEvidence: maxEv}
+			got, gst := render(t, opts, false, rs)
+			want, wst := render(t, opts, true, rs)
+			if got != want {
+				t.Errorf("%s, MaxEvidence %d: compact form differs from the general form:\ncompact:\n%s\ngeneral:\n%s", name, maxEv, got, want)
+			}
+			if wst.Promoted != wst.Conversations {
+				t.Errorf("%s: general run promoted %d of %d", name, wst.Promoted, wst.Conversations)
+			}
+			gst.Promoted, wst.Promoted = 0, 0
+			if gst != wst {
+				t.Errorf("%s, MaxEvidence %d: stats %+v; want %+v", name, maxEv, gst, wst)
+			}
+		}
+	}
+	// The outgrowing conversations did take the general form, and the
+	// others did not.
+	_, st := render(t, Options{}, false, inputs["outgrow"])
+	if st.Promoted != 3 || st.Conversations != 3 {
+		t.Errorf("outgrow: %d of %d conversations promoted; want 3 of 3", st.Promoted, st.Conversations)
+	}
+	for _, name := range []string{"long", "generated"} {
+		if _, st := render(t, Options{}, false, inputs[name]); st.Promoted != 0 {
+			t.Errorf("%s: %d conversations promoted; want 0", name, st.Promoted)
+		}
+	}
+	if _, st := render(t, Options{MaxEvidence: 100}, false, inputs["long"]); st.Promoted != 1 {
+		t.Errorf("long, MaxEvidence 100: %d promoted; want 1 (evidence beyond the block stride)", st.Promoted)
+	}
+}
+
+// An open conversation costs one slot: a few hundred bytes, no pointers.
+func TestSlotSize(t *testing.T) {
+	if n := unsafe.Sizeof(slot{}); n > 512 {
+		t.Errorf("slot is %d bytes; want <= 512", n)
+	}
+}
+
+// QA #15: the same record read twice (a file given twice, a directory and
+// a file inside it, overlapping exports) is counted once.
+func TestDuplicates(t *testing.T) {
+	base := recs(t, "a.log", `
+eni-web 10.0.1.5:51234 -> 10.0.2.9:5432 tcp ACCEPT t=1700000000-1700000059 flags=2 dir=egress pk=3 by=180
+eni-db 10.0.1.5:51234 -> 10.0.2.9:5432 tcp ACCEPT t=1700000001-1700000059 flags=2 dir=ingress pk=3 by=180
+eni-db 10.0.2.9:5432 -> 10.0.1.5:51234 tcp REJECT t=1700000001-1700000059 flags=18 dir=egress pk=2 by=120
+eni-web 10.0.1.5:51234 -> 10.0.2.9:5432 tcp ACCEPT t=1700000060-1700000119 flags=2 dir=egress pk=3 by=180
+eni-web NODATA t=1700000120-1700000179
+`)
+	again := recs(t, "b.log", `
+eni-web 10.0.1.5:51234 -> 10.0.2.9:5432 tcp ACCEPT t=1700000000-1700000059 flags=2 dir=egress pk=3 by=180
+eni-db 10.0.1.5:51234 -> 10.0.2.9:5432 tcp ACCEPT t=1700000001-1700000059 flags=2 dir=ingress pk=3 by=180
+eni-db 10.0.2.9:5432 -> 10.0.1.5:51234 tcp REJECT t=1700000001-1700000059 flags=18 dir=egress pk=2 by=120
+eni-web 10.0.1.5:51234 -> 10.0.2.9:5432 tcp ACCEPT t=1700000060-1700000119 flags=2 dir=egress pk=3 by=180
+eni-web NODATA t=1700000120-1700000179
+`)
+	// Each differs from a record of a.log in one field: not a duplicate.
+	near := recs(t, "c.log", `
+eni-web 10.0.1.5:51234 -> 10.0.2.9:5432 tcp ACCEPT t=1700000000-1700000059 flags=2 dir=egress pk=3 by=181
+eni-web 10.0.1.5:51234 -> 10.0.2.9:5432 tcp ACCEPT t=1700000000-1700000059 flags=2 dir=egress pk=4 by=180
+eni-web 10.0.1.5:51234 -> 10.0.2.9:5432 tcp ACCEPT t=1700000000-1700000058 flags=2 dir=egress pk=3 by=180
+eni-web 10.0.1.5:51234 -> 10.0.2.9:5432 tcp ACCEPT t=1700000002-1700000059 flags=2 dir=egress pk=3 by=180
+eni-web 10.0.1.5:51234 -> 10.0.2.9:5432 tcp REJECT t=1700000000-1700000059 flags=2 dir=egress pk=3 by=180
+eni-web 10.0.1.5:51234 -> 10.0.2.9:5432 tcp ACCEPT t=1700000000-1700000059 flags=3 dir=egress pk=3 by=180
+eni-web 10.0.2.9:5432 -> 10.0.1.5:51234 tcp ACCEPT t=1700000000-1700000059 flags=2 dir=egress pk=3 by=180
+eni-cache 10.0.1.5:51234 -> 10.0.2.9:5432 tcp ACCEPT t=1700000000-1700000059 flags=2 dir=egress pk=3 by=180
+eni-web SKIPDATA t=1700000120-1700000179
+eni-web NODATA t=1700000120-1700000178
+`)
+	interleave := func(a, b []*flowlog.Record) []*flowlog.Record {
+		var out []*flowlog.Record
+		for i := range a {
+			out = append(out, a[i], b[i])
+		}
+		return out
+	}
+	cat := func(lists ...[]*flowlog.Record) []*flowlog.Record {
+		var out []*flowlog.Record
+		for _, l := range lists {
+			out = append(out, l...)
+		}
+		return out
+	}
+	once, onceStats := render(t, Options{}, false, base)
+	tests := []struct {
+		name      string
+		in        []*flowlog.Record
+		dups      int64
+		sameAsOne bool // same conversations as base alone
+	}{
+		{"file given twice", cat(base, base), 5, true},
+		{"overlapping export, interleaved", interleave(base, again), 5, true},
+		{"three copies", cat(base, again, base), 10, true},
+		{"near duplicates are records", cat(base, near), 0, false},
+	}
+	for _, tt := range tests {
+		for _, general := range []bool{false, true} {
+			got, st := render(t, Options{}, general, tt.in)
+			if st.Duplicates != tt.dups {
+				t.Errorf("%s (general %v): Duplicates = %d; want %d", tt.name, general, st.Duplicates, tt.dups)
+			}
+			if st.Keyed+st.Gaps+st.Duplicates+st.TransitGateway+st.Unkeyed != st.Records {
+				t.Errorf("%s: stats do not add up: %+v", tt.name, st)
+			}
+			if !tt.sameAsOne {
+				if st.Keyed+st.Gaps != int64(len(tt.in)) {
+					t.Errorf("%s: %d records kept; want all %d", tt.name, st.Keyed+st.Gaps, len(tt.in))
+				}
+				continue
+			}
+			// The evidence names the first copy read; everything else is
+			// as if each record had been read once.
+			if got != once {
+				t.Errorf("%s (general %v):\n%s\nwant, as read once:\n%s", tt.name, general, got, once)
+			}
+			if st.Keyed != onceStats.Keyed || st.Gaps != onceStats.Gaps || st.Conversations != onceStats.Conversations {
+				t.Errorf("%s: stats %+v; want those of one copy %+v", tt.name, st, onceStats)
+			}
+		}
+	}
+}
