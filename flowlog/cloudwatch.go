@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 )
 
 // msgParser parses record lines that arrive one by one (CloudWatch
@@ -292,6 +293,7 @@ func fieldCount(b []byte) int {
 type cwEvent struct {
 	LogStreamName string  `json:"logStreamName"`
 	Message       *string `json:"message"`
+	bad           string  // why the event has the wrong shape, e.g. "message must be a string, found number"
 }
 
 // cwObject is the state of one JSON object being walked.
@@ -300,6 +302,7 @@ type cwObject struct {
 	stream      string // logStream (subscription payload)
 	message     *string
 	hasMessage  bool
+	badMessage  string    // why message is unusable, when it is not a string
 	pending     []cwEvent // logEvents seen before messageType/logStream were known
 	direct      bool      // logEvents being streamed straight out
 }
@@ -314,6 +317,7 @@ type cwObject struct {
 type cloudWatchReader struct {
 	name   string
 	dec    *json.Decoder
+	lt     *lineTracker
 	m      msgParser
 	info   SourceInfo
 	closer *multiCloser
@@ -337,9 +341,56 @@ func newCloudWatchReader(name string, br *bufio.Reader, opts ReaderOptions, info
 	if b, _ := br.Peek(3); bytes.Equal(b, utf8BOM) {
 		br.Discard(3)
 	}
-	dec := json.NewDecoder(br)
+	lt := &lineTracker{r: br}
+	dec := json.NewDecoder(lt)
 	dec.UseNumber()
-	return &cloudWatchReader{name: name, dec: dec, m: newMsgParser(opts), info: info, closer: closer}
+	return &cloudWatchReader{name: name, dec: dec, lt: lt, m: newMsgParser(opts), info: info, closer: closer}
+}
+
+// lineTracker passes bytes through to the JSON decoder and remembers where
+// the recent lines start, so that the byte offset of a JSON error can be
+// told as line:column (AWS CLI output is pretty-printed, one key a line).
+type lineTracker struct {
+	r       io.Reader
+	read    int64   // bytes passed on
+	nl      []int64 // offsets of the newlines seen, but the forgotten ones
+	dropped int64   // newlines forgotten (the oldest), to bound memory
+}
+
+const maxTrackedLines = 1 << 16
+
+func (t *lineTracker) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	for i := 0; i < n; {
+		j := bytes.IndexByte(p[i:n], '\n')
+		if j < 0 {
+			break
+		}
+		t.nl = append(t.nl, t.read+int64(i+j))
+		i += j + 1
+	}
+	t.read += int64(n)
+	if len(t.nl) > maxTrackedLines {
+		half := len(t.nl) / 2
+		t.dropped += int64(half)
+		t.nl = append(t.nl[:0], t.nl[half:]...)
+	}
+	return n, err
+}
+
+// at renders offset off as "name:line:col", or "name: offset N" when the
+// start of its line was forgotten.
+func (c *cloudWatchReader) at(off int64) string {
+	t := c.lt
+	i := sort.Search(len(t.nl), func(i int) bool { return t.nl[i] >= off })
+	if i == 0 && t.dropped > 0 {
+		return fmt.Sprintf("%s: offset %d", c.name, off)
+	}
+	start := int64(0)
+	if i > 0 {
+		start = t.nl[i-1] + 1
+	}
+	return fmt.Sprintf("%s:%d:%d", c.name, t.dropped+int64(i)+1, off-start+1)
 }
 
 func (c *cloudWatchReader) SourceInfo() SourceInfo { return c.info }
@@ -384,7 +435,11 @@ func (c *cloudWatchReader) emit(ev cwEvent, stream string, rec *Record) error {
 	src := c.m.source(c.name, []byte(stream))
 	if ev.Message == nil {
 		c.m.stats.Lines++
-		return c.m.bad(&ParseError{File: src, Line: c.event, Field: "message", Err: errors.New("event has no message")})
+		why := "event has no message"
+		if ev.bad != "" {
+			why = ev.bad
+		}
+		return c.m.bad(&ParseError{File: src, Line: c.event, Field: "message", Err: errors.New(why)})
 	}
 	msg := []byte(*ev.Message)
 	if i := bytes.IndexByte(msg, '\n'); i >= 0 && i < len(bytes.TrimRight(msg, "\r\n"))-1 {
@@ -492,6 +547,9 @@ func (c *cloudWatchReader) step() error {
 			// Not a string: the value was consumed; the key counts as
 			// absent, and a message of the wrong type is a bad event.
 			s = nil
+			if key == "message" {
+				obj.badMessage = "message must be a string, found " + te.Value
+			}
 		}
 		switch key {
 		case "messageType":
@@ -520,8 +578,8 @@ func (c *cloudWatchReader) open(tok json.Token, _ byte) error {
 		c.stack = append(c.stack, cwFrame{kind: 'a'})
 		return nil
 	}
-	return fmt.Errorf("%s: offset %d: want a JSON object or array of CloudWatch Logs events, found %v",
-		c.name, c.dec.InputOffset(), tok)
+	return fmt.Errorf("%s: want a JSON object or array of CloudWatch Logs events, found %v",
+		c.at(c.dec.InputOffset()), tok)
 }
 
 func (c *cloudWatchReader) closeObject(obj *cwObject) {
@@ -534,7 +592,7 @@ func (c *cloudWatchReader) closeObject(obj *cwObject) {
 		c.qstream = append(c.qstream, obj.stream)
 	}
 	if obj.hasMessage && !obj.direct && len(obj.pending) == 0 {
-		c.queue = append(c.queue, cwEvent{Message: obj.message})
+		c.queue = append(c.queue, cwEvent{Message: obj.message, bad: obj.badMessage})
 		c.qstream = append(c.qstream, obj.stream)
 	}
 }
@@ -549,10 +607,19 @@ func (c *cloudWatchReader) decodeEvent(ev *cwEvent) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		// The decoder consumed the whole value; report it as a bad event.
-		*ev = cwEvent{}
+		*ev = cwEvent{bad: badShape(te)}
 		return nil
 	}
 	return c.jsonErr(err)
+}
+
+// badShape says which key of an event has a value of the wrong JSON type.
+func badShape(te *json.UnmarshalTypeError) string {
+	field := te.Field
+	if field == "" {
+		return "an event must be a JSON object, found " + te.Value
+	}
+	return fmt.Sprintf("%s must be a string, found %s", field, te.Value)
 }
 
 // skipValue consumes one JSON value of any shape.
@@ -577,7 +644,7 @@ func (c *cloudWatchReader) skipValue() error {
 }
 
 func (c *cloudWatchReader) typeErr(key, want string) error {
-	return fmt.Errorf("%s: offset %d: %q must be %s", c.name, c.dec.InputOffset(), key, want)
+	return fmt.Errorf("%s: %q must be %s", c.at(c.dec.InputOffset()), key, want)
 }
 
 func (c *cloudWatchReader) jsonErr(err error) error {
@@ -592,11 +659,11 @@ func (c *cloudWatchReader) jsonErr(err error) error {
 		return err
 	}
 	if err == io.ErrUnexpectedEOF {
-		return fmt.Errorf("%s: JSON ends early at offset %d: %w", c.name, c.dec.InputOffset(), err)
+		return fmt.Errorf("%s: JSON ends early: %w", c.at(c.dec.InputOffset()), err)
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return fmt.Errorf("%s: offset %d: invalid JSON: %w", c.name, se.Offset, err)
+		return fmt.Errorf("%s: invalid JSON: %w", c.at(se.Offset), err)
 	}
-	return fmt.Errorf("%s: offset %d: %w", c.name, c.dec.InputOffset(), err)
+	return fmt.Errorf("%s: %w", c.at(c.dec.InputOffset()), err)
 }
