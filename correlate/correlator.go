@@ -158,9 +158,8 @@ type Correlator struct {
 	strs   []string // interned subnet, VPC, account ids and reject reasons; strs[0] is ""
 	strIdx map[string]uint32
 
-	tombs map[Key]int64 // key -> last of the latest emitted conversation
-	tombq []tomb        // emission order, for pruning tombs
-	tombh int
+	tombs   map[Key]tomb // key -> the latest emitted conversation of the key
+	sweptAt int64        // watermark when tombs were last swept
 
 	watermark int64 // newest log time seen (largest end)
 	stats     Stats
@@ -174,7 +173,6 @@ type Correlator struct {
 }
 
 type tomb struct {
-	key  Key
 	last int64 // of the emitted conversation
 	at   int64 // newest log time when it was emitted
 }
@@ -202,7 +200,7 @@ func New(opts Options, emit func(*Conversation)) *Correlator {
 		byAddr: make(map[netip.Addr]*eniState),
 		strs:   []string{""},
 		strIdx: make(map[string]uint32),
-		tombs:  make(map[Key]int64),
+		tombs:  make(map[Key]tomb),
 	}
 	c.evs.stride = max(1, min(opts.MaxEvidence, maxEvStride))
 	c.scratch.views = c.scratch.inline[:0]
@@ -302,7 +300,7 @@ func (c *Correlator) lookup(k Key, r *Rec) uint32 {
 	if head != 0 {
 		c.stats.Splits++
 	}
-	if t, ok := c.tombs[k]; ok && r.Start <= t+c.split {
+	if t, ok := c.tombs[k]; ok && t.at >= c.watermark-c.retention() && r.Start <= t.last+c.split {
 		s.bits |= bitContinued
 		c.stats.LateRecords++
 	}
@@ -351,9 +349,8 @@ func (c *Correlator) emitBatch(batch []uint32) {
 		s := c.slots.at(id)
 		c.unlink(id, s)
 		out := c.finishSlot(s)
-		if t, ok := c.tombs[s.key]; !ok || s.last > t {
-			c.tombs[s.key] = s.last
-			c.tombq = append(c.tombq, tomb{s.key, s.last, c.watermark})
+		if t, ok := c.tombs[s.key]; !ok || s.last > t.last || t.at < c.watermark-c.retention() {
+			c.tombs[s.key] = tomb{s.last, c.watermark}
 		}
 		c.stats.Emitted++
 		c.releaseSlot(id, s)
@@ -420,20 +417,20 @@ func (c *Correlator) unlink(id uint32, s *slot) {
 // long as a record could still join, or continue, a conversation.
 func (c *Correlator) retention() int64 { return c.opts.Horizon + c.split }
 
+// pruneTombs deletes the keys of conversations emitted more than retention
+// ago. A key counts only for retention after its emission (lookup checks);
+// the map is swept whenever log time has moved by an eighth of that, so it
+// holds at most 1.125 retentions of emitted keys, without a queue.
 func (c *Correlator) pruneTombs() {
-	limit := c.watermark - c.retention()
-	for c.tombh < len(c.tombq) && c.tombq[c.tombh].at < limit {
-		t := c.tombq[c.tombh]
-		if c.tombs[t.key] == t.last {
-			delete(c.tombs, t.key)
-		}
-		c.tombq[c.tombh] = tomb{}
-		c.tombh++
+	if c.watermark-c.sweptAt < c.retention()/8 {
+		return
 	}
-	if c.tombh > 1024 && c.tombh*2 > len(c.tombq) {
-		n := copy(c.tombq, c.tombq[c.tombh:])
-		c.tombq = c.tombq[:n]
-		c.tombh = 0
+	c.sweptAt = c.watermark
+	limit := c.watermark - c.retention()
+	for k, t := range c.tombs {
+		if t.at < limit {
+			delete(c.tombs, k)
+		}
 	}
 }
 

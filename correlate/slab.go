@@ -29,7 +29,7 @@ const (
 	evInline      = 2  // evidence positions per leg kept in the slot itself
 	maxEvStride   = 64 // a larger MaxEvidence sends overflowing legs to conv
 	fpInline      = 2  // record fingerprints kept in the slot itself
-	fpPerBlock    = 15
+	fpPerBlock    = 7
 )
 
 // Bits of slot.bits; seen, synBare and synAck are shifted by direction.
