@@ -3,6 +3,7 @@ package correlate
 import (
 	"cmp"
 	"net/netip"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -203,6 +204,9 @@ func New(opts Options, emit func(*Conversation)) *Correlator {
 		tombs:  make(map[Key]tomb),
 	}
 	c.evs.stride = max(1, min(opts.MaxEvidence, maxEvStride))
+	mem := new(offheap)
+	c.slots.mem, c.fps.mem, c.evs.mem = mem, mem, mem
+	runtime.AddCleanup(c, (*offheap).free, mem)
 	c.scratch.views = c.scratch.inline[:0]
 	return c
 }

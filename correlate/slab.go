@@ -141,6 +141,7 @@ type fpBlock struct {
 // pool is a chunked slab of T with a free list. Ids start at 1; 0 means
 // none. Chunks never move, so a pointer from at stays valid until release.
 type pool[T any] struct {
+	mem    *offheap
 	chunks [][]T
 	n      uint32 // ids handed out so far (the highest)
 	free   []uint32
@@ -154,7 +155,7 @@ func (p *pool[T]) alloc() uint32 {
 	}
 	i := p.n
 	if int(i>>slotChunkBits) == len(p.chunks) {
-		p.chunks = append(p.chunks, make([]T, slotChunk))
+		p.chunks = append(p.chunks, chunkOf[T](p.mem, slotChunk))
 	}
 	p.n++
 	return p.n
@@ -173,6 +174,7 @@ func (p *pool[T]) release(id uint32) {
 
 // evPool holds evidence blocks of stride positions each.
 type evPool struct {
+	mem    *offheap
 	stride int
 	chunks [][]cev
 	n      uint32
@@ -187,7 +189,7 @@ func (p *evPool) alloc() uint32 {
 	}
 	i := p.n
 	if int(i>>slotChunkBits) == len(p.chunks) {
-		p.chunks = append(p.chunks, make([]cev, slotChunk*p.stride))
+		p.chunks = append(p.chunks, chunkOf[cev](p.mem, slotChunk*p.stride))
 	}
 	p.n++
 	return p.n
