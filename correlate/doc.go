@@ -66,6 +66,22 @@
 // conversation and for the ENIs known (from other records) to own one of its
 // two addresses, so a diagnosis can say the evidence is incomplete.
 //
+// # Duplicates
+//
+// The same record read twice (a file given twice, a directory and a file
+// inside it, overlapping exports) is counted once: a record identical to
+// one already in its open conversation (same ENI, direction, addresses,
+// start, end, action, packets, bytes and tcp-flags, compared by a 64-bit
+// fingerprint) and a gap record identical to one kept for its ENI (status,
+// start, end) are dropped and counted in Stats.Duplicates. The evidence
+// names the copy read first.
+//
+// # Memory
+//
+// An open conversation is a fixed-size slot of a few hundred bytes with no
+// pointers, in a slab that is mapped outside the Go heap on Unix; the
+// public Conversation is built only when it is emitted. See slab.go.
+//
 // # Transit Gateway records
 //
 // Records of Kind KindTransitGateway describe attachments, not ENIs; they are
