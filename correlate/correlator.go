@@ -145,12 +145,11 @@ type Correlator struct {
 	nopen int
 	heap  []heapEntry // min-heap on (possibly stale) touch; see expire
 
-	slots   pool[slot]    // open conversations
-	fps     pool[fpBlock] // further record fingerprints of slots
-	evs     evPool        // evidence blocks of slots' legs
-	bigs    []*conv       // conversations that outgrew their slot (slot.big-1)
-	bigFree []uint32      // free indexes in bigs
-	scratch conv          // a slot expanded for finish
+	slots   pool[slot] // open conversations
+	evs     evPool     // evidence blocks of slots' legs
+	bigs    []*conv    // conversations that outgrew their slot (slot.big-1)
+	bigFree []uint32   // free indexes in bigs
+	scratch conv       // a slot expanded for finish
 
 	enis    map[string]uint32 // ENI id -> handle in eniList
 	eniList []*eniState
@@ -205,7 +204,7 @@ func New(opts Options, emit func(*Conversation)) *Correlator {
 	}
 	c.evs.stride = max(1, min(opts.MaxEvidence, maxEvStride))
 	mem := new(offheap)
-	c.slots.mem, c.fps.mem, c.evs.mem = mem, mem, mem
+	c.slots.mem, c.evs.mem = mem, mem
 	runtime.AddCleanup(c, (*offheap).free, mem)
 	c.scratch.views = c.scratch.inline[:0]
 	return c
@@ -380,11 +379,6 @@ func (c *Correlator) finishSlot(s *slot) *Conversation {
 
 // releaseSlot frees an emitted conversation's slot, blocks and general form.
 func (c *Correlator) releaseSlot(id uint32, s *slot) {
-	for b := s.fpb; b != 0; {
-		next := c.fps.at(b).next
-		c.fps.release(b)
-		b = next
-	}
 	c.releaseViews(s)
 	if s.big != 0 {
 		c.recycle(c.bigs[s.big-1])

@@ -28,8 +28,12 @@ const (
 	slotChunk     = 1 << slotChunkBits
 	evInline      = 2  // evidence positions per leg kept in the slot itself
 	maxEvStride   = 64 // a larger MaxEvidence sends overflowing legs to conv
-	fpInline      = 2  // record fingerprints kept in the slot itself
-	fpPerBlock    = 7
+	// fpRing is how many of a conversation's latest record fingerprints
+	// are kept to drop duplicates. A duplicate (the same file given twice,
+	// overlapping exports) arrives next to its original once inputs are
+	// merged by time, so the latest few suffice; comparing against all of a
+	// long conversation's records cost a scan per record.
+	fpRing = 6
 )
 
 // Bits of slot.bits; seen, synBare and synAck are shifted by direction.
@@ -62,9 +66,8 @@ type slot struct {
 	touch      int64 // newest log time seen when the latest record arrived
 	base       int64 // origin of the int32 times in views: the first record's start
 	firstStart [2]int64
-	fp         [fpInline]uint64 // fingerprints of the first records, for duplicates
+	fp         [fpRing]uint64 // fingerprints of the latest records, for duplicates (a ring)
 	nfp        uint32
-	fpb        uint32 // newest block of further fingerprints; 0: none
 	bits       uint8
 	nviews     uint8
 	views      [2]cview
@@ -129,13 +132,6 @@ type cev struct {
 	start int32
 	src   uint32
 	line  uint32
-}
-
-// fpBlock holds further record fingerprints of one slot, chained newest
-// first.
-type fpBlock struct {
-	fp   [fpPerBlock]uint64
-	next uint32
 }
 
 // pool is a chunked slab of T with a free list. Ids start at 1; 0 means
@@ -261,34 +257,13 @@ func le64(b []byte) uint64 {
 		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }
 
-// seenBefore reports whether a record with fingerprint fp was already added
-// to s, and remembers fp when not.
+// seenBefore reports whether a record with fingerprint fp is one of the latest
+// fpRing records added to s, and remembers fp when not.
 func (c *Correlator) seenBefore(s *slot, fp uint64) bool {
-	n := min(s.nfp, fpInline)
-	if slices.Contains(s.fp[:n], fp) {
+	if slices.Contains(s.fp[:min(s.nfp, fpRing)], fp) {
 		return true
 	}
-	rest := int(s.nfp) - fpInline // fingerprints in blocks
-	for b, k := s.fpb, rest%fpPerBlock; b != 0; b, k = c.fps.at(b).next, fpPerBlock {
-		blk := c.fps.at(b)
-		if k == 0 {
-			k = fpPerBlock
-		}
-		if slices.Contains(blk.fp[:k], fp) {
-			return true
-		}
-	}
-	switch {
-	case s.nfp < fpInline:
-		s.fp[s.nfp] = fp
-	case rest%fpPerBlock == 0:
-		id := c.fps.alloc()
-		blk := c.fps.at(id)
-		blk.fp[0], blk.next = fp, s.fpb
-		s.fpb = id
-	default:
-		c.fps.at(s.fpb).fp[rest%fpPerBlock] = fp
-	}
+	s.fp[s.nfp%fpRing] = fp
 	s.nfp++
 	return false
 }
