@@ -83,6 +83,18 @@ func fillTopo(env *rules.Env, c *correlate.Conversation, topo *topology.Topology
 			env.Server.Subnet = path.Dst.Subnet.ID
 		}
 	}
+	if path.Src.Subnet != nil && (env.Client.Subnet == "" || env.Client.Subnet == path.Src.Subnet.ID) {
+		env.Client.SubnetCIDRs = path.Src.Subnet.CIDRList
+	}
+	if path.Dst.Subnet != nil && (env.Server.Subnet == "" || env.Server.Subnet == path.Dst.Subnet.ID) {
+		env.Server.SubnetCIDRs = path.Dst.Subnet.CIDRList
+	}
+	if path.Src.ENI != nil && (!env.Client.Seen || env.Client.ENI == path.Src.ENI.ID) {
+		env.Client.Groups = path.Src.ENI.GroupList
+	}
+	if path.Dst.ENI != nil && (!env.Server.Seen || env.Server.ENI == path.Dst.ENI.ID) {
+		env.Server.Groups = path.Dst.ENI.GroupList
+	}
 	if env.Client.Subnet == "" && path.Src.Subnet != nil {
 		env.Client.Subnet = path.Src.Subnet.ID
 	}

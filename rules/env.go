@@ -51,12 +51,18 @@ type Flow struct {
 
 // Side is what one ENI logged about the conversation.
 type Side struct {
-	Seen    bool   `expr:"seen"` // the ENI logged at least one record of the conversation
-	ENI     string `expr:"eni"`
-	Subnet  string `expr:"subnet"`
-	VPC     string `expr:"vpc"`
-	Request Leg    `expr:"request"` // client->server records on this ENI
-	Reply   Leg    `expr:"reply"`   // server->client records on this ENI
+	Seen   bool   `expr:"seen"` // the ENI logged at least one record of the conversation
+	ENI    string `expr:"eni"`
+	Subnet string `expr:"subnet"`
+	VPC    string `expr:"vpc"`
+	// Groups are the security group ids of the ENI, comma-joined, when the
+	// topology knows the ENI; "" otherwise.
+	Groups string `expr:"groups"`
+	// SubnetCIDRs are the CIDRs of the ENI's subnet, comma-joined, when the
+	// topology knows the subnet; "" otherwise.
+	SubnetCIDRs string `expr:"subnet_cidrs"`
+	Request     Leg    `expr:"request"` // client->server records on this ENI
+	Reply       Leg    `expr:"reply"`   // server->client records on this ENI
 }
 
 // Leg aggregates the records of one direction of the conversation on one ENI.

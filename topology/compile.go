@@ -127,6 +127,7 @@ func index[T any](e *errs, kind string, in []*T, key func(*T) (string, Pos), m m
 
 func (t *Topology) linkSubnets(e *errs) {
 	for _, s := range t.subnets {
+		s.CIDRList = joinPrefixes(s.CIDRs)
 		v, ok := t.vpcByID[s.VPCID]
 		if !ok {
 			if s.VPCID != "" {
@@ -254,6 +255,7 @@ func (t *Topology) linkENIs(e *errs) {
 			n.Groups = append(n.Groups, g)
 		}
 		ids := strings.Join(n.SecurityGroupIDs, ",")
+		n.GroupList = ids
 		if ids == "" {
 			ids = n.ID
 		}

@@ -123,6 +123,8 @@ type Subnet struct {
 
 	VPC  *VPC
 	NACL *NACL
+	// CIDRList is CIDRs joined by ",", computed once at load.
+	CIDRList string
 }
 
 // ENI is a network interface. Addresses holds its private IPv4 and IPv6
@@ -142,6 +144,8 @@ type ENI struct {
 
 	Subnet *Subnet
 	Groups []*SecurityGroup
+	// GroupList is SecurityGroupIDs joined by ",", computed once at load.
+	GroupList string
 
 	groupIdx   []int32    // indexes of Groups in Topology.sgs, for membership tests
 	sgImplicit [2]RuleRef // "nothing allowed it": [0] ingress, [1] egress
