@@ -90,13 +90,22 @@ func addFailure(fs []RuleFailure, f RuleFailure) []RuleFailure {
 	return append(fs, f)
 }
 
+// fail counts the rules that failed on c: err is a rules.Errors from Match
+// (one per failing rule) or a single *rules.Error from Render.
 func (w *Worker) fail(c *correlate.Conversation, err error) {
-	var re *rules.Error
-	if !errors.As(err, &re) {
-		re = &rules.Error{Rule: "?", Msg: err.Error()}
+	var list rules.Errors
+	var one *rules.Error
+	switch {
+	case errors.As(err, &list):
+	case errors.As(err, &one):
+		list = rules.Errors{one}
+	default:
+		list = rules.Errors{{Rule: "?", Msg: err.Error()}}
 	}
-	w.failures = addFailure(w.failures, RuleFailure{Rule: re.Rule, Pos: re.Pos.String(), Count: 1,
-		Field: re.Field, First: re.Msg, Conversation: flowKey(c)})
+	for _, re := range list {
+		w.failures = addFailure(w.failures, RuleFailure{Rule: re.Rule, Pos: re.Pos.String(), Count: 1,
+			Field: re.Field, First: re.Msg, Conversation: flowKey(c)})
+	}
 }
 
 // Diagnose runs the rules on c. ok is false when no rule matched (nothing to
@@ -227,13 +236,15 @@ func fillLeg(dst *rules.Leg, l *correlate.Leg, flagsKnown bool) {
 		*dst = rules.Leg{Flags: -1, RejectFlags: -1}
 		return
 	}
+	// Records, packets and bytes count every record of the leg, those of
+	// formats without an action field too (Leg.NoAction).
 	*dst = rules.Leg{
 		Seen:          true,
 		Accepted:      l.Accept.Records > 0,
 		Rejected:      l.Reject.Records > 0,
-		Records:       l.Accept.Records + l.Reject.Records,
-		Packets:       int(l.Accept.Packets + l.Reject.Packets),
-		Bytes:         int(l.Accept.Bytes + l.Reject.Bytes),
+		Records:       l.Records(),
+		Packets:       int(l.Packets()),
+		Bytes:         int(l.Bytes()),
 		AcceptPackets: int(l.Accept.Packets),
 		RejectPackets: int(l.Reject.Packets),
 		Flags:         -1,
@@ -243,7 +254,7 @@ func fillLeg(dst *rules.Leg, l *correlate.Leg, flagsKnown bool) {
 		Last:          l.Last(),
 	}
 	if flagsKnown {
-		dst.Flags = int(l.Accept.Flags | l.Reject.Flags)
+		dst.Flags = int(l.Flags())
 		if l.Reject.Records > 0 {
 			dst.RejectFlags = int(l.Reject.Flags)
 		}

@@ -83,6 +83,11 @@ func fillTopo(env *rules.Env, c *correlate.Conversation, topo *topology.Topology
 			env.Server.Subnet = path.Dst.Subnet.ID
 		}
 	}
+	if env.Transit.Seen {
+		if e, ok := topo.ENIByID(env.Transit.ENI); ok {
+			env.Transit.Groups = e.GroupList
+		}
+	}
 	if path.Src.Subnet != nil && (env.Client.Subnet == "" || env.Client.Subnet == path.Src.Subnet.ID) {
 		env.Client.SubnetCIDRs = path.Src.Subnet.CIDRList
 	}

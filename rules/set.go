@@ -107,14 +107,14 @@ type eface struct {
 //
 // A rule whose condition fails at run time (an index out of range, a
 // division by zero) is skipped and the others are still evaluated: out is
-// valid even when the error, which describes the first failing rule as an
-// *Error, is not nil.
+// valid even when the error is not nil. The error is an Errors holding one
+// *Error per failing rule.
 func (e *Evaluator) Match(env *Env, on OnMask, out []*Rule) ([]*Rule, error) {
 	out = out[:0]
 	if on == 0 {
 		on = MaskOf(env)
 	}
-	var first *Error
+	var failed Errors // nil, and no allocation, unless a rule fails
 	copied := false
 	for _, r := range e.set.ranked {
 		if r.On&on == 0 || !r.guard.pass(env) {
@@ -130,17 +130,15 @@ func (e *Evaluator) Match(env *Env, on OnMask, out []*Rule) ([]*Rule, error) {
 		}
 		v, err := e.vm.Run(r.when, e.box)
 		if err != nil {
-			if first == nil {
-				first = &Error{Pos: r.Pos, Rule: r.ID, Field: "when", Msg: err.Error(), Err: err}
-			}
+			failed = append(failed, &Error{Pos: r.Pos, Rule: r.ID, Field: "when", Msg: err.Error(), Err: err})
 			continue
 		}
 		if v.(bool) {
 			out = append(out, r)
 		}
 	}
-	if first != nil {
-		return out, first
+	if failed != nil {
+		return out, failed
 	}
 	return out, nil
 }

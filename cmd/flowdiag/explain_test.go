@@ -317,6 +317,7 @@ func TestRuleFailsAtRunTime(t *testing.T) {
 		"index out of range",
 		"fails-at-run-time.yaml:20:9: rule rule-number-out-of-range: blame.rule_number failed at run time on 4 conversations",
 		"808000 is not a network ACL rule number",
+		"fails-at-run-time.yaml:30:9: rule modulo-by-zero: when failed at run time on 4 conversations",
 	} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errs)
