@@ -538,8 +538,17 @@ func (c *Correlator) setOwn(e *eniState, a netip.Addr) {
 	if o.fixed && o.addr == a {
 		return
 	}
+	c.forgetOwn(e, o.addr)
 	o.addr, o.fixed, o.n = a, true, 0
 	c.byAddr[a.Unmap()] = e
+}
+
+// forgetOwn drops the address -> ENI entry of an address e no longer owns,
+// so that another ENI's gaps are never attached through a stale entry.
+func (c *Correlator) forgetOwn(e *eniState, old netip.Addr) {
+	if old.IsValid() && c.byAddr[old.Unmap()] == e {
+		delete(c.byAddr, old.Unmap())
+	}
 }
 
 // observe narrows the candidates for the ENI's own address to the two
@@ -571,6 +580,7 @@ func (c *Correlator) observe(e *eniState, src, dst netip.Addr) {
 		o.n = k
 	}
 	if o.n == 1 && o.addr != o.cand[0] {
+		c.forgetOwn(e, o.addr)
 		o.addr = o.cand[0]
 		c.byAddr[o.addr.Unmap()] = e
 	}

@@ -140,7 +140,7 @@ type Path struct {
 	ReplyDstNACLEgress, ReplySrcNACLIngress Check
 }
 
-// CheckNames lists the checks of a Path in evaluation order, as FirstBlock
+// checkNames lists the checks of a Path in evaluation order, as FirstBlock
 // and Checks name them.
 var checkNames = [...]string{
 	"source security groups (outbound)",
@@ -242,7 +242,8 @@ var cgnat = netip.MustParsePrefix("100.64.0.0/10")
 // isPrivate reports RFC 1918, RFC 6598 (CGNAT) and RFC 4193 (ULA) addresses.
 func isPrivate(a netip.Addr) bool { return a.IsPrivate() || cgnat.Contains(a) }
 
-// Evaluate walks p through every check. It does not allocate.
+// Evaluate walks p through every check. It does not allocate, but for the
+// rare packet to an unfiltered AWS service, whose Path.Unfiltered names it.
 func (t *Topology) Evaluate(p Packet) Path {
 	var path Path
 	path.Packet = p
@@ -493,11 +494,18 @@ func (t *Topology) unfiltered(p Packet) string {
 			return "Windows license activation (" + a.String() + ")"
 		}
 		if a.Is4() && !awsLinkLocalNetwork.Contains(a) {
+			// The resolver answers at the primary IPv4 CIDR's base + 2 only
+			// (the first IPv4 CIDR listed for the VPC); other CIDRs' base + 2
+			// is reserved but is not the resolver.
 			for _, v := range t.vpcs {
 				for _, c := range v.CIDRs {
-					if c.Addr().Is4() && c.Contains(a) && a == c.Masked().Addr().Next().Next() {
+					if !c.Addr().Is4() {
+						continue
+					}
+					if c.Contains(a) && a == c.Masked().Addr().Next().Next() {
 						return "the Amazon DNS resolver at the VPC base + 2 (" + a.String() + ")"
 					}
+					break
 				}
 			}
 		}

@@ -220,7 +220,9 @@ func explain(p explainParams, args []string, s stdio) (int, error) {
 				worst = d.Severity
 			}
 			found = true
-			out.Write(enc)
+			if _, err := out.Write(enc); err != nil {
+				return err
+			}
 			return out.WriteByte('\n')
 		}
 		if p.format == "json" {
