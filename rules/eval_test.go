@@ -182,3 +182,20 @@ func boolFields() []func(*Env) *bool {
 		func(e *Env) *bool { return &e.Gaps.Any },
 	)
 }
+
+// TestEvaluatorBoxAliasesEnv pins the layout assumption behind Evaluator.box:
+// the interface's data word points at the Evaluator's own Env, so what
+// Match copies there is what expr reads.
+func TestEvaluatorBoxAliasesEnv(t *testing.T) {
+	set, err := LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := set.NewEvaluator()
+	e.cur.Flow.Client = "10.9.9.9"
+	e.cur.Server.Reply.Packets = 42
+	got := e.box.(Env)
+	if got.Flow.Client != "10.9.9.9" || got.Server.Reply.Packets != 42 {
+		t.Fatalf("box does not alias the evaluator's Env: %+v", got.Flow)
+	}
+}

@@ -81,7 +81,10 @@ type Evaluator struct {
 	// without copying it to the heap, while a *Env (addressable) would cost
 	// one allocation per field read. Match copies the caller's Env into
 	// *cur, so the interface sees it without re-boxing (which would
-	// allocate the whole Env per call).
+	// allocate the whole Env per call). This relies on the runtime's
+	// two-word interface layout (checked with Go 1.26 and expr v1.17.8);
+	// TestEvaluatorBoxAliasesEnv fails if that ever stops holding, and
+	// TestGuardEquivalence compares results with plain expr evaluation.
 	box any
 	cur *Env
 }
