@@ -110,10 +110,11 @@ func (w *Worker) fail(c *correlate.Conversation, err error) {
 
 // Diagnose runs the rules on c. ok is false when no rule matched (nothing to
 // report for this conversation). A rule that fails at run time is skipped
-// and counted in Failures; the other rules still decide, so Diagnose itself
-// never fails.
-func (w *Worker) Diagnose(c *correlate.Conversation) (d Diagnosis, ok bool, err error) {
+// and counted in Failures; the other rules still decide, so diagnosing a
+// conversation cannot fail.
+func (w *Worker) Diagnose(c *correlate.Conversation) (d Diagnosis, ok bool) {
 	mask := w.Facts(c)
+	var err error
 	w.matched, err = w.ev.Match(&w.env, mask, w.matched[:0])
 	if err != nil {
 		w.fail(c, err)
@@ -124,9 +125,9 @@ func (w *Worker) Diagnose(c *correlate.Conversation) (d Diagnosis, ok bool, err 
 			w.fail(c, err)
 			continue // the next most specific rule explains it instead
 		}
-		return newDiagnosis(c, win, out, w.matched[i+1:], &w.env), true, nil
+		return newDiagnosis(c, win, out, w.matched[i+1:], &w.env), true
 	}
-	return Diagnosis{}, false, nil
+	return Diagnosis{}, false
 }
 
 func flowKey(c *correlate.Conversation) string {

@@ -300,7 +300,7 @@ func TestReportDeterministic(t *testing.T) {
 		})
 		if i%10 == 0 {
 			ds = append(ds, Diagnosis{Rule: "r2", Severity: rules.SeverityWarning, Verdict: "nacl-or-sg", ENI: "eni-z",
-				Flow: Flow{Protocol: "udp", Client: "10.0.9.9", ClientPort: uint16(i), Server: "10.0.2.2", ServerPort: 53},
+				Flow:  Flow{Protocol: "udp", Client: "10.0.9.9", ClientPort: uint16(i), Server: "10.0.2.2", ServerPort: 53},
 				First: int64(i), Last: int64(i + 5)})
 		}
 	}

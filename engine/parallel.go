@@ -144,7 +144,6 @@ type diagJob struct {
 	diags []Diagnosis
 	ends  []int // diags[i]'s encoding is enc[ends[i-1]:ends[i]]
 	enc   []byte
-	err   error
 	done  chan struct{}
 }
 
@@ -179,11 +178,7 @@ func (p *diagPipe) diagnose() {
 			if p.opts.KeepConversation != nil && !p.opts.KeepConversation(c) {
 				continue
 			}
-			d, ok, err := w.Diagnose(c)
-			if err != nil {
-				j.err = err
-				break
-			}
+			d, ok := w.Diagnose(c)
 			if !ok {
 				continue
 			}
@@ -223,9 +218,6 @@ func (p *diagPipe) output() {
 			if err = p.sink(&j.diags[i], enc); err != nil {
 				break
 			}
-		}
-		if err == nil && j.err != nil {
-			err = j.err
 		}
 		if err != nil {
 			p.halt()

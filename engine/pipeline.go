@@ -63,11 +63,7 @@ func (e *Engine) Run(src RecordSource, opts RunOptions, sink func(*Diagnosis) er
 		if opts.KeepConversation != nil && !opts.KeepConversation(c) {
 			return
 		}
-		d, ok, err := w.Diagnose(c)
-		if err != nil {
-			sinkErr = err
-			return
-		}
+		d, ok := w.Diagnose(c)
 		if !ok {
 			return
 		}
