@@ -407,3 +407,55 @@ func TestStaleTopology(t *testing.T) {
 		t.Fatalf("client rejected what its side allows: %+v", got)
 	}
 }
+
+// TestPermissiveClientGroupDoesNotFlipDirection: the client's group allows
+// everything from the VPC and the server's group lacks the rule. The
+// topology must not take the client for the server (an "allow all" rule
+// names no listener), or the rejected request would read as a reply.
+func TestPermissiveClientGroupDoesNotFlipDirection(t *testing.T) {
+	topo, err := topology.ParseYAML("t.yaml", []byte(`
+vpcs: [{id: vpc-1, cidrs: [10.0.0.0/16]}]
+subnets:
+  - {id: subnet-app, vpc: vpc-1, cidrs: [10.0.1.0/24]}
+  - {id: subnet-db, vpc: vpc-1, cidrs: [10.0.2.0/24]}
+security_groups:
+  - id: sg-app
+    vpc: vpc-1
+    ingress: [{proto: all, cidrs: [10.0.0.0/16]}]
+    egress: [{proto: all, cidrs: [0.0.0.0/0]}]
+  - id: sg-db
+    vpc: vpc-1
+    ingress: [{proto: tcp, ports: 6379, cidrs: [10.0.0.0/16]}]
+    egress: [{proto: all, cidrs: [0.0.0.0/0]}]
+enis:
+  - {id: eni-app, subnet: subnet-app, addresses: [10.0.1.11], security_groups: [sg-app]}
+  - {id: eni-db, subnet: subnet-db, addresses: [10.0.2.20], security_groups: [sg-db]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, _ := rules.LoadBuiltin()
+	eng, _ := New(set, topo)
+	for _, tc := range []struct{ name, log, rule, component, leg, client string }{
+		{"tcp, default format", `2 1 eni-app 10.0.1.11 10.0.2.20 40000 5432 6 2 120 1000 1003 ACCEPT OK
+2 1 eni-db 10.0.1.11 10.0.2.20 40000 5432 6 2 120 1000 1003 REJECT OK`,
+			"sg-denies-request-entering-server", "sg-db", "request", "10.0.1.11"},
+		{"icmp echo", `2 1 eni-app 10.0.1.11 10.0.2.20 0 0 1 4 336 1000 1030 ACCEPT OK
+2 1 eni-db 10.0.1.11 10.0.2.20 0 0 1 4 336 1000 1030 REJECT OK`,
+			"sg-denies-request-entering-server", "sg-db", "request", "10.0.1.11"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := flowlog.NewReader(strings.NewReader(tc.log+"\n"), "t.log", flowlog.ReaderOptions{Strict: true})
+			var got []Diagnosis
+			if _, err := eng.Run(r, RunOptions{Correlate: correlate.Options{Hints: Hints(topo)}}, func(d *Diagnosis) error {
+				got = append(got, *d)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 || got[0].Rule != tc.rule || got[0].Component != tc.component || got[0].Leg != tc.leg || got[0].Flow.Client != tc.client {
+				t.Fatalf("got %+v", got)
+			}
+		})
+	}
+}

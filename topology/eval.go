@@ -441,7 +441,16 @@ func (t *Topology) ServerHint(proto flowlog.Proto, a, b netip.AddrPort) (server 
 	return 0, false
 }
 
+// allowsInbound reports whether local's security groups open its port to
+// peer with a rule that names the port: a listener. Rules for all
+// protocols, or port ranges that include the ephemeral ports, open every
+// client port as well and say nothing about which end serves; counting them
+// would let a permissive client group outvote the port evidence exactly
+// when the server's group is the one at fault.
 func (t *Topology) allowsInbound(proto flowlog.Proto, local, peer netip.AddrPort) bool {
+	if !proto.HasPorts() {
+		return false // ICMP and protocols without ports: no listener port to go by
+	}
 	l := t.endpoint(local.Addr())
 	if l.ENI == nil {
 		return false
@@ -451,16 +460,25 @@ func (t *Topology) allowsInbound(proto flowlog.Proto, local, peer netip.AddrPort
 	if !p.Public {
 		peerENI = p.ENI
 	}
-	typ := int16(-1)
-	if proto == flowlog.ProtoICMP {
-		typ = 8
-	} else if proto == flowlog.ProtoICMPv6 {
-		typ = 128
+	peerKey := keyOf(p.Addr)
+	for _, g := range l.ENI.Groups {
+		for i := range g.cIngress {
+			r := &g.cIngress[i]
+			if !r.proto.hasPorts() || r.ports.Contains(ephemeralProbe) {
+				continue
+			}
+			if r.matches(proto, peerKey, peerENI, local.Port(), -1, -1) {
+				return true
+			}
+		}
 	}
-	var c Check
-	sgCheck(&c, l.ENI, false, proto, keyOf(p.Addr), peerENI, local.Port(), typ, 0)
-	return c.Decision.Allowed
+	return false
 }
+
+// ephemeralProbe is a port inside every common client range (Linux
+// 32768-60999, Windows and IANA 49152-65535, NAT gateways and ELB
+// 1024-65535): a rule whose range contains it opens client ports too.
+const ephemeralProbe = 49152
 
 // Link-local and IPv6 addresses of AWS services that security groups and
 // network ACLs never filter (and flow logs never record).
