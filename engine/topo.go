@@ -88,11 +88,12 @@ func fillTopo(env *rules.Env, c *correlate.Conversation, topo *topology.Topology
 			env.Transit.Groups = e.GroupList
 		}
 	}
+	// The CIDRs of the flow's family: a NACL entry holds one of them.
 	if path.Src.Subnet != nil && (env.Client.Subnet == "" || env.Client.Subnet == path.Src.Subnet.ID) {
-		env.Client.SubnetCIDRs = path.Src.Subnet.CIDRList
+		env.Client.SubnetCIDRs = familyCIDRs(path.Src.Subnet, c.Client.Addr())
 	}
 	if path.Dst.Subnet != nil && (env.Server.Subnet == "" || env.Server.Subnet == path.Dst.Subnet.ID) {
-		env.Server.SubnetCIDRs = path.Dst.Subnet.CIDRList
+		env.Server.SubnetCIDRs = familyCIDRs(path.Dst.Subnet, c.Client.Addr())
 	}
 	if path.Src.ENI != nil && (!env.Client.Seen || env.Client.ENI == path.Src.ENI.ID) {
 		env.Client.Groups = path.Src.ENI.GroupList
@@ -144,4 +145,12 @@ func (h topoHints) OwnerENI(a netip.Addr) (string, bool) {
 		return "", false
 	}
 	return e.ID, true
+}
+
+// familyCIDRs returns the subnet's CIDRs of a's address family.
+func familyCIDRs(s *topology.Subnet, a netip.Addr) string {
+	if a.Is4() {
+		return s.CIDRList4
+	}
+	return s.CIDRList6
 }

@@ -58,8 +58,8 @@ type Side struct {
 	// Groups are the security group ids of the ENI, comma-joined, when the
 	// topology knows the ENI; "" otherwise.
 	Groups string `expr:"groups"`
-	// SubnetCIDRs are the CIDRs of the ENI's subnet, comma-joined, when the
-	// topology knows the subnet; "" otherwise.
+	// SubnetCIDRs are the CIDRs of the ENI's subnet in the flow's address
+	// family, comma-joined, when the topology knows the subnet; "" otherwise.
 	SubnetCIDRs string `expr:"subnet_cidrs"`
 	Request     Leg    `expr:"request"` // client->server records on this ENI
 	Reply       Leg    `expr:"reply"`   // server->client records on this ENI

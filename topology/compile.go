@@ -127,7 +127,15 @@ func index[T any](e *errs, kind string, in []*T, key func(*T) (string, Pos), m m
 
 func (t *Topology) linkSubnets(e *errs) {
 	for _, s := range t.subnets {
-		s.CIDRList = joinPrefixes(s.CIDRs)
+		var v4, v6 []netip.Prefix
+		for _, p := range s.CIDRs {
+			if p.Addr().Is4() {
+				v4 = append(v4, p)
+			} else {
+				v6 = append(v6, p)
+			}
+		}
+		s.CIDRList4, s.CIDRList6 = joinPrefixes(v4), joinPrefixes(v6)
 		v, ok := t.vpcByID[s.VPCID]
 		if !ok {
 			if s.VPCID != "" {

@@ -123,8 +123,9 @@ type Subnet struct {
 
 	VPC  *VPC
 	NACL *NACL
-	// CIDRList is CIDRs joined by ",", computed once at load.
-	CIDRList string
+	// CIDRList4 and CIDRList6 are the IPv4 and the IPv6 CIDRs joined by
+	// ", ", computed once at load (a NACL entry takes one family).
+	CIDRList4, CIDRList6 string
 }
 
 // ENI is a network interface. Addresses holds its private IPv4 and IPv6

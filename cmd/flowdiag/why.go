@@ -233,6 +233,9 @@ type whyReport struct {
 	Verdict    string      `json:"verdict"` // allowed, request-blocked, reply-blocked
 	BlockedAt  *whyStep    `json:"blocked_at,omitempty"`
 	Fix        string      `json:"fix,omitempty"`
+	// AlsoFix lists the changes the later blocking checks need: with only
+	// Fix applied the traffic would still be blocked.
+	AlsoFix []string `json:"also_fix,omitempty"`
 }
 
 func whyPacketText(proto flowlog.Proto, src, dst netip.Addr, sport, dport uint16, typ, code int16) string {
@@ -331,6 +334,7 @@ func buildWhyReport(path *topology.Path, assumed bool) *whyReport {
 	}
 	var blockedIdx = -1
 	var blockedCheck = -1
+	var laterBlocks []int // checks that deny after the first one
 	for i, nc := range checks {
 		if i == 4 {
 			add(whyStep{Leg: "reply", Check: "security groups (both ends)", Applies: false, Allowed: true,
@@ -360,8 +364,12 @@ func buildWhyReport(path *topology.Path, assumed bool) *whyReport {
 			s.Note = whyNotApplies(path, i)
 		}
 		add(s)
-		if nc.Check.Applies && !nc.Check.Decision.Allowed && blockedIdx < 0 {
-			blockedIdx, blockedCheck = len(rep.Steps)-1, i
+		if nc.Check.Applies && !nc.Check.Decision.Allowed {
+			if blockedIdx < 0 {
+				blockedIdx, blockedCheck = len(rep.Steps)-1, i
+			} else {
+				laterBlocks = append(laterBlocks, i)
+			}
 		}
 	}
 	switch {
@@ -376,6 +384,11 @@ func buildWhyReport(path *topology.Path, assumed bool) *whyReport {
 		b := rep.Steps[blockedIdx]
 		rep.BlockedAt = &b
 		rep.Fix = whyFix(path, blockedCheck, rt, rc)
+		// A fix for the first block alone leaves the traffic blocked
+		// when later checks deny it too: name them all.
+		for _, i := range laterBlocks {
+			rep.AlsoFix = append(rep.AlsoFix, whyFix(path, i, rt, rc))
+		}
 	}
 	return rep
 }
@@ -524,6 +537,9 @@ func writeWhyText(w io.Writer, r *whyReport) error {
 		}
 		fmt.Fprintf(&b, "verdict: BLOCKED: the %s is stopped at step %d, %s, by %s\n", leg, r.BlockedAt.Step, r.BlockedAt.Check, r.BlockedAt.Rule.Text)
 		fmt.Fprintf(&b, "fix: %s\n", r.Fix)
+		for _, f := range r.AlsoFix {
+			fmt.Fprintf(&b, "and: %s\n", f)
+		}
 	}
 	_, err := io.WriteString(w, safeLines(b.String()))
 	return err
