@@ -153,6 +153,14 @@ func TestClassicCases(t *testing.T) {
 		logsOnly: verdict{"reply-rejected-entering-client", "nacl", "", 0, "ingress", "reply", "eni-a1"},
 		withTopo: verdict{"stale-topology-allows", "stale-topology", "", 0, "", "reply", "eni-a1"},
 	}, {
+		// A flow log of REJECT traffic only: the accepted request is not in it,
+		// the rejected SYN-ACK is. SGs let replies out, so a NACL dropped it.
+		name: "REJECT-only log: lone reply REJECT",
+		log: v5Header + `
+5 1 eni-b1 10.0.2.20 10.0.1.200 443 40000 6 2 120 1000 1050 REJECT OK subnet-b 18 egress`,
+		logsOnly: verdict{"reply-rejected-request-not-logged", "nacl", "", 0, "egress", "reply", "eni-b1"},
+		withTopo: verdict{"nacl-denies-reply-leaving-server", "nacl", "acl-b", 32767, "egress", "reply", "eni-b1"},
+	}, {
 		// AWS documentation: ping from the internet, echo accepted, echo reply rejected
 		// by the NACL outbound (default format, so the reply REJECT is the only clue).
 		name: "AWS ping example",
