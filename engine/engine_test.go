@@ -151,7 +151,7 @@ func TestClassicCases(t *testing.T) {
 5 1 eni-a1 10.0.1.10 10.0.2.20 40000 443 6 2 120 1000 1050 ACCEPT OK subnet-a 2 egress
 5 1 eni-a1 10.0.2.20 10.0.1.10 443 40000 6 2 120 1000 1050 REJECT OK subnet-a 18 ingress`,
 		logsOnly: verdict{"reply-rejected-entering-client", "nacl", "", 0, "ingress", "reply", "eni-a1"},
-		withTopo: verdict{"stale-topology-allows", "stale-topology", "", 0, "", "reply", "eni-a1"},
+		withTopo: verdict{"stale-topology-reply-rejected-where-allowed", "stale-topology", "", 0, "ingress", "reply", "eni-a1"},
 	}, {
 		// A flow log of REJECT traffic only: the accepted request is not in it,
 		// the rejected SYN-ACK is. SGs let replies out, so a NACL dropped it.
