@@ -24,13 +24,14 @@ type Topology struct {
 	enis    []*ENI
 	pls     []*PrefixList
 
-	byAddr   map[netip.Addr]addrEntry
-	eniByID  map[string]*ENI
-	sgByID   map[string]*SecurityGroup
-	naclByID map[string]*NACL
-	subByID  map[string]*Subnet
-	vpcByID  map[string]*VPC
-	plByID   map[string]*PrefixList
+	resolvers []netip.Addr           // each VPC's Amazon DNS resolver (primary CIDR base + 2)
+	byAddr    map[[16]byte]addrEntry // by the address's 16-byte form: hashing a netip.Addr costs more (it holds a zone handle)
+	eniByID   map[string]*ENI
+	sgByID    map[string]*SecurityGroup
+	naclByID  map[string]*NACL
+	subByID   map[string]*Subnet
+	vpcByID   map[string]*VPC
+	plByID    map[string]*PrefixList
 }
 
 // Warnings returns the problems found while loading that do not stop
@@ -57,7 +58,7 @@ func (t *Topology) PrefixLists() []*PrefixList { return t.pls }
 
 // ENIByAddr finds the ENI owning a private IPv4/IPv6 or public/Elastic IP.
 func (t *Topology) ENIByAddr(a netip.Addr) (*ENI, bool) {
-	ae, ok := t.byAddr[a.Unmap()]
+	ae, ok := t.byAddr[a.Unmap().As16()]
 	return ae.eni, ok
 }
 
@@ -82,7 +83,7 @@ func (t *Topology) SubnetByID(id string) (*Subnet, bool) { s, ok := t.subByID[id
 func compile(source string, s *spec, e *errs) *Topology {
 	t := &Topology{
 		Source:   source,
-		byAddr:   map[netip.Addr]addrEntry{},
+		byAddr:   map[[16]byte]addrEntry{},
 		eniByID:  map[string]*ENI{},
 		sgByID:   map[string]*SecurityGroup{},
 		naclByID: map[string]*NACL{},
@@ -98,6 +99,7 @@ func compile(source string, s *spec, e *errs) *Topology {
 	index(e, "prefix list", s.PrefixLists, func(v *PrefixList) (string, Pos) { return v.ID, v.Pos }, t.plByID, &t.pls)
 
 	t.linkSubnets(e)
+	t.resolvers = resolverAddrs(t.vpcs)
 	t.linkNACLs(e)
 	t.linkENIs(e)
 	t.compileSGs(e)
@@ -228,7 +230,7 @@ func (t *Topology) linkENIs(e *errs) {
 			return
 		}
 		owner[a] = n
-		t.byAddr[a] = ae
+		t.byAddr[a.As16()] = ae
 	}
 	for _, n := range t.enis {
 		if s, ok := t.subByID[n.SubnetID]; ok {

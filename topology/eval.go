@@ -204,7 +204,7 @@ func (t *Topology) endpoint(a netip.Addr) Endpoint {
 	if !a.IsValid() {
 		return ep
 	}
-	if ae, ok := t.byAddr[a]; ok {
+	if ae, ok := t.byAddr[a.As16()]; ok {
 		ep.ENI, ep.Private, ep.Public = ae.eni, ae.private, ae.public
 		ep.Subnet = ae.eni.Subnet
 		if ep.Subnet != nil {
@@ -483,47 +483,40 @@ const ephemeralProbe = 49152
 // Link-local and IPv6 addresses of AWS services that security groups and
 // network ACLs never filter (and flow logs never record).
 var (
-	amazonDNSLinkLocal  = netip.MustParseAddr("169.254.169.253")
-	amazonDNSv6         = netip.MustParseAddr("fd00:ec2::253")
-	instanceMetadata    = netip.MustParseAddr("169.254.169.254")
-	instanceMetadataV6  = netip.MustParseAddr("fd00:ec2::254")
-	timeSync            = netip.MustParseAddr("169.254.169.123")
-	timeSyncV6          = netip.MustParseAddr("fd00:ec2::123")
-	ecsTaskMetadata     = netip.MustParseAddr("169.254.170.2")
-	windowsActivation1  = netip.MustParseAddr("169.254.169.250")
-	windowsActivation2  = netip.MustParseAddr("169.254.169.251")
-	awsLinkLocalNetwork = netip.MustParsePrefix("169.254.0.0/16")
+	amazonDNSLinkLocal = netip.MustParseAddr("169.254.169.253")
+	amazonDNSv6        = netip.MustParseAddr("fd00:ec2::253")
+	instanceMetadata   = netip.MustParseAddr("169.254.169.254")
+	instanceMetadataV6 = netip.MustParseAddr("fd00:ec2::254")
+	timeSync           = netip.MustParseAddr("169.254.169.123")
+	timeSyncV6         = netip.MustParseAddr("fd00:ec2::123")
+	ecsTaskMetadata    = netip.MustParseAddr("169.254.170.2")
+	windowsActivation1 = netip.MustParseAddr("169.254.169.250")
+	windowsActivation2 = netip.MustParseAddr("169.254.169.251")
 )
 
 // unfiltered names the AWS service at either end of p whose traffic security
-// groups and network ACLs do not filter (DOMAIN.md 2.1 and 3.1), or "".
+// groups and network ACLs do not filter (DOMAIN.md 2.1 and 3.1), or "". Most
+// packets are decided by a byte test: only link-local IPv4, AWS's fd00:ec2::
+// IPv6 range and the VPCs' resolver addresses need a closer look.
 func (t *Topology) unfiltered(p Packet) string {
 	for _, a := range [2]netip.Addr{p.Dst, p.Src} {
-		switch a {
-		case amazonDNSLinkLocal, amazonDNSv6:
-			return "the Amazon DNS resolver (" + a.String() + ")"
-		case instanceMetadata, instanceMetadataV6:
-			return "the instance metadata service (" + a.String() + ")"
-		case timeSync, timeSyncV6:
-			return "Amazon Time Sync (" + a.String() + ")"
-		case ecsTaskMetadata:
-			return "the ECS task metadata endpoint (" + a.String() + ")"
-		case windowsActivation1, windowsActivation2:
-			return "Windows license activation (" + a.String() + ")"
-		}
-		if a.Is4() && !awsLinkLocalNetwork.Contains(a) {
-			// The resolver answers at the primary IPv4 CIDR's base + 2 only
-			// (the first IPv4 CIDR listed for the VPC); other CIDRs' base + 2
-			// is reserved but is not the resolver.
-			for _, v := range t.vpcs {
-				for _, c := range v.CIDRs {
-					if !c.Addr().Is4() {
-						continue
-					}
-					if c.Contains(a) && a == c.Masked().Addr().Next().Next() {
-						return "the Amazon DNS resolver at the VPC base + 2 (" + a.String() + ")"
-					}
-					break
+		switch {
+		case a.Is4():
+			if b := a.As4(); b[0] == 169 && b[1] == 254 {
+				if s := awsService(a); s != "" {
+					return s
+				}
+				continue
+			}
+			for _, r := range t.resolvers {
+				if a == r {
+					return "the Amazon DNS resolver at the VPC base + 2 (" + a.String() + ")"
+				}
+			}
+		case a.Is6():
+			if b := a.As16(); b[0] == 0xfd && b[1] == 0 && b[2] == 0x0e && b[3] == 0xc2 {
+				if s := awsService(a); s != "" {
+					return s
 				}
 			}
 		}
@@ -532,4 +525,37 @@ func (t *Topology) unfiltered(p Packet) string {
 		return "DHCP"
 	}
 	return ""
+}
+
+// awsService names the AWS service at a link-local or fd00:ec2:: address.
+func awsService(a netip.Addr) string {
+	switch a {
+	case amazonDNSLinkLocal, amazonDNSv6:
+		return "the Amazon DNS resolver (" + a.String() + ")"
+	case instanceMetadata, instanceMetadataV6:
+		return "the instance metadata service (" + a.String() + ")"
+	case timeSync, timeSyncV6:
+		return "Amazon Time Sync (" + a.String() + ")"
+	case ecsTaskMetadata:
+		return "the ECS task metadata endpoint (" + a.String() + ")"
+	case windowsActivation1, windowsActivation2:
+		return "Windows license activation (" + a.String() + ")"
+	}
+	return ""
+}
+
+// resolverAddrs returns each VPC's Amazon DNS resolver address: the base of
+// its primary (first listed) IPv4 CIDR plus two. Other CIDRs' base + 2 is
+// reserved but is not the resolver.
+func resolverAddrs(vpcs []*VPC) []netip.Addr {
+	var out []netip.Addr
+	for _, v := range vpcs {
+		for _, c := range v.CIDRs {
+			if c.Addr().Is4() {
+				out = append(out, c.Masked().Addr().Next().Next())
+				break
+			}
+		}
+	}
+	return out
 }
