@@ -1,12 +1,13 @@
 package review
 
 import (
+	"github.com/flowdiag/flowdiag/internal/loc"
+
 	"errors"
 	"fmt"
 	"net/netip"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -155,18 +156,7 @@ func (es Errors) Unwrap() []error {
 	return out
 }
 
-func (es Errors) sort() {
-	sort.SliceStable(es, func(i, j int) bool {
-		a, b := es[i].Pos, es[j].Pos
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		return a.Col < b.Col
-	})
-}
+func (es Errors) sort() { loc.SortByPos(es, func(e *Error) Pos { return e.Pos }) }
 
 // LoadFile reads and validates a policy file.
 func LoadFile(path string) (*Policy, error) {
@@ -193,7 +183,7 @@ func Load(name string, src []byte) (*Policy, error) {
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		l.errorf(root, "", "", "want a mapping with destinations:, prohibitions: and exceptions:, got %s", kindName(root))
+		l.errorf(root, "", "", "want a mapping with destinations:, prohibitions: and exceptions:, got %s", loc.KindName(root))
 		return nil, l.errs
 	}
 	f := l.fields(root, "", []string{"destinations", "prohibitions", "exceptions"})
@@ -250,12 +240,12 @@ func (l *loader) fields(n *yaml.Node, item string, known []string) map[string]*y
 
 func (l *loader) list(n *yaml.Node, field string, f func(i int, n *yaml.Node)) {
 	if n.Kind != yaml.SequenceNode {
-		l.errorf(n, "", field, "want a list, got %s", kindName(n))
+		l.errorf(n, "", field, "want a list, got %s", loc.KindName(n))
 		return
 	}
 	for i, it := range n.Content {
 		if it.Kind != yaml.MappingNode {
-			l.errorf(it, "", fmt.Sprintf("%s[%d]", field, i), "want a mapping, got %s", kindName(it))
+			l.errorf(it, "", fmt.Sprintf("%s[%d]", field, i), "want a mapping, got %s", loc.KindName(it))
 			continue
 		}
 		f(i, it)
@@ -264,7 +254,7 @@ func (l *loader) list(n *yaml.Node, field string, f func(i int, n *yaml.Node)) {
 
 func (l *loader) str(n *yaml.Node, item, field string) string {
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" || strings.TrimSpace(n.Value) == "" {
-		l.errorf(n, item, field, "want a non-empty string, got %s", kindName(n))
+		l.errorf(n, item, field, "want a non-empty string, got %s", loc.KindName(n))
 		return ""
 	}
 	return n.Value
@@ -370,7 +360,7 @@ func (l *loader) setBody(s *DestSet, f map[string]*yaml.Node, item string, needA
 	if v := f["ports"]; v != nil {
 		for _, it := range scalars(v) {
 			if it.Kind != yaml.ScalarNode {
-				l.errorf(it, item, "ports", "want a port or a range such as 443 or 1024-65535, got %s", kindName(it))
+				l.errorf(it, item, "ports", "want a port or a range such as 443 or 1024-65535, got %s", loc.KindName(it))
 				continue
 			}
 			r, err := topology.ParsePortRange(it.Value)
@@ -418,7 +408,7 @@ func firstNode(f map[string]*yaml.Node) *yaml.Node {
 
 func (l *loader) prefix(n *yaml.Node, item, field string) (netip.Prefix, bool) {
 	if n.Kind != yaml.ScalarNode {
-		l.errorf(n, item, field, "want a CIDR such as 203.0.113.0/24, got %s", kindName(n))
+		l.errorf(n, item, field, "want a CIDR such as 203.0.113.0/24, got %s", loc.KindName(n))
 		return netip.Prefix{}, false
 	}
 	p, err := netip.ParsePrefix(strings.TrimSpace(n.Value))
@@ -459,7 +449,7 @@ func (l *loader) selector(n *yaml.Node, item, field string) Selector {
 		return s
 	}
 	if n.Kind != yaml.MappingNode {
-		l.errorf(n, item, field, "want everything, or a mapping of %s; got %s", strings.Join(selectorKeys, ", "), kindName(n))
+		l.errorf(n, item, field, "want everything, or a mapping of %s; got %s", strings.Join(selectorKeys, ", "), loc.KindName(n))
 		return s
 	}
 	f := l.fields(n, item+": "+field, selectorKeys)
@@ -699,7 +689,7 @@ func (l *loader) exception(i int, n *yaml.Node) {
 	}
 	if v := f["to"]; v != nil {
 		if v.Kind != yaml.MappingNode {
-			l.errorf(v, item, "to", "want a mapping of cidrs, include, ports, protocols, got %s", kindName(v))
+			l.errorf(v, item, "to", "want a mapping of cidrs, include, ports, protocols, got %s", loc.KindName(v))
 		} else {
 			s := &DestSet{Name: e.ID, Pos: l.pos(v)}
 			l.setBody(s, l.fields(v, item+": to", []string{"cidrs", "include", "ports", "protocols"}), item+": to", false)
@@ -715,30 +705,8 @@ func parseDate(s string) (time.Time, error) {
 }
 
 func yamlError(name string, err error) *Error {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := 0
-	if rest, ok := strings.CutPrefix(msg, "line "); ok {
-		if i := strings.IndexByte(rest, ':'); i > 0 {
-			if n, err := strconv.Atoi(rest[:i]); err == nil {
-				line, msg = n, strings.TrimSpace(rest[i+1:])
-			}
-		}
-	}
+	line, msg := loc.YAMLError(err)
 	return &Error{Pos: Pos{File: name, Line: line}, Msg: "invalid YAML: " + msg}
-}
-
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		return fmt.Sprintf("%q", n.Value)
-	case yaml.AliasNode:
-		return "an alias"
-	}
-	return "nothing"
 }
 
 func contains(list []string, s string) bool {

@@ -1,8 +1,9 @@
 package rules
 
 import (
+	"github.com/flowdiag/flowdiag/internal/loc"
+
 	"fmt"
-	"sort"
 	"strings"
 )
 
@@ -61,15 +62,4 @@ func (es Errors) Unwrap() []error {
 	return out
 }
 
-func (es Errors) sort() {
-	sort.SliceStable(es, func(i, j int) bool {
-		a, b := es[i].Pos, es[j].Pos
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		return a.Col < b.Col
-	})
-}
+func (es Errors) sort() { loc.SortByPos(es, func(e *Error) Pos { return e.Pos }) }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/flowdiag/flowdiag/internal/loc"
 	"gopkg.in/yaml.v3"
 )
 
@@ -37,7 +38,7 @@ func decodeValue(n *yaml.Node, v reflect.Value, path string, errs *[]factError) 
 	switch v.Kind() {
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
-			fail("want a mapping, got %s", kindName(n))
+			fail("want a mapping, got %s", loc.KindName(n))
 			return
 		}
 		t := v.Type()
@@ -65,20 +66,20 @@ func decodeValue(n *yaml.Node, v reflect.Value, path string, errs *[]factError) 
 	case reflect.Bool:
 		b, err := strconv.ParseBool(n.Value)
 		if n.Kind != yaml.ScalarNode || err != nil {
-			fail("want true or false, got %s", kindName(n))
+			fail("want true or false, got %s", loc.KindName(n))
 			return
 		}
 		v.SetBool(b)
 	case reflect.Int, reflect.Int64:
 		i, err := strconv.ParseInt(n.Value, 0, 64)
 		if n.Kind != yaml.ScalarNode || err != nil {
-			fail("want an integer, got %s", kindName(n))
+			fail("want an integer, got %s", loc.KindName(n))
 			return
 		}
 		v.SetInt(i)
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-			fail("want a string, got %s", kindName(n))
+			fail("want a string, got %s", loc.KindName(n))
 			return
 		}
 		v.SetString(n.Value)

@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"github.com/flowdiag/flowdiag/internal/loc"
+
 	"github.com/flowdiag/flowdiag/internal/suggest"
 
 	"embed"
@@ -100,7 +102,7 @@ func loadWith(name string, src []byte, builtin, examples bool) (*Set, error) {
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		l.errorf(root, "", "", "want a mapping with a rules: list, got %s", kindName(root))
+		l.errorf(root, "", "", "want a mapping with a rules: list, got %s", loc.KindName(root))
 		return nil, l.errs
 	}
 	var list *yaml.Node
@@ -115,7 +117,7 @@ func loadWith(name string, src []byte, builtin, examples bool) (*Set, error) {
 	if list == nil {
 		l.errorf(root, "", "", "missing rules: list")
 	} else if list.Kind != yaml.SequenceNode {
-		l.errorf(list, "", "rules", "want a list of rules, got %s", kindName(list))
+		l.errorf(list, "", "rules", "want a list of rules, got %s", loc.KindName(list))
 	} else {
 		seen := map[string]*Rule{}
 		for i, n := range list.Content {
@@ -172,33 +174,8 @@ func (l *loader) checkExamples(rules []*Rule) {
 }
 
 func yamlError(name string, err error) *Error {
-	msg := err.Error()
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	line := 0
-	// yaml.v3 syntax errors read "yaml: line N: ...".
-	if rest, ok := strings.CutPrefix(msg, "line "); ok {
-		if i := strings.IndexByte(rest, ':'); i > 0 {
-			if n, err := strconv.Atoi(rest[:i]); err == nil {
-				line = n
-				msg = strings.TrimSpace(rest[i+1:])
-			}
-		}
-	}
+	line, msg := loc.YAMLError(err)
 	return &Error{Pos: Pos{File: name, Line: line}, Msg: "invalid YAML: " + msg, Err: err}
-}
-
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		return fmt.Sprintf("%q", n.Value)
-	case yaml.AliasNode:
-		return "an alias"
-	}
-	return "nothing"
 }
 
 var ruleKeys = []string{"id", "title", "severity", "tags", "on", "specificity", "when", "verdict",
@@ -209,7 +186,7 @@ var blameKeys = []string{"component", "rule_number", "direction", "leg", "eni", 
 // rule decodes and compiles list item i; nil when it has no usable id.
 func (l *loader) rule(i int, n *yaml.Node) *Rule {
 	if n.Kind != yaml.MappingNode {
-		l.errorf(n, "", fmt.Sprintf("rules[%d]", i), "want a rule mapping, got %s", kindName(n))
+		l.errorf(n, "", fmt.Sprintf("rules[%d]", i), "want a rule mapping, got %s", loc.KindName(n))
 		return nil
 	}
 	var idNode *yaml.Node
@@ -320,7 +297,7 @@ func (l *loader) rule(i int, n *yaml.Node) *Rule {
 
 func (l *loader) blame(r *Rule, n *yaml.Node) {
 	if n.Kind != yaml.MappingNode {
-		l.errorf(n, r.ID, "blame", "want a mapping of %s, got %s", strings.Join(blameKeys, ", "), kindName(n))
+		l.errorf(n, r.ID, "blame", "want a mapping of %s, got %s", strings.Join(blameKeys, ", "), loc.KindName(n))
 		return
 	}
 	for j := 0; j+1 < len(n.Content); j += 2 {
@@ -511,7 +488,7 @@ func (l *loader) template(n *yaml.Node, s, rule, field string) template {
 
 func (l *loader) str(n *yaml.Node, rule, field string) string {
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		l.errorf(n, rule, field, "want a string, got %s", kindName(n))
+		l.errorf(n, rule, field, "want a string, got %s", loc.KindName(n))
 		return ""
 	}
 	if strings.TrimSpace(n.Value) == "" {
@@ -542,13 +519,13 @@ var exampleKeys = []string{"name", "facts", "match"}
 
 func (l *loader) examples(r *Rule, n *yaml.Node) {
 	if n.Kind != yaml.SequenceNode {
-		l.errorf(n, r.ID, "examples", "want a list, got %s", kindName(n))
+		l.errorf(n, r.ID, "examples", "want a list, got %s", loc.KindName(n))
 		return
 	}
 	for i, it := range n.Content {
 		field := fmt.Sprintf("examples[%d]", i)
 		if it.Kind != yaml.MappingNode {
-			l.errorf(it, r.ID, field, "want a mapping with name, facts, match; got %s", kindName(it))
+			l.errorf(it, r.ID, field, "want a mapping with name, facts, match; got %s", loc.KindName(it))
 			continue
 		}
 		ex := Example{Pos: l.pos(it), Facts: defaultFacts()}
@@ -562,7 +539,7 @@ func (l *loader) examples(r *Rule, n *yaml.Node) {
 			case "match":
 				b, err := strconv.ParseBool(v.Value)
 				if err != nil || v.Kind != yaml.ScalarNode {
-					l.errorf(v, r.ID, field+".match", "want true or false, got %s", kindName(v))
+					l.errorf(v, r.ID, field+".match", "want true or false, got %s", loc.KindName(v))
 				}
 				ex.Match, hasMatch = b, true
 			case "facts":

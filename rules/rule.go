@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"github.com/flowdiag/flowdiag/internal/loc"
+
 	"fmt"
 	"strconv"
 	"strings"
@@ -140,20 +142,7 @@ func ParseOn(s string) (OnMask, error) {
 
 // Pos is a position in a rule file. Line and Col are 1-based; zero when
 // unknown.
-type Pos struct {
-	File      string
-	Line, Col int
-}
-
-func (p Pos) String() string {
-	switch {
-	case p.Line == 0:
-		return p.File
-	case p.Col == 0:
-		return fmt.Sprintf("%s:%d", p.File, p.Line)
-	}
-	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
-}
+type Pos = loc.Pos
 
 // Rule is one compiled diagnosis rule. Rules are immutable after loading and
 // safe to share between goroutines.

@@ -1,6 +1,8 @@
 package topology
 
 import (
+	"github.com/flowdiag/flowdiag/internal/loc"
+
 	"fmt"
 	"sort"
 	"strings"
@@ -9,37 +11,7 @@ import (
 // Pos locates an item in a topology source: the file name and the 1-based
 // line and column. Line 0 means the position is unknown (JSON imported from
 // AWS carries no positions); File alone still names the source.
-type Pos struct {
-	File string
-	Line int
-	Col  int
-}
-
-// String formats p as file:line:col, leaving out what is unknown.
-func (p Pos) String() string {
-	switch {
-	case p.File == "" && p.Line == 0:
-		return "-"
-	case p.Line == 0:
-		return p.File
-	case p.Col == 0:
-		return fmt.Sprintf("%s:%d", p.File, p.Line)
-	}
-	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
-}
-
-// IsZero reports whether p holds no position at all.
-func (p Pos) IsZero() bool { return p == Pos{} }
-
-func (p Pos) less(q Pos) bool {
-	if p.File != q.File {
-		return p.File < q.File
-	}
-	if p.Line != q.Line {
-		return p.Line < q.Line
-	}
-	return p.Col < q.Col
-}
+type Pos = loc.Pos
 
 // PosError is one problem in a topology source: where, which item (an id
 // such as "sg-0web", or "security_groups[2]" before the id is known), which
@@ -106,6 +78,6 @@ func (e *errs) err() error {
 	if len(e.list) == 0 {
 		return nil
 	}
-	sort.SliceStable(e.list, func(i, j int) bool { return e.list[i].Pos.less(e.list[j].Pos) })
+	sort.SliceStable(e.list, func(i, j int) bool { return e.list[i].Pos.Less(e.list[j].Pos) })
 	return &ErrorList{Errors: e.list}
 }

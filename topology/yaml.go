@@ -1,6 +1,8 @@
 package topology
 
 import (
+	"github.com/flowdiag/flowdiag/internal/loc"
+
 	"bytes"
 	"fmt"
 	"net/netip"
@@ -42,7 +44,8 @@ func parseYAML(file string, data []byte, e *errs) *spec {
 			e.add(Pos{File: file, Line: 1, Col: 1}, "", "", "empty topology: want a mapping with vpcs, subnets, security_groups, network_acls, enis or prefix_lists")
 			return nil
 		}
-		e.add(yamlErrPos(file, err), "", "", "invalid YAML: %s", yamlErrText(err))
+		line, msg := loc.YAMLError(err)
+		e.add(Pos{File: file, Line: line}, "", "", "invalid YAML: %s", msg)
 		return nil
 	}
 	var extra yaml.Node
@@ -125,29 +128,6 @@ func appendNN[T any](s []*T, v *T) []*T {
 	return append(s, v)
 }
 
-// yamlErrPos extracts "line N" from a yaml.v3 syntax error.
-func yamlErrPos(file string, err error) Pos {
-	msg := err.Error()
-	if _, rest, ok := strings.Cut(msg, "line "); ok {
-		end := strings.IndexFunc(rest, func(r rune) bool { return r < '0' || r > '9' })
-		if end < 0 {
-			end = len(rest)
-		}
-		if n, err := strconv.Atoi(rest[:end]); err == nil {
-			return Pos{File: file, Line: n}
-		}
-	}
-	return Pos{File: file}
-}
-
-func yamlErrText(err error) string {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	if _, rest, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(msg, "line ") {
-		return rest
-	}
-	return msg
-}
-
 // fields checks that n is a mapping and calls the handler of each key;
 // unknown and repeated keys are errors.
 func (d *yamlDecoder) fields(n *yaml.Node, item string, h map[string]func(*yaml.Node)) map[string]bool {
@@ -155,7 +135,7 @@ func (d *yamlDecoder) fields(n *yaml.Node, item string, h map[string]func(*yaml.
 		n = n.Alias
 	}
 	if n.Kind != yaml.MappingNode {
-		d.e.add(d.pos(n), item, "", "want a mapping of keys to values, got %s", kindName(n))
+		d.e.add(d.pos(n), item, "", "want a mapping of keys to values, got %s", loc.KindName(n))
 		return map[string]bool{}
 	}
 	seen := make(map[string]bool, len(n.Content)/2)
@@ -185,28 +165,13 @@ func keyList(h map[string]func(*yaml.Node)) string {
 	return strings.Join(keys, ", ")
 }
 
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		if n.Tag == "!!null" {
-			return "nothing"
-		}
-		return fmt.Sprintf("%q", n.Value)
-	}
-	return "something else"
-}
-
 // each calls f for every element of the list n.
 func (d *yamlDecoder) each(n *yaml.Node, item string, f func(int, *yaml.Node)) {
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return
 	}
 	if n.Kind != yaml.SequenceNode {
-		d.e.add(d.pos(n), item, "", "want a list, got %s", kindName(n))
+		d.e.add(d.pos(n), item, "", "want a list, got %s", loc.KindName(n))
 		return
 	}
 	for i, c := range n.Content {
@@ -230,7 +195,7 @@ func (d *yamlDecoder) itemID(n *yaml.Node, list string, i int) (string, string) 
 
 func (d *yamlDecoder) str(n *yaml.Node, item, field string, dst *string) {
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		d.e.add(d.pos(n), item, field, "want a string, got %s", kindName(n))
+		d.e.add(d.pos(n), item, field, "want a string, got %s", loc.KindName(n))
 		return
 	}
 	*dst = n.Value
@@ -253,14 +218,14 @@ func (d *yamlDecoder) boolean(n *yaml.Node, item, field string, dst *bool) {
 	case "false":
 		*dst = false
 	default:
-		d.e.add(d.pos(n), item, field, "want true or false, got %s", kindName(n))
+		d.e.add(d.pos(n), item, field, "want true or false, got %s", loc.KindName(n))
 	}
 }
 
 func (d *yamlDecoder) intIn(n *yaml.Node, item, field string, lo, hi int, dst *int) bool {
 	v, err := strconv.Atoi(n.Value)
 	if n.Kind != yaml.ScalarNode || err != nil || v < lo || v > hi {
-		d.e.add(d.pos(n), item, field, "want a whole number from %d to %d, got %s", lo, hi, kindName(n))
+		d.e.add(d.pos(n), item, field, "want a whole number from %d to %d, got %s", lo, hi, loc.KindName(n))
 		return false
 	}
 	*dst = v
@@ -269,7 +234,7 @@ func (d *yamlDecoder) intIn(n *yaml.Node, item, field string, lo, hi int, dst *i
 
 func (d *yamlDecoder) prefix(n *yaml.Node, item, field string) (netip.Prefix, bool) {
 	if n.Kind != yaml.ScalarNode {
-		d.e.add(d.pos(n), item, field, "want a CIDR such as 10.0.0.0/16, got %s", kindName(n))
+		d.e.add(d.pos(n), item, field, "want a CIDR such as 10.0.0.0/16, got %s", loc.KindName(n))
 		return netip.Prefix{}, false
 	}
 	p, problem := parseCIDR(n.Value)
@@ -304,7 +269,7 @@ func (d *yamlDecoder) addrs(n *yaml.Node, item, field string, dst *[]netip.Addr)
 	d.each(n, item+": "+field, func(_ int, c *yaml.Node) {
 		a, err := netip.ParseAddr(strings.TrimSpace(c.Value))
 		if c.Kind != yaml.ScalarNode || err != nil || a.Zone() != "" {
-			d.e.add(d.pos(c), item, field, "want an IPv4 or IPv6 address such as 10.0.1.17, got %s", kindName(c))
+			d.e.add(d.pos(c), item, field, "want an IPv4 or IPv6 address such as 10.0.1.17, got %s", loc.KindName(c))
 			return
 		}
 		*dst = append(*dst, a.Unmap())
@@ -564,7 +529,7 @@ func (d *yamlDecoder) naclEntry(dir string, n *yaml.Node) *NACLEntry {
 			case "deny":
 				e.Allow = false
 			default:
-				d.e.add(d.pos(c), item, "action", "want allow or deny, got %s", kindName(c))
+				d.e.add(d.pos(c), item, "action", "want allow or deny, got %s", loc.KindName(c))
 			}
 		},
 	}

@@ -1,0 +1,97 @@
+// Package loc holds what the YAML loaders of topologies, rules and review
+// policies share to report problems where they are: a file position, its
+// ordering, and the reading of yaml.v3's own errors and node kinds.
+package loc
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Pos locates an item in a source file: the file name and the 1-based line
+// and column. Line 0 means the position is unknown (JSON imported from AWS
+// carries none); File alone still names the source.
+type Pos struct {
+	File string
+	Line int
+	Col  int
+}
+
+// String formats p as file:line:col, leaving out what is unknown, or "-"
+// when nothing is known.
+func (p Pos) String() string {
+	switch {
+	case p.File == "" && p.Line == 0:
+		return "-"
+	case p.Line == 0:
+		return p.File
+	case p.Col == 0:
+		return fmt.Sprintf("%s:%d", p.File, p.Line)
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+}
+
+// IsZero reports whether p holds no position at all.
+func (p Pos) IsZero() bool { return p == Pos{} }
+
+// Less orders positions by file, line and column.
+func (p Pos) Less(q Pos) bool {
+	if p.File != q.File {
+		return p.File < q.File
+	}
+	if p.Line != q.Line {
+		return p.Line < q.Line
+	}
+	return p.Col < q.Col
+}
+
+// SortByPos sorts s by position, keeping the order of equal positions (the
+// order problems were found in).
+func SortByPos[E any](s []E, pos func(E) Pos) {
+	slices.SortStableFunc(s, func(a, b E) int {
+		pa, pb := pos(a), pos(b)
+		switch {
+		case pa.Less(pb):
+			return -1
+		case pb.Less(pa):
+			return 1
+		}
+		return 0
+	})
+}
+
+// YAMLError reads a yaml.v3 syntax error ("yaml: line N: message") into the
+// line it names (0 when none) and its message.
+func YAMLError(err error) (line int, msg string) {
+	msg = strings.TrimPrefix(err.Error(), "yaml: ")
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if i := strings.IndexByte(rest, ':'); i > 0 {
+			if n, err := strconv.Atoi(rest[:i]); err == nil {
+				return n, strings.TrimSpace(rest[i+1:])
+			}
+		}
+	}
+	return 0, msg
+}
+
+// KindName says what a YAML node is, for "want a list, got ..." messages.
+func KindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "nothing"
+		}
+		return strconv.Quote(n.Value)
+	}
+	return "nothing"
+}
