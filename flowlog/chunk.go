@@ -45,7 +45,7 @@ func readParallel[T any](s *Stream, workers, chunk int, keep func(r *Record, out
 	}
 	if s.opts.MergeByTime && len(s.inputs) > 1 {
 		// Several inputs merged by time: one reader keeps them in step.
-		return readMergedBatches(s, keep, deliver)
+		return readMergedParallel(s, workers, keep, deliver)
 	}
 	workers = max(workers, 1)
 	p := &parallel[T]{
@@ -500,48 +500,3 @@ func addStats(t, a *ReadStats, maxExamples int) {
 type stringError string
 
 func (e stringError) Error() string { return string(e) }
-
-// readMergedBatches is ReadParallel for a stream whose inputs are merged by
-// time: the merge reads the inputs in step on this goroutine, and records
-// are handed to deliver in batches.
-func readMergedBatches[T any](s *Stream, keep func(r *Record, out *T) bool, deliver func(recs []T, read int64) error) error {
-	const batch = 4096
-	recs := make([]T, batch)
-	var rec Record
-	n, read := 0, int64(0)
-	flush := func() error {
-		if n == 0 && read == 0 {
-			return nil
-		}
-		err := deliver(recs[:n], read)
-		n, read = 0, 0
-		return err
-	}
-	for {
-		err := s.Read(&rec)
-		if err != nil {
-			ferr := flush()
-			s.Close()
-			switch {
-			case err == io.EOF:
-				return ferr
-			case ferr != nil:
-				return ferr
-			}
-			return err
-		}
-		read++
-		if keep(&rec, &recs[n]) {
-			n++
-		}
-		if n == batch {
-			if err := flush(); err != nil {
-				s.Close()
-				if s.err == nil {
-					s.err = err
-				}
-				return err
-			}
-		}
-	}
-}

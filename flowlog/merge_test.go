@@ -151,30 +151,83 @@ func TestMergeFailures(t *testing.T) {
 	}
 }
 
-// TestReadParallelMerged: ReadParallel over merged inputs gives exactly the
-// records, order and stats of Read.
+// TestReadParallelMerged: ReadParallel over merged inputs (one goroutine
+// per input, prefetching) gives exactly the records, order, stats and
+// errors of Read, also with failing inputs, strict mode and stdin, and with
+// a keep that drops records (the merge order still counts them).
 func TestReadParallelMerged(t *testing.T) {
 	dir := t.TempDir()
-	a := mergeFile(t, dir, "a.log", "eni-a", 100, 200, 300, 400)
-	b := mergeFile(t, dir, "b.log", "eni-b", 150, 250, 350)
-	s, _ := OpenStream([]string{a, b}, nil, StreamOptions{MergeByTime: true})
-	want := readMergedAll(t, s)
-	p, _ := OpenStream([]string{b, a}, nil, StreamOptions{MergeByTime: true})
-	var got []seen
-	err := ReadParallel(p, 2, func(r *Record, out *seen) bool {
-		*out = seen{fmt.Sprintf("%s:%d", filepath.Base(r.Pos.Source), r.Pos.Line), r.Start}
-		return true
-	}, func(recs []seen, read int64) error {
-		got = append(got, recs...)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	var starts [3][]int64
+	for i := range 3000 {
+		starts[i%3] = append(starts[i%3], int64(100+i*7%500+i/3)) // interleaved, locally out of order
 	}
-	if !slices.Equal(got, want) {
-		t.Errorf("ReadParallel:\n got %v\nwant %v", got, want)
-	}
-	if st := p.Stats(); st.Records != 7 {
-		t.Errorf("stats after ReadParallel: %+v", st.ReadStats)
+	a := mergeFile(t, dir, "a.log", "eni-a", starts[0]...)
+	b := mergeFile(t, dir, "b.log", "eni-b", starts[1]...)
+	c := mergeFile(t, dir, "c.log", "eni-c", starts[2]...)
+	bad := filepath.Join(dir, "bad.log")
+	os.WriteFile(bad, []byte(mergeHeader+"2 123456789012 eni-x 10.0.1.5 10.0.2.9 1 443 6 1 60 150 180 ACCEPT OK\nnot a record\n"+
+		"2 123456789012 eni-x 10.0.1.5 10.0.2.9 2 443 6 1 60 400 430 ACCEPT OK\n"), 0o644)
+	stdinData := mergeHeader + "2 123456789012 eni-s 10.0.1.5 10.0.2.9 1 443 6 1 60 120 130 ACCEPT OK\n" +
+		"2 123456789012 eni-s 10.0.1.5 10.0.2.9 2 443 6 1 60 333 340 ACCEPT OK\n"
+	keepOdd := func(r *Record) bool { return r.Pos.Line%2 == 1 }
+	for _, tc := range []struct {
+		name   string
+		paths  []string
+		strict bool
+	}{
+		{"three files", []string{c, a, b}, false},
+		{"a bad line, lenient", []string{a, bad, b}, false},
+		{"a bad line, strict", []string{a, bad, b}, true},
+		{"stdin among files", []string{a, "-", c}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := StreamOptions{MergeByTime: true, ReaderOptions: ReaderOptions{Strict: tc.strict}}
+			s, _ := OpenStream(tc.paths, strings.NewReader(stdinData), opts)
+			var want []seen
+			var wantErr error
+			var rec Record
+			for {
+				err := s.Read(&rec)
+				if err != nil {
+					if err != io.EOF {
+						wantErr = err
+					}
+					break
+				}
+				if keepOdd(&rec) {
+					want = append(want, seen{fmt.Sprintf("%s:%d", filepath.Base(rec.Pos.Source), rec.Pos.Line), rec.Start})
+				}
+			}
+			wantStats := s.Stats()
+			for _, workers := range []int{1, 2, 4} {
+				p, _ := OpenStream(tc.paths, strings.NewReader(stdinData), opts)
+				var got []seen
+				var read int64
+				err := ReadParallel(p, workers, func(r *Record, out *seen) bool {
+					*out = seen{fmt.Sprintf("%s:%d", filepath.Base(r.Pos.Source), r.Pos.Line), r.Start}
+					return keepOdd(r)
+				}, func(recs []seen, n int64) error {
+					got = append(got, recs...)
+					read += n
+					return nil
+				})
+				if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+					t.Errorf("workers %d: error %v; want %v", workers, err, wantErr)
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("workers %d: %d records, order differs from Read's %d", workers, len(got), len(want))
+				}
+				st := p.Stats()
+				if wantErr != nil {
+					continue // after a strict stop the inputs read ahead count more than Read had read
+				}
+				if st.Records != wantStats.Records || st.Skipped != wantStats.Skipped || len(st.Failed) != len(wantStats.Failed) || len(st.Inputs) != len(wantStats.Inputs) {
+					t.Errorf("workers %d: stats %+v / %d inputs; want %+v / %d", workers, st.ReadStats, len(st.Inputs), wantStats.ReadStats, len(wantStats.Inputs))
+				}
+				if read != st.Records {
+					t.Errorf("workers %d: deliver was told %d records read; stats say %d", workers, read, st.Records)
+				}
+			}
+		})
 	}
 }
