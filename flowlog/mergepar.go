@@ -49,7 +49,9 @@ func (h *feedHeap[T]) Pop() any {
 	return x
 }
 
-const mergeBatchLen = 2048
+// mergeBatchLen bounds what each open input holds: three batches of it, so
+// even hundreds of overlapping per-ENI files stay a few tens of MB.
+const mergeBatchLen = 256
 
 // readMergedParallel is ReadParallel for inputs merged by time. Each input
 // is read and parsed by a goroutine of its own, ahead of the merge by at
