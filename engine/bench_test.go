@@ -7,6 +7,7 @@ import (
 
 	"github.com/flowdiag/flowdiag/correlate"
 	"github.com/flowdiag/flowdiag/flowlog"
+	"github.com/flowdiag/flowdiag/internal/gen"
 	"github.com/flowdiag/flowdiag/rules"
 	"github.com/flowdiag/flowdiag/topology"
 )
@@ -117,5 +118,67 @@ func TestFactsDoNotAllocate(t *testing.T) {
 	})
 	if allocs > 0.05 {
 		t.Errorf("Facts+Match: %.2f allocations per conversation; want 0", allocs)
+	}
+}
+
+// generatedConversations correlates a dump of the realistic generated VPC
+// (mostly healthy traffic, with scans, stragglers and three deliberate
+// misconfigurations, as in an hour of a busy VPC) with its topology.
+func generatedConversations(tb testing.TB) (*Engine, []*correlate.Conversation) {
+	tb.Helper()
+	dir := tb.TempDir()
+	if _, err := gen.Generate(dir, gen.Options{Seed: 5, Records: 60_000, Format: gen.FormatV5}); err != nil {
+		tb.Fatal(err)
+	}
+	set, err := rules.LoadBuiltin()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	topo, err := topology.Load(filepath.Join(dir, "topology.yaml"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	eng, _ := New(set, topo)
+	st, err := flowlog.OpenStream([]string{filepath.Join(dir, "flows.log")}, nil, flowlog.StreamOptions{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer st.Close()
+	var convs []*correlate.Conversation
+	corr := correlate.New(correlate.Options{Hints: Hints(topo)}, func(c *correlate.Conversation) { convs = append(convs, c) })
+	var rec flowlog.Record
+	for st.Read(&rec) == nil {
+		corr.Add(&rec)
+	}
+	corr.Flush()
+	return eng, convs
+}
+
+// BenchmarkFactsGenerated is BenchmarkFacts on the generated VPC's
+// realistic mix instead of the bundled incidents (which are nearly all
+// blocked conversations).
+func BenchmarkFactsGenerated(b *testing.B) {
+	eng, convs := generatedConversations(b)
+	w := eng.NewWorker()
+	diagnosed := 0
+	for _, c := range convs {
+		if _, ok := w.Diagnose(c); ok {
+			diagnosed++
+		}
+	}
+	b.ReportMetric(float64(diagnosed)/float64(len(convs)), "diagnosed-share")
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	i := 0
+	var err error
+	for b.Loop() {
+		mask := w.Facts(convs[i%len(convs)])
+		if w.matched, err = w.ev.Match(&w.env, mask, w.matched[:0]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	if cpu := cpuTime() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(i)/cpu.Seconds(), "convs/cpu-s")
 	}
 }
