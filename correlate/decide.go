@@ -66,6 +66,19 @@ func (c *Correlator) decide(cv *conv) (clientLo bool, b Basis, conf Confidence) 
 	}
 
 	if cv.key.proto.HasPorts() {
+		// A service port (well-known, or one that common servers listen
+		// on) on exactly one end marks the server.
+		switch ls, hs := servicePort(lo.Port()), servicePort(hi.Port()); {
+		case ls && !hs:
+			return false, BasisPort, Medium
+		case hs && !ls:
+			return true, BasisPort, Medium
+		case !ls && !hs && cv.seen[0] != cv.seen[1]:
+			// Neither end is a service and only one direction was logged:
+			// its sender started it (a scanner with a fixed source port
+			// probing high ports, whose lone REJECT is not a reply).
+			return cv.seen[0], BasisFirstSeen, Low
+		}
 		tl, th := portTier(lo.Port()), portTier(hi.Port())
 		switch {
 		case tl != th:
@@ -88,6 +101,22 @@ func (c *Correlator) decide(cv *conv) (clientLo bool, b Basis, conf Confidence) 
 	}
 	return true, BasisFirstSeen, Low
 }
+
+// servicePorts are ports of 1024 and above that common servers listen on:
+// databases, caches, queues, web and admin consoles, cluster services.
+var servicePorts = map[uint16]bool{
+	1080: true, 1194: true, 1433: true, 1521: true, 1883: true, 2049: true, 2181: true, 2375: true, 2376: true,
+	2379: true, 2380: true, 3000: true, 3128: true, 3306: true, 3389: true, 4369: true, 5000: true, 5044: true,
+	5432: true, 5439: true, 5601: true, 5672: true, 5900: true, 5984: true, 6379: true, 6443: true, 7000: true,
+	7001: true, 7199: true, 7474: true, 8000: true, 8008: true, 8080: true, 8081: true, 8088: true, 8086: true,
+	8200: true, 8443: true, 8500: true, 8883: true, 8888: true, 9000: true, 9042: true, 9090: true, 9092: true,
+	9093: true, 9094: true, 9100: true, 9200: true, 9300: true, 9418: true, 10250: true, 11211: true,
+	15672: true, 27017: true, 50051: true,
+}
+
+// servicePort reports a well-known port (below 1024) or a common server
+// port above it.
+func servicePort(p uint16) bool { return p < 1024 || servicePorts[p] }
 
 func onlyRejected(l *Leg) bool {
 	return l.Reject.Records > 0 && l.Accept.Records == 0 && l.NoAction.Records == 0
