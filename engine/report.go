@@ -91,6 +91,90 @@ type Group struct {
 	// Examples are the earliest conversations of the group (by first seen,
 	// then flow), whatever order they were diagnosed in.
 	Examples []Diagnosis
+
+	// clients counts conversations per client address while the group has
+	// at most maxClients of them; manyClients is set beyond. ports holds
+	// the distinct server ports, at most maxPorts. Both are independent of
+	// the order diagnoses arrive in, so reports stay deterministic.
+	clients     map[string]int
+	manyClients bool
+	ports       map[uint16]struct{}
+}
+
+const (
+	maxClients = 64
+	maxPorts   = 1024
+)
+
+// ClientCount is a client address and how many of a group's conversations
+// it started.
+type ClientCount struct {
+	Client        string
+	Conversations int
+}
+
+// TopClients returns the group's n busiest clients, most conversations
+// first, and false when the group has more than 64 clients (too many to
+// count exactly in bounded memory).
+func (g *Group) TopClients(n int) ([]ClientCount, bool) {
+	if g.manyClients {
+		return nil, false
+	}
+	out := make([]ClientCount, 0, len(g.clients))
+	for c, k := range g.clients {
+		out = append(out, ClientCount{c, k})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Conversations != out[j].Conversations {
+			return out[i].Conversations > out[j].Conversations
+		}
+		return out[i].Client < out[j].Client
+	})
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out, true
+}
+
+// ServerPorts is the number of distinct server ports in the group, at most
+// 1024 (more is reported as 1024).
+func (g *Group) ServerPorts() int { return len(g.ports) }
+
+// LooksLikeScan reports probing of many ports: 100 or more distinct server
+// ports, or 20 or more when one or two sources make at least half of the
+// group's conversations. A real outage concerns one or a few ports.
+func (g *Group) LooksLikeScan() bool {
+	if len(g.ports) >= 100 {
+		return true
+	}
+	top, ok := g.TopClients(2)
+	if !ok || len(g.ports) < 20 {
+		return false
+	}
+	n := 0
+	for _, c := range top {
+		n += c.Conversations
+	}
+	return 2*n >= g.Conversations
+}
+
+func (g *Group) addSource(d *Diagnosis) {
+	if !g.manyClients {
+		if g.clients == nil {
+			g.clients = map[string]int{}
+		}
+		if _, ok := g.clients[d.Flow.Client]; ok || len(g.clients) < maxClients {
+			g.clients[d.Flow.Client]++
+		} else {
+			g.manyClients, g.clients = true, nil
+		}
+	}
+	if g.ports == nil {
+		g.ports = map[uint16]struct{}{}
+	}
+	if len(g.ports) < maxPorts {
+		g.ports[d.Flow.ServerPort] = struct{}{}
+	}
 }
 
 // KeyValue is one group-by key and its value in a group.
@@ -158,6 +242,7 @@ func (r *Report) Add(d Diagnosis) {
 		g.addENI(d.ENI)
 	}
 	g.addExample(d, r.MaxExamples)
+	g.addSource(&d)
 
 	r.total++
 	r.bySev[d.Severity]++

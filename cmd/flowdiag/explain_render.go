@@ -310,8 +310,18 @@ func renderText(w io.Writer, r *engine.Report, m runMeta, colour bool) {
 				fmt.Fprintln(w, line)
 			}
 		}
+		if src := sourcesLine(g); src != "" {
+			for _, line := range wrap("Sources: "+safe(src), "   ", textWidth) {
+				fmt.Fprintln(w, line)
+			}
+		}
 		ex := &g.Examples[0]
 		fmt.Fprintln(w)
+		if g.LooksLikeScan() {
+			for _, line := range wrap(scanNote, "   ", textWidth) {
+				fmt.Fprintln(w, pal.bold(line))
+			}
+		}
 		for _, line := range wrap(safe(ex.Message), "   ", textWidth) {
 			fmt.Fprintln(w, line)
 		}
@@ -366,6 +376,35 @@ func renderText(w io.Writer, r *engine.Report, m runMeta, colour bool) {
 			fmt.Fprintln(w, line)
 		}
 	}
+}
+
+// scanNote is said of a group made of probes of many ports: the fix of its
+// example would open a port to a scanner.
+const scanNote = "Looks like scanning: many ports probed, blocked as intended. Change nothing unless this traffic is expected; --group-by port,client separates it from traffic that is."
+
+// sourcesLine names a group's busiest clients, with how many conversations
+// they started and how many server ports were involved.
+func sourcesLine(g *engine.Group) string {
+	top, ok := g.TopClients(3)
+	var b strings.Builder
+	if !ok {
+		b.WriteString("more than 64 client addresses")
+	} else {
+		for i, c := range top {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%s (%s)", c.Client, commas(int64(c.Conversations)))
+		}
+	}
+	if n := g.ServerPorts(); n > 1 {
+		more := ""
+		if n >= 1024 {
+			more = "+"
+		}
+		fmt.Fprintf(&b, "; %s%s server ports", commas(int64(n)), more)
+	}
+	return b.String()
 }
 
 // mdEscape makes text safe inside a Markdown table cell or paragraph.
@@ -447,6 +486,12 @@ func renderMarkdown(w io.Writer, r *engine.Report, m runMeta) {
 		}
 		for _, k := range g.Keys {
 			fmt.Fprintf(w, "- **%s:** %s\n", k.Key, mdEscape(k.Value))
+		}
+		if src := sourcesLine(g); src != "" {
+			fmt.Fprintf(w, "- **Sources:** %s\n", mdEscape(src))
+		}
+		if g.LooksLikeScan() {
+			fmt.Fprintf(w, "\n**%s**\n", scanNote)
 		}
 		fmt.Fprintf(w, "\n%s\n\n", mdEscape(ex.Message))
 		if ex.Remediation != "" {
