@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/netip"
@@ -465,5 +466,57 @@ enis:
 				t.Fatalf("got %+v", got)
 			}
 		})
+	}
+}
+
+// TestReportSourcesAndScans: a group knows its busiest clients and how many
+// server ports it spans, in bounded memory and whatever the order, and
+// calls many probed ports a scan while a one-port outage is not.
+func TestReportSourcesAndScans(t *testing.T) {
+	diag := func(client string, port uint16) Diagnosis {
+		return Diagnosis{Rule: "r", Severity: rules.SeverityError, Verdict: "sg", Component: "sg-1", Direction: "ingress", Leg: "request",
+			Flow: Flow{Protocol: "tcp", Client: client, ClientPort: 40000, Server: "10.0.0.5", ServerPort: port}, First: int64(port)}
+	}
+	var scan, outage, crowd []Diagnosis
+	for p := range 300 {
+		scan = append(scan, diag("203.0.113.9", uint16(1+p)))
+	}
+	scan = append(scan, diag("198.51.100.1", 22))
+	for c := range 50 {
+		outage = append(outage, diag(fmt.Sprintf("10.0.1.%d", c), 5432))
+	}
+	for c := range 100 {
+		crowd = append(crowd, diag(fmt.Sprintf("10.0.2.%d", c), 443))
+	}
+	group := func(ds []Diagnosis) *Group {
+		r := NewReport(nil, 3)
+		for _, d := range ds {
+			r.Add(d)
+		}
+		return r.Groups()[0]
+	}
+	g := group(scan)
+	top, ok := g.TopClients(2)
+	if !ok || len(top) != 2 || top[0] != (ClientCount{"203.0.113.9", 300}) || g.ServerPorts() != 300 || !g.LooksLikeScan() {
+		t.Errorf("scan: top %v %v, ports %d, scan %v", top, ok, g.ServerPorts(), g.LooksLikeScan())
+	}
+	if g := group(outage); g.LooksLikeScan() || g.ServerPorts() != 1 {
+		t.Errorf("one-port outage taken for a scan: ports %d", g.ServerPorts())
+	}
+	if g := group(crowd); g.LooksLikeScan() {
+		t.Errorf("many clients on one port taken for a scan")
+	} else if _, ok := g.TopClients(3); ok {
+		t.Errorf("more than 64 clients counted exactly")
+	}
+	// Order does not matter.
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 5 {
+		sh := append([]Diagnosis(nil), scan...)
+		rng.Shuffle(len(sh), func(i, j int) { sh[i], sh[j] = sh[j], sh[i] })
+		g2 := group(sh)
+		t2, _ := g2.TopClients(2)
+		if fmt.Sprint(t2) != fmt.Sprint(top) || g2.ServerPorts() != g.ServerPorts() {
+			t.Fatalf("order-dependent: %v vs %v", t2, top)
+		}
 	}
 }
