@@ -385,12 +385,13 @@ func TestPortHeuristics(t *testing.T) {
 	}{
 		{"10.0.0.1:51000", "10.0.0.2:443", "10.0.0.2:443", Medium, BasisPort},
 		{"10.0.0.2:443", "10.0.0.1:51000", "10.0.0.2:443", Medium, BasisPort},
-		// 8080 is a common server port; 40000 is not, and with one direction
-		// logged its sender started it (a scanner's fixed source port would
-		// otherwise read as a server).
+		// 8080 is a common server port (medium); otherwise the lower port
+		// tier serves (low): a lone packet between two high ports is
+		// ambiguous (a NodePort reply, or a scanner's fixed source port).
 		{"10.0.0.1:40000", "10.0.0.2:8080", "10.0.0.2:8080", Medium, BasisPort},
-		{"10.0.0.1:50000", "10.0.0.2:40000", "10.0.0.2:40000", Low, BasisFirstSeen},
-		{"172.37.200.27:18452", "10.0.0.11:41265", "10.0.0.11:41265", Low, BasisFirstSeen},
+		{"10.0.0.1:50000", "10.0.0.2:40000", "10.0.0.2:40000", Low, BasisPort},
+		{"10.0.1.11:30080", "10.0.0.10:45000", "10.0.1.11:30080", Low, BasisPort},
+		{"10.0.0.10:50051", "10.0.1.11:30080", "10.0.1.11:30080", Low, BasisPort},
 		{"10.0.2.20:5432", "10.0.1.11:61500", "10.0.2.20:5432", Medium, BasisPort},
 		{"10.0.0.1:1023", "10.0.0.2:514", "10.0.0.2:514", Low, BasisPort},
 		// Same tier: the sender of the earliest record is the client.

@@ -73,11 +73,6 @@ func (c *Correlator) decide(cv *conv) (clientLo bool, b Basis, conf Confidence) 
 			return false, BasisPort, Medium
 		case hs && !ls:
 			return true, BasisPort, Medium
-		case !ls && !hs && cv.seen[0] != cv.seen[1]:
-			// Neither end is a service and only one direction was logged:
-			// its sender started it (a scanner with a fixed source port
-			// probing high ports, whose lone REJECT is not a reply).
-			return cv.seen[0], BasisFirstSeen, Low
 		}
 		tl, th := portTier(lo.Port()), portTier(hi.Port())
 		switch {
@@ -103,7 +98,8 @@ func (c *Correlator) decide(cv *conv) (clientLo bool, b Basis, conf Confidence) 
 }
 
 // servicePorts are ports of 1024 and above that common servers listen on:
-// databases, caches, queues, web and admin consoles, cluster services.
+// databases, caches, queues, web and admin consoles, cluster services. None
+// lies in the ephemeral ranges clients pick from (32768 and above).
 var servicePorts = map[uint16]bool{
 	1080: true, 1194: true, 1433: true, 1521: true, 1883: true, 2049: true, 2181: true, 2375: true, 2376: true,
 	2379: true, 2380: true, 3000: true, 3128: true, 3306: true, 3389: true, 4369: true, 5000: true, 5044: true,
@@ -111,7 +107,7 @@ var servicePorts = map[uint16]bool{
 	7001: true, 7199: true, 7474: true, 8000: true, 8008: true, 8080: true, 8081: true, 8088: true, 8086: true,
 	8200: true, 8443: true, 8500: true, 8883: true, 8888: true, 9000: true, 9042: true, 9090: true, 9092: true,
 	9093: true, 9094: true, 9100: true, 9200: true, 9300: true, 9418: true, 10250: true, 11211: true,
-	15672: true, 27017: true, 50051: true,
+	15672: true, 27017: true,
 }
 
 // servicePort reports a well-known port (below 1024) or a common server

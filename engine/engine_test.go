@@ -503,6 +503,15 @@ func TestReportSourcesAndScans(t *testing.T) {
 	if g := group(outage); g.LooksLikeScan() || g.ServerPorts() != 1 {
 		t.Errorf("one-port outage taken for a scan: ports %d", g.ServerPorts())
 	}
+	// An outage on one port with a scan of the same group mixed in is not
+	// "scanning": the outage must not be waved away.
+	mixed := append([]Diagnosis(nil), scan[:110]...)
+	for c := range 300 {
+		mixed = append(mixed, diag(fmt.Sprintf("10.0.3.%d", c%200), 9443))
+	}
+	if g := group(mixed); g.LooksLikeScan() {
+		t.Errorf("an outage on port 9443 mixed with a scan taken for a scan")
+	}
 	if g := group(crowd); g.LooksLikeScan() {
 		t.Errorf("many clients on one port taken for a scan")
 	} else if _, ok := g.TopClients(3); ok {

@@ -98,7 +98,8 @@ type Group struct {
 	// the order diagnoses arrive in, so reports stay deterministic.
 	clients     map[string]int
 	manyClients bool
-	ports       map[uint16]struct{}
+	ports       map[uint16]int // conversations per server port, while at most maxPorts ports
+	manyPorts   bool           // more than maxPorts distinct server ports
 }
 
 const (
@@ -138,17 +139,37 @@ func (g *Group) TopClients(n int) ([]ClientCount, bool) {
 
 // ServerPorts is the number of distinct server ports in the group, at most
 // 1024 (more is reported as 1024).
-func (g *Group) ServerPorts() int { return len(g.ports) }
+func (g *Group) ServerPorts() int {
+	if g.manyPorts {
+		return maxPorts
+	}
+	return len(g.ports)
+}
 
-// LooksLikeScan reports probing of many ports: 100 or more distinct server
-// ports, or 20 or more when one or two sources make at least half of the
-// group's conversations. A real outage concerns one or a few ports.
+// LooksLikeScan reports probing of many ports: more than 1024 distinct
+// server ports; or 100 or more, or 20 or more when one or two sources make
+// at least half of the conversations, provided no single port makes half
+// of them (a real outage concerns one or a few ports, even when a scan of
+// the same security group is mixed in).
 func (g *Group) LooksLikeScan() bool {
+	if g.manyPorts {
+		return true
+	}
+	if len(g.ports) < 20 {
+		return false
+	}
+	busiest := 0
+	for _, n := range g.ports {
+		busiest = max(busiest, n)
+	}
+	if 2*busiest >= g.Conversations {
+		return false
+	}
 	if len(g.ports) >= 100 {
 		return true
 	}
 	top, ok := g.TopClients(2)
-	if !ok || len(g.ports) < 20 {
+	if !ok {
 		return false
 	}
 	n := 0
@@ -169,11 +190,16 @@ func (g *Group) addSource(d *Diagnosis) {
 			g.manyClients, g.clients = true, nil
 		}
 	}
-	if g.ports == nil {
-		g.ports = map[uint16]struct{}{}
+	if g.manyPorts {
+		return
 	}
-	if len(g.ports) < maxPorts {
-		g.ports[d.Flow.ServerPort] = struct{}{}
+	if g.ports == nil {
+		g.ports = map[uint16]int{}
+	}
+	if _, ok := g.ports[d.Flow.ServerPort]; ok || len(g.ports) < maxPorts {
+		g.ports[d.Flow.ServerPort]++
+	} else {
+		g.manyPorts, g.ports = true, nil
 	}
 }
 
