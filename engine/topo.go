@@ -42,7 +42,8 @@ func packetOf(c *correlate.Conversation) topology.Packet {
 // fillTopo evaluates the conversation's path through the topology and states
 // each check, with the rule that decided it, as facts.
 func fillTopo(env *rules.Env, c *correlate.Conversation, topo *topology.Topology) {
-	path := topo.Evaluate(packetOf(c))
+	var path topology.Path
+	topo.EvaluateInto(packetOf(c), &path)
 	t := &env.Topo
 	t.Present = true
 	setCheck(&t.ClientSGEgress, &path.SrcSGEgress, "sg", "egress", "request", "client")
@@ -113,8 +114,14 @@ func fillTopo(env *rules.Env, c *correlate.Conversation, topo *topology.Topology
 // from the check's place in the path, so they are set even when the check
 // does not apply.
 func setCheck(dst *rules.Check, c *topology.Check, kind, direction, leg, where string) {
-	*dst = rules.Check{Kind: kind, Direction: direction, Leg: leg, Where: where, ENI: c.ENI, Subnet: c.Subnet}
+	// Field by field rather than a composite literal: the literal is built
+	// on the stack and copied with a write-barriered memmove, which cost
+	// about a tenth of the engine's time per conversation.
+	dst.Kind, dst.Direction, dst.Leg, dst.Where = kind, direction, leg, where
+	dst.ENI, dst.Subnet = c.ENI, c.Subnet
 	if !c.Applies {
+		dst.Applies, dst.Allowed, dst.Implicit = false, false, false
+		dst.Component, dst.Rule, dst.RuleNumber = "", "", 0
 		return
 	}
 	by := &c.Decision.By

@@ -246,7 +246,15 @@ func isPrivate(a netip.Addr) bool { return a.IsPrivate() || cgnat.Contains(a) }
 // rare packet to an unfiltered AWS service, whose Path.Unfiltered names it.
 func (t *Topology) Evaluate(p Packet) Path {
 	var path Path
-	path.Packet = p
+	t.EvaluateInto(p, &path)
+	return path
+}
+
+// EvaluateInto is Evaluate writing into *path, which it overwrites whole.
+// On a hot path it saves copying the Path (several hundred bytes) out of
+// the call; path should be a caller's local so the writes stay on its stack.
+func (t *Topology) EvaluateInto(p Packet, path *Path) {
+	*path = Path{Packet: p}
 	path.Src = t.endpoint(p.Src)
 	path.Dst = t.endpoint(p.Dst)
 	src, dst := &path.Src, &path.Dst
@@ -266,7 +274,7 @@ func (t *Topology) Evaluate(p Packet) Path {
 		dstPeerENI = dst.ENI
 	}
 	if path.Unfiltered = t.unfiltered(p); path.Unfiltered != "" {
-		return path
+		return
 	}
 	pr := p.Proto
 	srcKey, dstKey := keyOf(src.Addr), keyOf(dst.Addr)
@@ -279,7 +287,7 @@ func (t *Topology) Evaluate(p Packet) Path {
 		sgCheck(&path.DstSGIngress, dst.ENI, false, pr, srcKey, srcPeerENI, p.DstPort, p.ICMPType, p.ICMPCode)
 	}
 	if path.SameSubnet {
-		return path
+		return
 	}
 	rt, rc := replyICMP(pr, p.ICMPType, p.ICMPCode)
 	if n := naclOf(src); n != nil {
@@ -290,7 +298,6 @@ func (t *Topology) Evaluate(p Packet) Path {
 		naclCheck(&path.DstNACLIngress, n, dst, 0, fam, pr, srcKey, p.DstPort, p.ICMPType, p.ICMPCode)
 		naclCheck(&path.ReplyDstNACLEgress, n, dst, 1, fam, pr, srcKey, p.SrcPort, rt, rc)
 	}
-	return path
 }
 
 func naclOf(ep *Endpoint) *NACL {
