@@ -1,8 +1,10 @@
 package rules
 
 import (
+	"math/rand/v2"
 	"slices"
 	"testing"
+	"unsafe"
 )
 
 // benchEnvs is a realistic mix of conversations: mostly healthy accepted
@@ -197,5 +199,124 @@ func TestEvaluatorBoxAliasesEnv(t *testing.T) {
 	got := e.box.(Env)
 	if got.Flow.Client != "10.9.9.9" || got.Server.Reply.Packets != 42 {
 		t.Fatalf("box does not alias the evaluator's Env: %+v", got.Flow)
+	}
+}
+
+// TestGuardRandomLeaves checks the guard against expr where the guard's
+// leaves vary together: for every rule, each example's facts with every
+// field the guard reads set at random (a bool either way, a string to the
+// literal it is compared with, another rule's literal or empty), so the
+// and/or/not trees meet combinations that single flips do not reach.
+func TestGuardRandomLeaves(t *testing.T) {
+	s, err := LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var strs []string
+	leavesOf := func(g *guard) []literal {
+		var out []literal
+		for _, c := range g.clauses {
+			out = append(out, c...)
+		}
+		var walk func(b *boolTree)
+		walk = func(b *boolTree) {
+			if b.op == treeLeaf {
+				out = append(out, b.lit)
+			}
+			for i := range b.kids {
+				walk(&b.kids[i])
+			}
+		}
+		for i := range g.trees {
+			walk(&g.trees[i])
+		}
+		return out
+	}
+	for _, r := range s.Rules() {
+		for _, l := range leavesOf(&r.guard) {
+			if l.str {
+				strs = append(strs, l.s)
+			}
+		}
+	}
+	strs = append(strs, "")
+	rng := rand.New(rand.NewPCG(1, 2))
+	e := s.NewEvaluator()
+	checked, trees := 0, 0
+	for _, r := range s.Rules() {
+		leaves := leavesOf(&r.guard)
+		if len(r.guard.trees) > 0 {
+			trees++
+		}
+		for _, ex := range r.Examples {
+			for range 64 {
+				env := ex.Facts
+				base := unsafe.Pointer(&env)
+				for _, l := range leaves {
+					p := unsafe.Add(base, l.off)
+					if !l.str {
+						*(*bool)(p) = rng.IntN(2) == 0
+					} else if rng.IntN(2) == 0 {
+						*(*string)(p) = l.s
+					} else {
+						*(*string)(p) = strs[rng.IntN(len(strs))]
+					}
+				}
+				*e.cur = env
+				v, err := e.vm.Run(r.when, e.box)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := v.(bool)
+				if got := r.guard.pass(&env) && (r.guard.exact || want); got != want {
+					t.Fatalf("rule %s: guard+expr = %v, expr = %v on %+v", r.ID, got, want, env)
+				}
+				checked++
+			}
+		}
+	}
+	if trees == 0 {
+		t.Fatal("no built-in rule has an and/or tree in its guard: the test checks nothing new")
+	}
+	t.Logf("%d rules with guard trees, %d random envs checked", trees, checked)
+}
+
+// TestGuardTree decides nested and/or/not conditions in Go, negations
+// pushed to the leaves, and leaves to expr what Go cannot read.
+func TestGuardTree(t *testing.T) {
+	var seenOnly, rejectedReply, empty Env
+	seenOnly.Client.Seen = true
+	rejectedReply.Client.Seen = true
+	rejectedReply.Topo.FirstBlock.Leg = "reply"
+	rejectedReply.Gaps.Any = true
+	tests := []struct {
+		when             string
+		exact            bool
+		clauses, trees   int
+		seen, rej, empty bool // guard result on seenOnly, rejectedReply, empty
+	}{
+		{`client.seen && (gaps.any || server.seen && !topo.present)`, true, 1, 1, false, true, false},
+		{`!(client.seen && topo.first_block.leg == "reply")`, true, 1, 0, true, false, true},
+		{`!(client.seen || topo.first_block.leg == "reply") || gaps.any`, true, 0, 1, false, true, true},
+		{`(client.seen || server.seen) && !(topo.present || gaps.any)`, true, 3, 0, true, false, false},
+		// A numeric comparison is expr's: the conjunct holding it is not
+		// guarded, the others still are.
+		{`client.seen && (client.request.packets > 0 || server.seen)`, false, 1, 0, true, true, false},
+	}
+	for _, tt := range tests {
+		g := buildGuard(tt.when)
+		if g.exact != tt.exact || len(g.clauses) != tt.clauses || len(g.trees) != tt.trees {
+			t.Errorf("%s: exact %v, %d clauses, %d trees; want %v, %d, %d",
+				tt.when, g.exact, len(g.clauses), len(g.trees), tt.exact, tt.clauses, tt.trees)
+		}
+		for _, c := range []struct {
+			name string
+			env  *Env
+			want bool
+		}{{"client seen", &seenOnly, tt.seen}, {"reply rejected", &rejectedReply, tt.rej}, {"empty", &empty, tt.empty}} {
+			if got := g.pass(c.env); got != c.want {
+				t.Errorf("%s on %s: guard = %v, want %v", tt.when, c.name, got, c.want)
+			}
+		}
 	}
 }

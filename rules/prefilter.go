@@ -17,7 +17,11 @@ import (
 // (TestGuardEquivalence checks this on every example).
 type guard struct {
 	clauses []clause
-	exact   bool
+	// trees holds the top-level conjuncts that are not a plain disjunction
+	// of literals but an and/or/not tree of them, such as
+	// a && (b || c && !d): Go decides them too, after the clauses.
+	trees []boolTree
+	exact bool
 	// conjuncts holds the printed form of every top-level conjunct, for lint.
 	conjuncts []string
 }
@@ -51,7 +55,124 @@ func (g *guard) pass(env *Env) bool {
 			return false
 		}
 	}
+	for i := range g.trees {
+		if !g.trees[i].eval(base) {
+			return false
+		}
+	}
 	return true
+}
+
+// addTree adds a conjunct decided in Go: as clauses where its shape allows
+// (!(a || b) is two clauses, !(a && b) is one), which lint reads too, else as
+// a tree.
+func (g *guard) addTree(t boolTree) {
+	switch t.op {
+	case treeLeaf:
+		g.clauses = append(g.clauses, clause{t.lit})
+		return
+	case treeAnd:
+		for _, k := range t.kids {
+			g.addTree(k)
+		}
+		return
+	}
+	c := make(clause, 0, len(t.kids))
+	for _, k := range t.kids {
+		if k.op != treeLeaf {
+			g.trees = append(g.trees, t)
+			return
+		}
+		c = append(c, k.lit)
+	}
+	g.clauses = append(g.clauses, c)
+}
+
+// A boolTree is an and/or tree over literals, negations pushed down to the
+// leaves. Its operands are side-effect free field reads, so evaluating it
+// with short circuits gives expr's result.
+type boolTree struct {
+	op   byte // treeLeaf, treeAnd, treeOr
+	lit  literal
+	kids []boolTree
+}
+
+const (
+	treeLeaf byte = iota
+	treeAnd
+	treeOr
+)
+
+func (t *boolTree) eval(base unsafe.Pointer) bool {
+	switch t.op {
+	case treeAnd:
+		for i := range t.kids {
+			if !t.kids[i].eval(base) {
+				return false
+			}
+		}
+		return true
+	case treeOr:
+		for i := range t.kids {
+			if t.kids[i].eval(base) {
+				return true
+			}
+		}
+		return false
+	}
+	l := &t.lit
+	p := unsafe.Add(base, l.off)
+	if l.str {
+		return (*(*string)(p) == l.s) == l.want
+	}
+	return *(*bool)(p) == l.want
+}
+
+// toTree converts n, negated when neg, into a boolTree; false when some leaf
+// is not a literal.
+func toTree(n ast.Node, neg bool) (boolTree, bool) {
+	switch b := n.(type) {
+	case *ast.UnaryNode:
+		if b.Operator == "!" || b.Operator == "not" {
+			return toTree(b.Node, !neg)
+		}
+	case *ast.BinaryNode:
+		var op byte
+		switch b.Operator {
+		case "&&", "and":
+			op = treeAnd
+		case "||", "or":
+			op = treeOr
+		}
+		if op != 0 {
+			if neg { // De Morgan
+				op = treeAnd + treeOr - op
+			}
+			l, ok1 := toTree(b.Left, neg)
+			r, ok2 := toTree(b.Right, neg)
+			if !ok1 || !ok2 {
+				return boolTree{}, false
+			}
+			t := boolTree{op: op}
+			// Flatten a && (b && c) into one node of three.
+			for _, k := range [...]boolTree{l, r} {
+				if k.op == op {
+					t.kids = append(t.kids, k.kids...)
+				} else {
+					t.kids = append(t.kids, k)
+				}
+			}
+			return t, true
+		}
+	}
+	l, ok := toLiteral(n)
+	if !ok {
+		return boolTree{}, false
+	}
+	if neg {
+		l.want = !l.want
+	}
+	return boolTree{op: treeLeaf, lit: l}, true
 }
 
 // buildGuard analyses a when: source that already compiled.
@@ -77,6 +198,10 @@ func buildGuard(src string) guard {
 			c = append(c, l)
 		}
 		if c == nil {
+			if t, ok := toTree(n, false); ok {
+				g.addTree(t)
+				continue
+			}
 			g.exact = false
 			continue
 		}
