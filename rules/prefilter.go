@@ -9,12 +9,14 @@ import (
 )
 
 // A guard is the part of a when: condition that Go can decide without expr:
-// the top-level && conjuncts that are a bool field, its negation, a string
-// field compared with a literal, or an || of those. Match checks the guard
+// the top-level && conjuncts built only from bool fields and string fields
+// compared with a literal, under &&, || and ! (clauses for a disjunction of
+// those, trees for deeper nesting). Match checks the guard
 // first and runs the expr program only when every guarded conjunct holds;
 // when the guard covers the whole condition (exact), expr is skipped. A false
 // guard implies a false condition, so results never differ from expr alone
-// (TestGuardEquivalence checks this on every example).
+// (TestGuardEquivalence and TestGuardRandomLeaves check this on every
+// example).
 type guard struct {
 	clauses []clause
 	// trees holds the top-level conjuncts that are not a plain disjunction
