@@ -32,6 +32,13 @@ func preparedConversations(tb testing.TB) (*Engine, []*correlate.Conversation) {
 	if err != nil || len(files) == 0 {
 		tb.Fatalf("no incident logs: %v", err)
 	}
+	return eng, correlateFiles(tb, topo, files)
+}
+
+// correlateFiles reads files and returns every conversation, correlated
+// with topo's hints.
+func correlateFiles(tb testing.TB, topo *topology.Topology, files []string) []*correlate.Conversation {
+	tb.Helper()
 	st, err := flowlog.OpenStream(files, nil, flowlog.StreamOptions{})
 	if err != nil {
 		tb.Fatal(err)
@@ -44,7 +51,7 @@ func preparedConversations(tb testing.TB) (*Engine, []*correlate.Conversation) {
 		corr.Add(&rec)
 	}
 	corr.Flush()
-	return eng, convs
+	return convs
 }
 
 // BenchmarkDiagnose is the issue 5 engine benchmark: the built-in rules over
@@ -138,20 +145,11 @@ func generatedConversations(tb testing.TB) (*Engine, []*correlate.Conversation) 
 	if err != nil {
 		tb.Fatal(err)
 	}
-	eng, _ := New(set, topo)
-	st, err := flowlog.OpenStream([]string{filepath.Join(dir, "flows.log")}, nil, flowlog.StreamOptions{})
+	eng, err := New(set, topo)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer st.Close()
-	var convs []*correlate.Conversation
-	corr := correlate.New(correlate.Options{Hints: Hints(topo)}, func(c *correlate.Conversation) { convs = append(convs, c) })
-	var rec flowlog.Record
-	for st.Read(&rec) == nil {
-		corr.Add(&rec)
-	}
-	corr.Flush()
-	return eng, convs
+	return eng, correlateFiles(tb, topo, []string{filepath.Join(dir, "flows.log")})
 }
 
 // BenchmarkFactsGenerated is BenchmarkFacts on the generated VPC's
