@@ -16,23 +16,8 @@ import (
 // topology's hints) and returns the engine and every conversation.
 func preparedConversations(tb testing.TB) (*Engine, []*correlate.Conversation) {
 	tb.Helper()
-	set, err := rules.LoadBuiltin()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	topo, err := topology.Load(filepath.Join("..", "testdata", "incidents", "shop-topology.yaml"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	eng, err := New(set, topo)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	files, err := filepath.Glob(filepath.Join("..", "testdata", "incidents", "*.log*"))
-	if err != nil || len(files) == 0 {
-		tb.Fatalf("no incident logs: %v", err)
-	}
-	return eng, correlateFiles(tb, topo, files)
+	eng, files := incidentEngine(tb)
+	return eng, correlateFiles(tb, eng.Topology(), files)
 }
 
 // correlateFiles reads files and returns every conversation, correlated

@@ -3,42 +3,24 @@ package engine
 import (
 	"bytes"
 	"encoding/json"
-	"path/filepath"
 	"testing"
 
 	"github.com/flowdiag/flowdiag/correlate"
 	"github.com/flowdiag/flowdiag/flowlog"
-	"github.com/flowdiag/flowdiag/rules"
-	"github.com/flowdiag/flowdiag/topology"
 )
 
 // incidentDiagnoses runs the built-in rules over the shop incident logs with
 // their topology and returns every diagnosis.
 func incidentDiagnoses(t testing.TB) []Diagnosis {
 	t.Helper()
-	set, err := rules.LoadBuiltin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	topo, err := topology.Load(filepath.Join("..", "testdata", "incidents", "shop-topology.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := New(set, topo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := filepath.Glob(filepath.Join("..", "testdata", "incidents", "*.log*"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no incident logs: %v", err)
-	}
+	eng, files := incidentEngine(t)
 	st, err := flowlog.OpenStream(files, nil, flowlog.StreamOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
 	var out []Diagnosis
-	_, err = eng.Run(st, RunOptions{Correlate: correlate.Options{Hints: Hints(topo)}}, func(d *Diagnosis) error {
+	_, err = eng.Run(st, RunOptions{Correlate: correlate.Options{Hints: Hints(eng.Topology())}}, func(d *Diagnosis) error {
 		out = append(out, *d)
 		return nil
 	})

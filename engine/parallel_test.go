@@ -13,7 +13,9 @@ import (
 	"github.com/flowdiag/flowdiag/topology"
 )
 
-func incidentEngine(t *testing.T) (*Engine, []string) {
+// incidentEngine returns the built-in rules over the shop topology and the
+// shop incident logs.
+func incidentEngine(t testing.TB) (*Engine, []string) {
 	t.Helper()
 	set, err := rules.LoadBuiltin()
 	if err != nil {

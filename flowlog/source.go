@@ -496,20 +496,8 @@ func (s *Stream) Stats() StreamStats {
 	}
 	out.Inputs = append(out.Inputs, s.merge.openStats(s.inputs)...)
 	for _, in := range out.Inputs {
-		t := &out.ReadStats
-		t.Lines += in.Lines
-		t.Records += in.Records
-		t.Skipped += in.Skipped
-		t.Headers += in.Headers
-		t.Blank += in.Blank
-		t.Gaps += in.Gaps
-		t.TGW += in.TGW
+		addStats(&out.ReadStats, &in.ReadStats, s.opts.MaxExamples)
 		out.Control += in.Control
-		for _, e := range in.Examples {
-			if len(t.Examples) < s.opts.MaxExamples {
-				t.Examples = append(t.Examples, e)
-			}
-		}
 		var ie *InputError
 		if errors.As(in.Err, &ie) {
 			out.Failed = append(out.Failed, ie)
