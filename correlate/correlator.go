@@ -2,6 +2,7 @@ package correlate
 
 import (
 	"cmp"
+	"math/rand/v2"
 	"net/netip"
 	"runtime"
 	"slices"
@@ -141,7 +142,8 @@ type Correlator struct {
 	split int64      // IdleSplit + Tolerance
 	emit  func(*Conversation)
 
-	open  map[Key]uint32 // slot id of the newest open conversation of each key; older ones chained by next
+	seed  uint64    // of the key hash in open and tombs
+	open  openIndex // slot id of the newest open conversation of each key; older ones chained by next
 	nopen int
 	heap  []heapEntry // min-heap on (possibly stale) touch; see expire
 
@@ -158,7 +160,7 @@ type Correlator struct {
 	strs   []string // interned subnet, VPC, account ids and reject reasons; strs[0] is ""
 	strIdx map[string]uint32
 
-	tombs   map[Key]tomb // key -> the latest emitted conversation of the key
+	tombs   tombTable // key -> the latest emitted conversation of the key
 	sweptAt int64        // watermark when tombs were last swept
 
 	watermark int64 // newest log time seen (largest end)
@@ -195,13 +197,14 @@ func New(opts Options, emit func(*Conversation)) *Correlator {
 		owner:  owner,
 		split:  opts.IdleSplit + opts.Tolerance,
 		emit:   emit,
-		open:   make(map[Key]uint32),
+		seed:   rand.Uint64(),
 		enis:   make(map[string]uint32),
 		byAddr: make(map[netip.Addr]*eniState),
 		strs:   []string{""},
 		strIdx: make(map[string]uint32),
-		tombs:  make(map[Key]tomb),
 	}
+	c.open.init()
+	c.tombs.init()
 	c.evs.stride = max(1, min(opts.MaxEvidence, maxEvStride))
 	mem := new(offheap)
 	c.slots.mem, c.evs.mem = mem, mem
@@ -277,8 +280,8 @@ func (c *Correlator) AddRec(r *Rec) {
 // as at the end of input. The Correlator may be used again afterwards.
 func (c *Correlator) Flush() {
 	batch := c.batch[:0]
-	for _, head := range c.open {
-		for id := head; id != 0; id = c.slots.at(id).next {
+	for _, e := range c.open.ents {
+		for id := uint32(e); id != 0; id = c.slots.at(id).next {
 			batch = append(batch, id)
 		}
 	}
@@ -289,7 +292,8 @@ func (c *Correlator) Flush() {
 // lookup returns the open conversation of key k that r joins, starting a
 // new one when none is within IdleSplit+Tolerance of r.
 func (c *Correlator) lookup(k Key, r *Rec) uint32 {
-	head := c.open[k]
+	tag := k.tag(c.seed)
+	pos, head := c.open.find(tag, &k, &c.slots)
 	for id := head; id != 0; {
 		s := c.slots.at(id)
 		if r.Start <= s.last+c.split && r.End >= s.first-c.split {
@@ -303,11 +307,11 @@ func (c *Correlator) lookup(k Key, r *Rec) uint32 {
 	if head != 0 {
 		c.stats.Splits++
 	}
-	if t, ok := c.tombs[k]; ok && t.at >= c.watermark-c.retention() && r.Start <= t.last+c.split {
+	if t, ok := c.tombs.get(tag, &k); ok && t.at >= c.watermark-c.retention() && r.Start <= t.last+c.split {
 		s.bits |= bitContinued
 		c.stats.LateRecords++
 	}
-	c.open[k] = id
+	c.open.set(pos, tag, id)
 	c.nopen++
 	c.stats.MaxOpen = max(c.stats.MaxOpen, c.nopen)
 	c.stats.Conversations++
@@ -350,10 +354,12 @@ func (c *Correlator) emitBatch(batch []uint32) {
 	})
 	for _, id := range batch {
 		s := c.slots.at(id)
-		c.unlink(id, s)
+		tag := s.key.tag(c.seed)
+		c.unlink(tag, id, s)
 		out := c.finishSlot(s)
-		if t, ok := c.tombs[s.key]; !ok || s.last > t.last || t.at < c.watermark-c.retention() {
-			c.tombs[s.key] = tomb{s.last, c.watermark}
+		pos, ok := c.tombs.find(tag, &s.key)
+		if t := c.tombs.ents[pos]; !ok || s.last > t.last || t.at < c.watermark-c.retention() {
+			c.tombs.put(pos, &s.key, tomb{s.last, c.watermark}, c.seed)
 		}
 		c.stats.Emitted++
 		c.releaseSlot(id, s)
@@ -388,13 +394,13 @@ func (c *Correlator) releaseSlot(id uint32, s *slot) {
 	c.slots.release(id)
 }
 
-func (c *Correlator) unlink(id uint32, s *slot) {
-	p := c.open[s.key]
+func (c *Correlator) unlink(tag, id uint32, s *slot) {
+	pos, p := c.open.find(tag, &s.key, &c.slots)
 	if p == id {
 		if s.next == 0 {
-			delete(c.open, s.key)
+			c.open.remove(pos)
 		} else {
-			c.open[s.key] = s.next
+			c.open.set(pos, tag, s.next)
 		}
 	} else {
 		for p != 0 {
@@ -424,12 +430,7 @@ func (c *Correlator) pruneTombs() {
 		return
 	}
 	c.sweptAt = c.watermark
-	limit := c.watermark - c.retention()
-	for k, t := range c.tombs {
-		if t.at < limit {
-			delete(c.tombs, k)
-		}
-	}
+	c.tombs.prune(c.watermark-c.retention(), c.seed)
 }
 
 func (c *Correlator) addGap(r *Rec) {

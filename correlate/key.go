@@ -94,9 +94,12 @@ func compareKeys(a, b Key) int {
 
 // hash mixes the key into 64 bits; stable across runs and platforms so that
 // partitioning is deterministic.
-func (k *Key) hash() uint64 {
+func (k *Key) hash() uint64 { return k.hashWith(0) }
+
+// hashWith is hash with a seed mixed in before the key's words.
+func (k *Key) hashWith(seed uint64) uint64 {
 	const m = 0x9e3779b97f4a7c15
-	h := uint64(k.proto) ^ uint64(k.loPort)<<8 ^ uint64(k.hiPort)<<24
+	h := seed ^ uint64(k.proto) ^ uint64(k.loPort)<<8 ^ uint64(k.hiPort)<<24
 	for _, w := range [4]uint64{
 		binary.LittleEndian.Uint64(k.lo[:8]), binary.LittleEndian.Uint64(k.lo[8:]),
 		binary.LittleEndian.Uint64(k.hi[:8]), binary.LittleEndian.Uint64(k.hi[8:]),

@@ -41,7 +41,7 @@ func TestMemoryBound(t *testing.T) {
 	for i := range convs {
 		g.conv(1_700_000_000+int64(i/perSecond), &r, &line, c.Add)
 		maxHeap = max(maxHeap, len(c.heap))
-		maxTombs = max(maxTombs, len(c.tombs))
+		maxTombs = max(maxTombs, c.tombs.n)
 	}
 	st := c.Stats()
 	if st.MaxOpen > bound || maxHeap > bound {
