@@ -161,7 +161,7 @@ type Correlator struct {
 	strIdx map[string]uint32
 
 	tombs   tombTable // key -> the latest emitted conversation of the key
-	sweptAt int64        // watermark when tombs were last swept
+	sweptAt int64     // watermark when tombs were last swept
 
 	watermark int64 // newest log time seen (largest end)
 	stats     Stats
