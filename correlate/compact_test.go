@@ -2,8 +2,10 @@ package correlate
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
@@ -69,6 +71,15 @@ func TestCompactMatchesGeneral(t *testing.T) {
 		"outgrow": recs(t, "outgrow.log", outgrow),
 		"long":    recs(t, "long.log", longConversation(40)),
 	}
+	// Records of one leg out of order, before and after its evidence is
+	// full: positions are inserted, and earlier ones displace later ones.
+	long := inputs["long"]
+	shuffled := slices.Clone(long)
+	rand.New(rand.NewPCG(5, 5)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	inputs["long shuffled"] = shuffled
+	reversed := slices.Clone(long)
+	slices.Reverse(reversed)
+	inputs["long reversed"] = reversed
 	gen := genRecords(4000, 2)
 	for i := range gen {
 		inputs["generated"] = append(inputs["generated"], &gen[i])

@@ -118,11 +118,16 @@ func actionIndex(a flowlog.Action) uint8 {
 
 // cleg is the per-direction part of a cview other than tallies.
 type cleg struct {
-	ev     [evInline]cev
-	nev    uint32
+	ev [evInline]cev
+	// tail is the start of the latest kept position (ev or the block's
+	// [nev-1]), so that a record later than all kept ones, the common case
+	// once a long conversation's evidence is full, is counted without
+	// reading its block.
+	tail   int32
 	evb    uint32 // evidence block id when more than evInline are kept; 0: none
 	more   uint32 // records not kept as evidence
 	reason uint32 // handle in Correlator.strs
+	nev    uint8  // positions kept: at most maxEvStride
 	dir    flowlog.Direction
 }
 
@@ -368,6 +373,12 @@ func (c *Correlator) addCompactEvidence(l *cleg, it cev) {
 		return
 	}
 	n := int(l.nev)
+	if n > 0 && it.start > l.tail {
+		if n == maxEv {
+			l.more++
+			return
+		}
+	}
 	if n == evInline && l.evb == 0 && n < maxEv {
 		l.evb = c.evs.alloc()
 		copy(c.evs.block(l.evb), l.ev[:])
@@ -378,9 +389,10 @@ func (c *Correlator) addCompactEvidence(l *cleg, it cev) {
 	} else {
 		buf = l.ev[:min(maxEv, evInline)]
 	}
-	if n < maxEv && (n == 0 || !c.cevLess(it, buf[n-1])) {
+	if n < maxEv && (n == 0 || it.start > l.tail || !c.cevLess(it, buf[n-1])) {
 		buf[n] = it
 		l.nev++
+		l.tail = it.start
 		return
 	}
 	if n == maxEv {
@@ -398,6 +410,7 @@ func (c *Correlator) addCompactEvidence(l *cleg, it cev) {
 		i--
 	}
 	buf[i] = it
+	l.tail = buf[l.nev-1].start
 }
 
 func (c *Correlator) cevLess(a, b cev) bool {
