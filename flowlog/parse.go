@@ -2,6 +2,7 @@ package flowlog
 
 import (
 	"bytes"
+	"encoding/binary"
 	"net/netip"
 	"strconv"
 	"unicode/utf8"
@@ -16,13 +17,18 @@ type Parser struct {
 	tgw  bool
 	in   *interner
 	last []string // per column: the previous string value, a one-entry cache
+	// recent is a direct-mapped cache of interned values in front of the
+	// interner, for the ids that change from line to line (interface-id):
+	// one cheap hash of the value's last bytes and one comparison, where
+	// the interner hashes the whole value and scans two sets.
+	recent *[recentSize]string
 }
 
 // NewParser returns a parser for lines of format f.
 func NewParser(f *Format) *Parser { return newParser(f, newInterner(0, 0)) }
 
 func newParser(f *Format, in *interner) *Parser {
-	return &Parser{f: f, cols: f.cols, tgw: f.tgw, in: in, last: make([]string, len(f.cols))}
+	return &Parser{f: f, cols: f.cols, tgw: f.tgw, in: in, last: make([]string, len(f.cols)), recent: new([recentSize]string)}
 }
 
 // Format returns the parser's format.
@@ -213,6 +219,10 @@ func (p *Parser) set(rec *Record, c int, fl Field, tok []byte) string {
 		return ""
 	case FieldAction:
 		switch {
+		case string(tok) == "ACCEPT":
+			rec.Action = ActionAccept
+		case string(tok) == "REJECT":
+			rec.Action = ActionReject
 		case bytes.EqualFold(tok, []byte("ACCEPT")):
 			rec.Action = ActionAccept
 		case bytes.EqualFold(tok, []byte("REJECT")):
@@ -223,6 +233,8 @@ func (p *Parser) set(rec *Record, c int, fl Field, tok []byte) string {
 		return ""
 	case FieldLogStatus:
 		switch {
+		case string(tok) == "OK":
+			rec.LogStatus = LogStatusOK
 		case bytes.EqualFold(tok, []byte("OK")):
 			rec.LogStatus = LogStatusOK
 		case bytes.EqualFold(tok, []byte("NODATA")):
@@ -272,12 +284,39 @@ func (p *Parser) str(c int, tok []byte) (string, bool) {
 	if s := p.last[c]; s == string(tok) { // comparison does not allocate
 		return s, true
 	}
+	slot := &p.recent[recentIndex(tok)]
+	if s := *slot; s == string(tok) {
+		p.last[c] = s
+		return s, true
+	}
 	if !printable(tok) {
 		return "", false
 	}
 	s := p.in.get(tok)
 	p.last[c] = s
+	*slot = s
 	return s, true
+}
+
+// recentSize is the number of entries of Parser.recent (64 KiB of string
+// headers): room for the ENIs of a large VPC.
+const (
+	recentBits = 12
+	recentSize = 1 << recentBits
+)
+
+// recentIndex hashes tok's length and last eight bytes (where AWS ids
+// differ) into an index of Parser.recent.
+func recentIndex(tok []byte) uint32 {
+	var x uint64
+	if n := len(tok); n >= 8 {
+		x = binary.LittleEndian.Uint64(tok[n-8:])
+	} else {
+		for _, c := range tok {
+			x = x<<8 | uint64(c)
+		}
+	}
+	return uint32(((x ^ uint64(len(tok))) * 0x9e3779b97f4a7c15) >> (64 - recentBits))
 }
 
 func (p *Parser) countField(rec *Record, fl Field) *int64 {
@@ -392,6 +431,17 @@ func skipSpace(b []byte, i int) int {
 }
 
 func skipToken(b []byte, i int) int {
+	// Eight bytes at a time while none of them can be white space: a byte
+	// below 0x21 (all separators are) sets its high bit in
+	// (x - 0x21...) &^ x; bytes from 0x80 up are excluded by the &^ x.
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for i+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[i:])
+		if (x-0x21*ones)&^x&highs != 0 {
+			break
+		}
+		i += 8
+	}
 	for i < len(b) {
 		if c := b[i]; c <= ' ' && isSpace(c) {
 			break

@@ -504,3 +504,50 @@ func TestParseEdgeValues(t *testing.T) {
 		t.Errorf("short format count error: %v", err)
 	}
 }
+
+// skipToken reads eight bytes at a time; it must stop exactly where the
+// byte-by-byte definition does, for every byte value at every offset of
+// the word.
+func TestSkipTokenEveryByte(t *testing.T) {
+	ref := func(b []byte, i int) int {
+		for i < len(b) && !isSpace(b[i]) {
+			i++
+		}
+		return i
+	}
+	for c := 0; c < 256; c++ {
+		for at := 0; at < 24; at++ {
+			b := []byte(strings.Repeat("eni-0a1b2c3d4e5f6a7b8", 2))
+			b[at] = byte(c)
+			for from := 0; from <= at; from++ {
+				if got, want := skipToken(b, from), ref(b, from); got != want {
+					t.Fatalf("byte %#x at %d, from %d: skipToken = %d, want %d", c, at, from, got, want)
+				}
+			}
+		}
+	}
+}
+
+// Two ids that share an entry of the parser's cache of recent values are
+// each read as themselves, however they alternate.
+func TestParserRecentCollision(t *testing.T) {
+	first := "eni-00000000000000000"
+	var second string
+	for i := 1; second == ""; i++ {
+		s := fmt.Sprintf("eni-%017x", i)
+		if recentIndex([]byte(s)) == recentIndex([]byte(first)) {
+			second = s
+		}
+	}
+	p := NewParser(DefaultFormat())
+	var rec Record
+	for i, eni := range []string{first, second, second, first, second, first, first} {
+		line := "2 123456789012 " + eni + " 10.0.1.5 10.0.2.9 51234 443 6 10 840 1700000000 1700000060 ACCEPT OK"
+		if err := p.Parse([]byte(line), &rec); err != nil {
+			t.Fatal(err)
+		}
+		if rec.InterfaceID != eni {
+			t.Fatalf("line %d: interface-id %q, want %q", i, rec.InterfaceID, eni)
+		}
+	}
+}
