@@ -193,10 +193,15 @@ type Outcome struct {
 type blamePrograms struct {
 	component, direction, leg, eni, subnet *vm.Program
 	ruleNumber                             *vm.Program
+	// direct forms of component..subnet (in that order) and ruleNumber
+	direct     [5]direct
+	ruleDirect direct
 }
 
 // template is a message with {{ expr }} placeholders compiled to programs.
 type template struct {
-	lits  []string      // len(lits) == len(progs)+1
-	progs []*vm.Program // each yields any value, formatted with fmt
+	lits   []string      // len(lits) == len(progs)+1
+	progs  []*vm.Program // each yields any value, formatted with fmt
+	direct []direct      // progs[i] evaluated in Go when direct[i].ok
+	size   int           // of a typical rendering, to size the builder once
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,6 +24,7 @@ func newSet(rules []*Rule) *Set {
 	s := &Set{rules: rules, byID: make(map[string]*Rule, len(rules))}
 	for _, r := range rules {
 		s.byID[r.ID] = r
+		r.prepareDirect()
 	}
 	s.ranked = append([]*Rule(nil), rules...)
 	sort.SliceStable(s.ranked, func(i, j int) bool { return outranks(s.ranked[i], s.ranked[j]) })
@@ -87,6 +89,9 @@ type Evaluator struct {
 	// TestGuardEquivalence compares results with plain expr evaluation.
 	box any
 	cur *Env
+	// noDirect makes Render run expr for every placeholder and blame
+	// expression (tests compare the two).
+	noDirect bool
 }
 
 // NewEvaluator returns an Evaluator for s.
@@ -165,8 +170,14 @@ func (e *Evaluator) Render(r *Rule, env *Env) (Outcome, error) {
 	*e.cur = *env
 	var o Outcome
 	var err error
-	str := func(p *vm.Program, field string, dst *string) {
+	str := func(p *vm.Program, d *direct, field string, dst *string) {
 		if p == nil || err != nil {
+			return
+		}
+		if d.isString() && !e.noDirect {
+			if *dst = d.str(env); !d.lit { // a field may alias the caller's buffers
+				*dst = strings.Clone(*dst)
+			}
 			return
 		}
 		var v any
@@ -176,14 +187,20 @@ func (e *Evaluator) Render(r *Rule, env *Env) (Outcome, error) {
 		}
 		*dst = strings.Clone(v.(string))
 	}
-	str(r.blame.component, "blame.component", &o.Component)
-	str(r.blame.direction, "blame.direction", &o.Direction)
-	str(r.blame.leg, "blame.leg", &o.Leg)
-	str(r.blame.eni, "blame.eni", &o.ENI)
-	str(r.blame.subnet, "blame.subnet", &o.Subnet)
+	bd := &r.blame.direct
+	str(r.blame.component, &bd[0], "blame.component", &o.Component)
+	str(r.blame.direction, &bd[1], "blame.direction", &o.Direction)
+	str(r.blame.leg, &bd[2], "blame.leg", &o.Leg)
+	str(r.blame.eni, &bd[3], "blame.eni", &o.ENI)
+	str(r.blame.subnet, &bd[4], "blame.subnet", &o.Subnet)
 	if p := r.blame.ruleNumber; p != nil && err == nil {
 		var v any
-		if v, err = e.vm.Run(p, e.box); err != nil {
+		if d := &r.blame.ruleDirect; d.ok && d.kind == reflect.Int && !e.noDirect {
+			v = d.int(env)
+		} else {
+			v, err = e.vm.Run(p, e.box)
+		}
+		if err != nil {
 			err = &Error{Pos: r.Pos, Rule: r.ID, Field: "blame.rule_number", Msg: err.Error(), Err: err}
 		} else if n := v.(int); n < 0 || n > 32768 {
 			err = &Error{Pos: r.Pos, Rule: r.ID, Field: "blame.rule_number",
@@ -202,15 +219,41 @@ func (e *Evaluator) Render(r *Rule, env *Env) (Outcome, error) {
 	return o, err
 }
 
+// prepareDirect finds the blame expressions and placeholders Go evaluates
+// itself (see direct).
+func (r *Rule) prepareDirect() {
+	b := &r.blame
+	for i, p := range [5]*vm.Program{b.component, b.direction, b.leg, b.eni, b.subnet} {
+		b.direct[i] = directOf(p)
+	}
+	b.ruleDirect = directOf(b.ruleNumber)
+	for _, t := range []*template{&r.message, &r.remediation} {
+		t.size = 24 * len(t.progs) // a guess for the values: an id, an address and port
+		for _, l := range t.lits {
+			t.size += len(l)
+		}
+		t.direct = make([]direct, len(t.progs))
+		for i, p := range t.progs {
+			t.direct[i] = directOf(p)
+		}
+	}
+}
+
 func (e *Evaluator) fill(r *Rule, t *template, field string) (string, error) {
 	if len(t.progs) == 0 {
 		return strings.Join(t.lits, ""), nil
 	}
 	var b strings.Builder
+	b.Grow(t.size)
 	for i, lit := range t.lits {
 		b.WriteString(lit)
 		if i >= len(t.progs) {
 			break
+		}
+		if i < len(t.direct) && t.direct[i].ok && !e.noDirect {
+			d := &t.direct[i]
+			d.format(e.cur, &b)
+			continue
 		}
 		v, err := e.vm.Run(t.progs[i], e.box)
 		if err != nil {
