@@ -2,6 +2,7 @@ package correlate
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -617,5 +618,29 @@ func TestDeterministic(t *testing.T) {
 	}
 	if strings.Count(a, "\n") < 1000 {
 		t.Fatalf("only %d lines of output", strings.Count(a, "\n"))
+	}
+}
+
+// The ENIs attached to a conversation's ends are cached per address; an
+// ENI that learns its own address after a conversation with that address
+// was emitted gets its gaps attached to the later conversations.
+func TestGapsAfterAddressLearned(t *testing.T) {
+	rs := recs(t, "f.log", `
+eni-b 10.0.1.5:40000 -> 10.0.2.9:443 tcp ACCEPT t=1000-1060 dir=ingress
+eni-z 10.0.9.9:5000 -> 10.0.9.8:53 udp ACCEPT t=2500-2560 dir=egress
+eni-a 10.0.1.5:40001 -> 10.0.3.3:443 tcp ACCEPT t=3000-3060 dir=egress
+eni-a NODATA t=3000-3060
+eni-b 10.0.1.5:40002 -> 10.0.2.9:443 tcp ACCEPT t=3010-3060 dir=ingress
+`)
+	cs, _ := run(t, Options{}, rs)
+	gaps := map[uint16]int{}
+	for _, x := range cs {
+		if x.Server.Port() == 443 {
+			gaps[x.Client.Port()] = len(x.Gaps)
+		}
+	}
+	want := map[uint16]int{40000: 0, 40001: 1, 40002: 1}
+	if !maps.Equal(gaps, want) {
+		t.Errorf("gaps per client port = %v; want %v", gaps, want)
 	}
 }

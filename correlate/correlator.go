@@ -2,6 +2,7 @@ package correlate
 
 import (
 	"cmp"
+	"encoding/binary"
 	"math/rand/v2"
 	"net/netip"
 	"runtime"
@@ -156,6 +157,12 @@ type Correlator struct {
 	enis    map[string]uint32 // ENI id -> handle in eniList
 	eniList []*eniState
 	byAddr  map[netip.Addr]*eniState // learned own address -> ENI
+	// ends caches, per conversation end address, the ENIs gapsFor attaches
+	// through byAddr and the topology's owner, valid while endsGen is
+	// unchanged: every change to byAddr or enis bumps it. An emitted
+	// conversation otherwise paid three map lookups per end.
+	ends    *[endsSize]endENIs
+	endsGen uint32
 
 	strs   []string // interned subnet, VPC, account ids and reject reasons; strs[0] is ""
 	strIdx map[string]uint32
@@ -461,6 +468,7 @@ func (c *Correlator) eniHandle(id string) uint32 {
 	h := uint32(len(c.eniList))
 	c.eniList = append(c.eniList, &eniState{id: id})
 	c.enis[id] = h
+	c.bumpEnds()
 	return h
 }
 
@@ -542,6 +550,7 @@ func (c *Correlator) setOwn(e *eniState, a netip.Addr) {
 	c.forgetOwn(e, o.addr)
 	o.addr, o.fixed, o.n = a, true, 0
 	c.byAddr[a.Unmap()] = e
+	c.bumpEnds()
 }
 
 // forgetOwn drops the address -> ENI entry of an address e no longer owns,
@@ -549,6 +558,7 @@ func (c *Correlator) setOwn(e *eniState, a netip.Addr) {
 func (c *Correlator) forgetOwn(e *eniState, old netip.Addr) {
 	if old.IsValid() && c.byAddr[old.Unmap()] == e {
 		delete(c.byAddr, old.Unmap())
+		c.bumpEnds()
 	}
 }
 
@@ -584,6 +594,7 @@ func (c *Correlator) observe(e *eniState, src, dst netip.Addr) {
 		c.forgetOwn(e, o.addr)
 		o.addr = o.cand[0]
 		c.byAddr[o.addr.Unmap()] = e
+		c.bumpEnds()
 	}
 }
 
@@ -856,6 +867,52 @@ func (c *Correlator) finish(cv *conv) *Conversation {
 	return out
 }
 
+// endENIs are the ENIs of one address: the one whose records showed it as
+// its own, and the one the topology says owns it (when that ENI has
+// records).
+type endENIs struct {
+	addr           [16]byte
+	gen            uint32 // Correlator.endsGen when filled; 0: empty
+	learned, owner *eniState
+}
+
+const (
+	endsBits = 12
+	endsSize = 1 << endsBits
+)
+
+// bumpEnds invalidates the ends cache.
+func (c *Correlator) bumpEnds() {
+	c.endsGen++
+	if c.endsGen == 0 && c.ends != nil { // wrapped: old entries would look valid
+		*c.ends = [endsSize]endENIs{}
+	}
+}
+
+func (c *Correlator) endENIsOf(a netip.Addr) endENIs {
+	key := a.As16()
+	if c.ends == nil {
+		c.ends = new([endsSize]endENIs)
+	}
+	if c.endsGen == 0 {
+		c.endsGen = 1
+	}
+	h := (binary.LittleEndian.Uint64(key[8:]) ^ binary.LittleEndian.Uint64(key[:8])) * 0x9e3779b97f4a7c15
+	ent := &c.ends[h>>(64-endsBits)]
+	if ent.gen == c.endsGen && ent.addr == key {
+		return *ent
+	}
+	*ent = endENIs{addr: key, gen: c.endsGen, learned: c.byAddr[a]}
+	if c.owner != nil {
+		if id, ok := c.owner.OwnerENI(a); ok {
+			if h, ok := c.enis[id]; ok {
+				ent.owner = c.eniList[h]
+			}
+		}
+	}
+	return *ent
+}
+
 func (c *Correlator) fillPos(buf []flowlog.Pos, ev []evItem) ([]flowlog.Pos, []flowlog.Pos) {
 	if len(ev) == 0 {
 		return nil, buf
@@ -909,15 +966,10 @@ func (c *Correlator) gapsFor(cv *conv, out *Conversation) []Gap {
 		list = append(list, cv.views[i].eni)
 	}
 	for _, a := range [2]netip.Addr{out.Client.Addr(), out.Server.Addr()} {
-		if e := c.byAddr[a]; e != nil && !slices.Contains(list, e) {
-			list = append(list, e)
-		}
-		if c.owner == nil {
-			continue
-		}
-		if id, ok := c.owner.OwnerENI(a); ok {
-			if h, ok := c.enis[id]; ok && !slices.Contains(list, c.eniList[h]) {
-				list = append(list, c.eniList[h])
+		ends := c.endENIsOf(a)
+		for _, e := range [2]*eniState{ends.learned, ends.owner} {
+			if e != nil && !slices.Contains(list, e) {
+				list = append(list, e)
 			}
 		}
 	}
