@@ -25,6 +25,10 @@ type Topology struct {
 	pls     []*PrefixList
 
 	resolvers []netip.Addr           // each VPC's Amazon DNS resolver (primary CIDR base + 2)
+	// subnetsInVPCs: every subnet CIDR lies inside a CIDR of its VPC (as
+	// AWS requires), so an address outside every VPC is in no subnet and
+	// endpoint need not scan the subnets for it.
+	subnetsInVPCs bool
 	byAddr    map[[16]byte]addrEntry // by the address's 16-byte form: hashing a netip.Addr costs more (it holds a zone handle)
 	eniByID   map[string]*ENI
 	sgByID    map[string]*SecurityGroup
@@ -99,6 +103,7 @@ func compile(source string, s *spec, e *errs) *Topology {
 	index(e, "prefix list", s.PrefixLists, func(v *PrefixList) (string, Pos) { return v.ID, v.Pos }, t.plByID, &t.pls)
 
 	t.linkSubnets(e)
+	t.subnetsInVPCs = subnetsInsideVPCs(t.subnets)
 	t.resolvers = resolverAddrs(t.vpcs)
 	t.linkNACLs(e)
 	t.linkENIs(e)
@@ -458,4 +463,27 @@ func joinPrefixes(ps []netip.Prefix) string {
 		s[i] = p.String()
 	}
 	return strings.Join(s, ", ")
+}
+
+// subnetsInsideVPCs reports whether every CIDR of every subnet lies inside
+// a CIDR of the subnet's VPC.
+func subnetsInsideVPCs(subnets []*Subnet) bool {
+	for _, s := range subnets {
+		if s.VPC == nil {
+			return false
+		}
+		for _, p := range s.CIDRs {
+			inside := false
+			for _, q := range s.VPC.CIDRs {
+				if q.Bits() <= p.Bits() && q.Contains(p.Addr()) {
+					inside = true
+					break
+				}
+			}
+			if !inside {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -213,11 +213,13 @@ func (t *Topology) endpoint(a netip.Addr) Endpoint {
 		ep.Location = LocVPC
 		return ep
 	}
-	for _, s := range t.subnets {
-		for _, p := range s.CIDRs {
-			if p.Contains(a) {
-				ep.Subnet, ep.VPC, ep.Location = s, s.VPC, LocVPCUnknownENI
-				return ep
+	if !t.subnetsInVPCs || t.inVPC(a) {
+		for _, s := range t.subnets {
+			for _, p := range s.CIDRs {
+				if p.Contains(a) {
+					ep.Subnet, ep.VPC, ep.Location = s, s.VPC, LocVPCUnknownENI
+					return ep
+				}
 			}
 		}
 	}
@@ -235,6 +237,18 @@ func (t *Topology) endpoint(a netip.Addr) Endpoint {
 		ep.Location = LocInternet
 	}
 	return ep
+}
+
+// inVPC reports whether a is inside a CIDR of any VPC.
+func (t *Topology) inVPC(a netip.Addr) bool {
+	for _, v := range t.vpcs {
+		for _, p := range v.CIDRs {
+			if p.Contains(a) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 var cgnat = netip.MustParsePrefix("100.64.0.0/10")
@@ -437,8 +451,12 @@ func naclCheck(c *Check, n *NACL, ep *Endpoint, dir, fam int, proto flowlog.Prot
 // on its port from the other side while the other side's do not allow the
 // reverse. ok is false when it cannot tell (neither or both allow, or no ENI).
 func (t *Topology) ServerHint(proto flowlog.Proto, a, b netip.AddrPort) (server int, ok bool) {
-	aIn := t.allowsInbound(proto, a, b)
-	bIn := t.allowsInbound(proto, b, a)
+	if !proto.HasPorts() {
+		return 0, false // ICMP and protocols without ports: no listener port to go by
+	}
+	ea, eb := t.endpoint(a.Addr()), t.endpoint(b.Addr())
+	aIn := t.allowsInbound(proto, &ea, a.Port(), &eb)
+	bIn := t.allowsInbound(proto, &eb, b.Port(), &ea)
 	switch {
 	case aIn && !bIn:
 		return 0, true
@@ -454,15 +472,10 @@ func (t *Topology) ServerHint(proto flowlog.Proto, a, b netip.AddrPort) (server 
 // client port as well and say nothing about which end serves; counting them
 // would let a permissive client group outvote the port evidence exactly
 // when the server's group is the one at fault.
-func (t *Topology) allowsInbound(proto flowlog.Proto, local, peer netip.AddrPort) bool {
-	if !proto.HasPorts() {
-		return false // ICMP and protocols without ports: no listener port to go by
-	}
-	l := t.endpoint(local.Addr())
+func (t *Topology) allowsInbound(proto flowlog.Proto, l *Endpoint, port uint16, p *Endpoint) bool {
 	if l.ENI == nil {
 		return false
 	}
-	p := t.endpoint(peer.Addr())
 	var peerENI *ENI
 	if !p.Public {
 		peerENI = p.ENI
@@ -474,7 +487,7 @@ func (t *Topology) allowsInbound(proto flowlog.Proto, local, peer netip.AddrPort
 			if !r.proto.hasPorts() || r.ports.Contains(ephemeralProbe) {
 				continue
 			}
-			if r.matches(proto, peerKey, peerENI, local.Port(), -1, -1) {
+			if r.matches(proto, peerKey, peerENI, port, -1, -1) {
 				return true
 			}
 		}

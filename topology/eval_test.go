@@ -416,3 +416,75 @@ enis:
 		t.Errorf("10.0.0.3 treated as unfiltered: %+v", p)
 	}
 }
+
+// endpoint skips the subnet scan for addresses outside every VPC when all
+// subnets lie inside their VPCs; the answer is the same as with the scan,
+// for every kind of address of the bundled topologies.
+func TestEndpointOutsideVPCsSkipsSubnets(t *testing.T) {
+	for _, path := range []string{"../testdata/incidents/shop-topology.yaml", "../testdata/topology/three-tier.yaml"} {
+		topo, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !topo.subnetsInVPCs {
+			t.Fatalf("%s: subnets not found inside their VPCs", path)
+		}
+		var addrs []netip.Addr
+		for _, s := range topo.Subnets() {
+			for _, p := range s.CIDRs {
+				addrs = append(addrs, p.Addr(), p.Addr().Next(), lastAddr(p), lastAddr(p).Next())
+			}
+		}
+		for _, v := range topo.VPCs() {
+			for _, p := range v.CIDRs {
+				addrs = append(addrs, p.Addr().Prev(), p.Addr(), lastAddr(p), lastAddr(p).Next())
+			}
+		}
+		for _, e := range topo.ENIs() {
+			for _, a := range append(e.Addresses, e.Public...) {
+				addrs = append(addrs, a, a.Next())
+			}
+		}
+		for _, s := range []string{"8.8.8.8", "192.168.7.7", "172.31.0.9", "100.64.1.1", "2001:db8::1", "fd00::5", "169.254.169.254"} {
+			addrs = append(addrs, netip.MustParseAddr(s))
+		}
+		for _, a := range addrs {
+			if !a.IsValid() {
+				continue
+			}
+			fast := topo.endpoint(a)
+			topo.subnetsInVPCs = false
+			slow := topo.endpoint(a)
+			topo.subnetsInVPCs = true
+			if fast != slow {
+				t.Errorf("%s: %s: %+v with the shortcut, %+v without", path, a, fast, slow)
+			}
+		}
+	}
+}
+
+func lastAddr(p netip.Prefix) netip.Addr {
+	a := p.Masked().Addr().AsSlice()
+	for i := p.Bits(); i < len(a)*8; i++ {
+		a[i/8] |= 0x80 >> (i % 8)
+	}
+	b, _ := netip.AddrFromSlice(a)
+	return b
+}
+
+// A subnet outside its VPC's CIDRs (AWS never allows it, a hand-written
+// topology may) turns the shortcut off.
+func TestSubnetOutsideVPCDisablesShortcut(t *testing.T) {
+	vpc := &VPC{ID: "vpc-1", CIDRs: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/16")}}
+	in := &Subnet{ID: "subnet-in", VPC: vpc, CIDRs: []netip.Prefix{netip.MustParsePrefix("10.0.1.0/24")}}
+	out := &Subnet{ID: "subnet-out", VPC: vpc, CIDRs: []netip.Prefix{netip.MustParsePrefix("10.9.1.0/24")}}
+	wide := &Subnet{ID: "subnet-wide", VPC: vpc, CIDRs: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}
+	if !subnetsInsideVPCs([]*Subnet{in}) {
+		t.Error("a subnet inside its VPC counted as outside")
+	}
+	for _, s := range []*Subnet{out, wide, {ID: "subnet-novpc"}} {
+		if subnetsInsideVPCs([]*Subnet{in, s}) {
+			t.Errorf("%s counted as inside its VPC", s.ID)
+		}
+	}
+}
