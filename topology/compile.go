@@ -24,18 +24,18 @@ type Topology struct {
 	enis    []*ENI
 	pls     []*PrefixList
 
-	resolvers []netip.Addr           // each VPC's Amazon DNS resolver (primary CIDR base + 2)
+	resolvers []netip.Addr // each VPC's Amazon DNS resolver (primary CIDR base + 2)
 	// subnetsInVPCs: every subnet CIDR lies inside a CIDR of its VPC (as
 	// AWS requires), so an address outside every VPC is in no subnet and
 	// endpoint need not scan the subnets for it.
 	subnetsInVPCs bool
-	byAddr    map[[16]byte]addrEntry // by the address's 16-byte form: hashing a netip.Addr costs more (it holds a zone handle)
-	eniByID   map[string]*ENI
-	sgByID    map[string]*SecurityGroup
-	naclByID  map[string]*NACL
-	subByID   map[string]*Subnet
-	vpcByID   map[string]*VPC
-	plByID    map[string]*PrefixList
+	byAddr        map[[16]byte]addrEntry // by the address's 16-byte form: hashing a netip.Addr costs more (it holds a zone handle)
+	eniByID       map[string]*ENI
+	sgByID        map[string]*SecurityGroup
+	naclByID      map[string]*NACL
+	subByID       map[string]*Subnet
+	vpcByID       map[string]*VPC
+	plByID        map[string]*PrefixList
 }
 
 // Warnings returns the problems found while loading that do not stop
