@@ -134,6 +134,13 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Eight plain bytes at a time: most of a message needs no escape.
+		for i+8 <= len(s) && jsonSafe8(le64(s, i)) {
+			i += 8
+		}
+		if i == len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if jsonSafe(c) {
@@ -184,6 +191,31 @@ func appendJSONString(b []byte, s string) []byte {
 
 // jsonSafe reports whether an ASCII byte is written as itself in an
 // HTML-escaped JSON string.
+// jsonSafe8 reports whether all eight bytes of x are jsonSafe: none is
+// below 0x20 or from 0x80 up, and none is one of " \ < > &. A byte
+// equal to c shows as a zero byte of x^(c*ones), found with the usual
+// (v - ones) &^ v & highs test, which has no false positive for "some
+// byte is zero".
+// le64 loads s[i:i+8] little-endian (the compiler makes it one load).
+func le64(s string, i int) uint64 {
+	_ = s[i+7]
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+}
+
+func jsonSafe8(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	zero := func(v uint64) uint64 { return (v - ones) &^ v & highs }
+	bad := x & highs                    // non-ASCII
+	bad |= (x - 0x20*ones) &^ x & highs // below 0x20
+	bad |= zero(x ^ '"'*ones)
+	bad |= zero(x ^ '\\'*ones)
+	bad |= zero(x ^ '<'*ones)
+	bad |= zero(x ^ '>'*ones)
+	bad |= zero(x ^ '&'*ones)
+	return bad == 0
+}
+
 func jsonSafe(c byte) bool {
 	return c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
 }

@@ -97,3 +97,19 @@ func BenchmarkAppendJSON(b *testing.B) {
 		buf = ds[i%len(ds)].AppendJSON(buf[:0])
 	}
 }
+
+// appendJSONString skips eight safe bytes at a time; every byte value at
+// every offset of a word must still be escaped as encoding/json does.
+func TestAppendJSONStringEveryByte(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		for at := 0; at < 20; at++ {
+			b := []byte("abcdefghijklmnopqrstuvwx")
+			b[at] = byte(c)
+			s := string(b)
+			want, _ := json.Marshal(s)
+			if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
+				t.Fatalf("byte %#x at %d: %s, want %s", c, at, got, want)
+			}
+		}
+	}
+}
