@@ -43,6 +43,7 @@ func (e *Engine) RunParallel(s *flowlog.Stream, opts ParallelOptions, sink func(
 	}
 
 	p := &diagPipe{
+		bufs:   make(chan []byte, 2*workers+4),
 		eng:    e,
 		opts:   &opts,
 		work:   make(chan *diagJob, workers),
@@ -132,6 +133,10 @@ type diagPipe struct {
 	sink   func(*Diagnosis, []byte) error
 	stats  *RunStats // Diagnosed is counted by the output goroutine
 	outErr chan error
+	// bufs returns encoding buffers from the output goroutine, once their
+	// bytes are written, to the diagnosing workers: a job's encodings
+	// are a few hundred kilobytes, grown by doubling from nothing otherwise.
+	bufs chan []byte
 
 	failMu   sync.Mutex
 	failures []RuleFailure // merged from every worker when it ends
@@ -174,6 +179,13 @@ func (p *diagPipe) diagnose() {
 		p.failMu.Unlock()
 	}()
 	for j := range p.work {
+		if p.opts.Encode != nil {
+			select {
+			case b := <-p.bufs:
+				j.enc = b[:0]
+			default:
+			}
+		}
 		for _, c := range j.convs {
 			if p.opts.KeepConversation != nil && !p.opts.KeepConversation(c) {
 				continue
@@ -218,6 +230,13 @@ func (p *diagPipe) output() {
 			if err = p.sink(&j.diags[i], enc); err != nil {
 				break
 			}
+		}
+		if j.enc != nil {
+			select {
+			case p.bufs <- j.enc[:0]:
+			default:
+			}
+			j.enc = nil
 		}
 		if err != nil {
 			p.halt()
