@@ -3,6 +3,7 @@ package flowlog
 import (
 	"bytes"
 	"encoding/binary"
+	"math/bits"
 	"net/netip"
 	"strconv"
 	"unicode/utf8"
@@ -434,13 +435,21 @@ func skipToken(b []byte, i int) int {
 	// Eight bytes at a time while none of them can be white space: a byte
 	// below 0x21 (all separators are) sets its high bit in
 	// (x - 0x21...) &^ x; bytes from 0x80 up are excluded by the &^ x.
+	// The lowest flagged byte is exact (a borrow only flags bytes above a
+	// true one), so it is where the token ends when it is a separator.
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	for i+8 <= len(b) {
 		x := binary.LittleEndian.Uint64(b[i:])
-		if (x-0x21*ones)&^x&highs != 0 {
-			break
+		m := (x - 0x21*ones) &^ x & highs
+		if m == 0 {
+			i += 8
+			continue
 		}
-		i += 8
+		j := i + bits.TrailingZeros64(m)/8
+		if isSpace(b[j]) {
+			return j
+		}
+		i = j + 1 // a control character inside the token
 	}
 	for i < len(b) {
 		if c := b[i]; c <= ' ' && isSpace(c) {

@@ -515,6 +515,19 @@ func TestSkipTokenEveryByte(t *testing.T) {
 		}
 		return i
 	}
+	// A control character (part of the token) before a separator, both
+	// within one word or in two.
+	for c := 0; c <= ' '; c++ {
+		for at := 0; at < 20; at++ {
+			for sep := at + 1; sep < 24; sep++ {
+				b := []byte(strings.Repeat("eni-0a1b2c3d4e5f6a7b8", 2))
+				b[at], b[sep] = byte(c), '\t'
+				if got, want := skipToken(b, 0), ref(b, 0); got != want {
+					t.Fatalf("byte %#x at %d, tab at %d: skipToken = %d, want %d", c, at, sep, got, want)
+				}
+			}
+		}
+	}
 	for c := 0; c < 256; c++ {
 		for at := 0; at < 24; at++ {
 			b := []byte(strings.Repeat("eni-0a1b2c3d4e5f6a7b8", 2))
