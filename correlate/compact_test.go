@@ -3,6 +3,7 @@ package correlate
 import (
 	"fmt"
 	"math/rand/v2"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -212,5 +213,55 @@ eni-web NODATA t=1700000120-1700000178
 				t.Errorf("%s: stats %+v; want those of one copy %+v", tt.name, st, onceStats)
 			}
 		}
+	}
+}
+
+// AddRecs, which looks ahead before adding, gives what AddRec one by one
+// gives: the same conversations in the same order and the same stats, with
+// gap, Transit Gateway and unkeyed records mixed in, in any batch split.
+func TestAddRecsMatchesAddRec(t *testing.T) {
+	gen := genRecords(6000, 9)
+	extra := recs(t, "x.log", outgrow+`
+eni-a NODATA t=100-160
+eni-a 10.0.0.1:1 -> 10.0.0.2:2 tcp ACCEPT t=100-160 kind=tgw
+eni-a :: -> 10.0.0.2:2 tcp ACCEPT t=100-160
+`)
+	extra[len(extra)-1].SrcAddr = netip.Addr{} // unkeyed
+	var rs []Rec
+	for i := range gen {
+		var x Rec
+		x.Set(&gen[i])
+		rs = append(rs, x)
+		if i%397 == 0 {
+			for _, r := range extra {
+				x.Set(r)
+				rs = append(rs, x)
+			}
+		}
+	}
+	run := func(add func(c *Correlator)) (string, Stats) {
+		var b strings.Builder
+		c := New(Options{}, func(cv *Conversation) { b.WriteString(cv.String() + "\n") })
+		add(c)
+		c.Flush()
+		return b.String(), c.Stats()
+	}
+	want, wst := run(func(c *Correlator) {
+		for i := range rs {
+			c.AddRec(&rs[i])
+		}
+	})
+	for _, chunk := range []int{1, 7, lookAhead, 1000, len(rs)} {
+		got, gst := run(func(c *Correlator) {
+			for from := 0; from < len(rs); from += chunk {
+				c.AddRecs(rs[from:min(from+chunk, len(rs))])
+			}
+		})
+		if got != want || gst != wst {
+			t.Fatalf("chunks of %d: AddRecs differs from AddRec (stats %+v, want %+v)", chunk, gst, wst)
+		}
+	}
+	if wst.Gaps == 0 || wst.TransitGateway == 0 || wst.Unkeyed == 0 || wst.Emitted < 1000 {
+		t.Fatalf("fixture misses a kind of record: %+v", wst)
 	}
 }

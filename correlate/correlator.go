@@ -170,7 +170,8 @@ type Correlator struct {
 	tombs   tombTable // key -> the latest emitted conversation of the key
 	sweptAt int64     // watermark when tombs were last swept
 
-	watermark int64 // newest log time seen (largest end)
+	watermark int64  // newest log time seen (largest end)
+	touched   uint64 // sum of AddRecs' look-ahead loads, so they are not optimized away
 	stats     Stats
 	batch     []uint32
 	free      []*conv // emitted general conversations, for reuse
@@ -238,6 +239,65 @@ func (c *Correlator) Add(r *flowlog.Record) {
 
 // AddRec is Add for a record already reduced to what correlation reads.
 func (c *Correlator) AddRec(r *Rec) {
+	k, fwd, ok := Key{}, false, false
+	if r.Kind != flowlog.KindTransitGateway && !r.IsGap() {
+		k, fwd, ok = keyOf(r)
+	}
+	c.addKeyed(r, &k, fwd, ok)
+}
+
+// lookAhead is how many records AddRecs looks up before adding them.
+const lookAhead = 16
+
+// AddRecs adds records in order, exactly as AddRec on each. It first reads,
+// for a few records ahead, the index entry and the slot their conversation
+// is likely in, so that those cache misses (the index and the slots of
+// hundreds of thousands of open conversations are far larger than the
+// caches) are in flight together instead of one after the other.
+func (c *Correlator) AddRecs(rs []Rec) {
+	var keys [lookAhead]struct {
+		k       Key
+		tag     uint32
+		fwd, ok bool
+	}
+	var ents [lookAhead]uint64
+	for len(rs) > 0 {
+		batch := rs[:min(len(rs), lookAhead)]
+		// Keys first, then the loads in loops of a few instructions each,
+		// so that all of them fit in the processor's window at once.
+		for i := range batch {
+			r, x := &batch[i], &keys[i]
+			x.ok = false
+			if r.Kind != flowlog.KindTransitGateway && !r.IsGap() {
+				if x.k, x.fwd, x.ok = keyOf(r); x.ok {
+					x.tag = x.k.tag(c.seed)
+				}
+			}
+		}
+		for i := range batch {
+			ents[i] = c.open.ents[keys[i].tag&c.open.mask]
+		}
+		var touched uint64
+		for i := range batch {
+			if e := ents[i]; e != 0 && uint32(e>>32) == keys[i].tag {
+				s := c.slots.at(uint32(e))
+				touched += uint64(s.key.loPort) + uint64(s.views[0].ntally) // the key's line and the first view's
+			} else if e == 0 && keys[i].ok {
+				touched += uint64(c.tombs.ents[keys[i].tag&c.tombs.mask].at)
+			}
+		}
+		c.touched += touched // keep the loads
+		for i := range batch {
+			x := &keys[i]
+			c.addKeyed(&batch[i], &x.k, x.fwd, x.ok)
+		}
+		rs = rs[len(batch):]
+	}
+}
+
+// addKeyed adds r, whose key is k (ok false: r has none, or is a gap or
+// Transit Gateway record).
+func (c *Correlator) addKeyed(r *Rec, k *Key, fwd, ok bool) {
 	c.stats.Records++
 	switch {
 	case r.Kind == flowlog.KindTransitGateway:
@@ -246,7 +306,6 @@ func (c *Correlator) AddRec(r *Rec) {
 	case r.IsGap():
 		c.addGap(r)
 	default:
-		k, fwd, ok := keyOf(r)
 		if !ok {
 			c.stats.Unkeyed++
 			return
@@ -259,7 +318,7 @@ func (c *Correlator) AddRec(r *Rec) {
 			d = 1
 		}
 		eh := c.eniHandle(r.InterfaceID)
-		s := c.slots.at(c.lookup(k, r))
+		s := c.slots.at(c.lookup(*k, r))
 		s.touch = c.watermark
 		if c.seenBefore(s, fingerprint(eh, d, r)) {
 			c.stats.Duplicates++

@@ -91,9 +91,7 @@ func (e *Engine) RunParallel(s *flowlog.Stream, opts ParallelOptions, sink func(
 		}
 		st.Records += read
 		st.Kept += int64(len(recs))
-		for i := range recs {
-			corr.AddRec(&recs[i])
-		}
+		corr.AddRecs(recs)
 		return nil
 	})
 	stopped := false
