@@ -265,3 +265,71 @@ eni-a :: -> 10.0.0.2:2 tcp ACCEPT t=100-160
 		t.Fatalf("fixture misses a kind of record: %+v", wst)
 	}
 }
+
+// NewDeferred's conversations, built on other goroutines while the
+// Correlator goes on (learning addresses, adding gaps and source names),
+// are exactly New's, in the same order. Run with -race, this also checks
+// that building reads nothing the Correlator still writes.
+func TestDeferredMatchesNew(t *testing.T) {
+	gen := genRecords(6000, 4)
+	extra := recs(t, "second.log", `
+eni-c0000000000000003 NODATA t=1700000100-1700000160
+eni-c0000000000000005 SKIPDATA t=1700000150-1700000200
+`)
+	var rs []*flowlog.Record
+	for i := range gen {
+		if i%500 == 0 {
+			gen[i].Pos.Source = fmt.Sprintf("part-%d.log", i/500) // new source names as it goes
+		}
+		// Without flow-direction (the default format), roles come from
+		// the addresses each ENI learns as records arrive.
+		gen[i].FlowDirection = flowlog.DirUnknown
+		rs = append(rs, &gen[i])
+		if i%701 == 0 {
+			rs = append(rs, extra...)
+		}
+	}
+	// A short horizon, so that most conversations are emitted (and built)
+	// while later records still arrive.
+	opts := Options{Horizon: 40, IdleSplit: 30, Tolerance: 10}
+	want, wst := render(t, opts, false, rs)
+
+	pending := make(chan *Pending, 64)
+	built := make(chan string, 64)
+	var order []chan string
+	go func() {
+		for p := range pending {
+			done := make(chan string, 1)
+			order = append(order, done)
+			go func() { done <- p.Build().String() + "\n" }()
+		}
+		for _, d := range order {
+			built <- <-d
+		}
+		close(built)
+	}()
+	c := NewDeferred(opts, func(p *Pending) { pending <- p })
+	var got strings.Builder
+	collected := make(chan struct{})
+	go func() {
+		for s := range built {
+			got.WriteString(s)
+		}
+		close(collected)
+	}()
+	for _, r := range rs {
+		c.Add(r)
+	}
+	c.Flush()
+	close(pending)
+	<-collected
+	if got.String() != want {
+		t.Errorf("deferred conversations differ from New's")
+	}
+	if st := c.Stats(); st != wst {
+		t.Errorf("stats %+v; want %+v", st, wst)
+	}
+	if wst.MaxOpen*3 > int(wst.Emitted) {
+		t.Errorf("fixture: %d conversations open at once of %d; want most emitted before the end", wst.MaxOpen, wst.Emitted)
+	}
+}

@@ -141,7 +141,8 @@ type Correlator struct {
 	opts  Options
 	owner OwnerHints // nil without a topology
 	split int64      // IdleSplit + Tolerance
-	emit  func(*Conversation)
+	emit  func(*Pending)
+	fin   *finisher // what building an emitted conversation reads; shared with Pending
 
 	seed  uint64    // of the key hash in open and tombs
 	open  openIndex // slot id of the newest open conversation of each key; older ones chained by next
@@ -152,7 +153,6 @@ type Correlator struct {
 	evs     evPool     // evidence blocks of slots' legs
 	bigs    []*conv    // conversations that outgrew their slot (slot.big-1)
 	bigFree []uint32   // free indexes in bigs
-	scratch conv       // a slot expanded for finish
 
 	enis    map[string]uint32 // ENI id -> handle in eniList
 	eniList []*eniState
@@ -174,8 +174,7 @@ type Correlator struct {
 	touched   uint64 // sum of AddRecs' look-ahead loads, so they are not optimized away
 	stats     Stats
 	batch     []uint32
-	free      []*conv // emitted general conversations, for reuse
-	forceBig  bool    // tests: every conversation takes the general form
+	forceBig  bool // tests: every conversation takes the general form
 
 	srcs    []string          // source names of evidence positions (one per input)
 	srcIdx  map[string]uint32 // index in srcs
@@ -195,9 +194,23 @@ type heapEntry struct {
 // New returns a Correlator that calls emit for each completed conversation,
 // from within Add or Flush. emit owns the Conversation it is given.
 func New(opts Options, emit func(*Conversation)) *Correlator {
-	opts = opts.withDefaults()
 	if emit == nil {
 		emit = func(*Conversation) {}
+	}
+	return NewDeferred(opts, func(p *Pending) { emit(p.Build()) })
+}
+
+// NewDeferred returns a Correlator that calls emit for each completed
+// conversation with the conversation not yet built: emit, or whoever it
+// hands the Pending to, calls Build, on any goroutine. Building (deciding
+// the client, orienting the views, rendering evidence) is about a third of
+// the correlator's work, which a caller with several goroutines takes off
+// the one that correlates. The order of emission, and every Conversation,
+// are exactly New's.
+func NewDeferred(opts Options, emit func(*Pending)) *Correlator {
+	opts = opts.withDefaults()
+	if emit == nil {
+		emit = func(p *Pending) { p.Build() }
 	}
 	owner, _ := opts.Hints.(OwnerHints)
 	c := &Correlator{
@@ -205,6 +218,7 @@ func New(opts Options, emit func(*Conversation)) *Correlator {
 		owner:  owner,
 		split:  opts.IdleSplit + opts.Tolerance,
 		emit:   emit,
+		fin:    &finisher{hints: opts.Hints, owner: owner},
 		seed:   rand.Uint64(),
 		enis:   make(map[string]uint32),
 		byAddr: make(map[netip.Addr]*eniState),
@@ -217,7 +231,6 @@ func New(opts Options, emit func(*Conversation)) *Correlator {
 	mem := new(offheap)
 	c.slots.mem, c.evs.mem = mem, mem
 	runtime.AddCleanup(c, (*offheap).free, mem)
-	c.scratch.views = c.scratch.inline[:0]
 	return c
 }
 
@@ -422,7 +435,7 @@ func (c *Correlator) emitBatch(batch []uint32) {
 		s := c.slots.at(id)
 		tag := s.key.tag(c.seed)
 		c.unlink(tag, id, s)
-		out := c.finishSlot(s)
+		out := c.pendingSlot(s)
 		pos, ok := c.tombs.find(tag, &s.key)
 		if t := c.tombs.ents[pos]; !ok || s.last > t.last || t.at < c.watermark-c.retention() {
 			c.tombs.put(pos, &s.key, tomb{s.last, c.watermark}, c.seed)
@@ -434,19 +447,27 @@ func (c *Correlator) emitBatch(batch []uint32) {
 	c.batch = batch[:0]
 }
 
-// finishSlot builds the Conversation of an open conversation.
-func (c *Correlator) finishSlot(s *slot) *Conversation {
+// pendingSlot takes an emitted conversation out of its slot, with a copy
+// of everything building it reads that later records may change: each
+// ENI's learned own addresses, the gaps of the ENIs involved, the source
+// names.
+func (c *Correlator) pendingSlot(s *slot) *Pending {
+	var cv *conv
 	if s.big != 0 {
-		cv := c.bigs[s.big-1]
+		cv = c.bigs[s.big-1]
+		c.bigs[s.big-1] = nil
+		c.bigFree = append(c.bigFree, s.big-1)
+		s.big = 0
 		c.loadHeader(s, cv)
-		return c.finish(cv)
+	} else {
+		cv = c.newConv()
+		c.expand(s, cv)
 	}
-	cv := &c.scratch
-	cv.reset()
-	c.expand(s, cv)
-	out := c.finish(cv)
-	cv.reset()
-	return out
+	for i := range cv.views {
+		vs := &cv.views[i]
+		vs.fam = vs.eni.fam
+	}
+	return &Pending{cv: cv, gaps: c.gapsFor(cv), srcs: c.srcs, fin: c.fin}
 }
 
 // releaseSlot frees an emitted conversation's slot, blocks and general form.
@@ -660,8 +681,11 @@ func (c *Correlator) observe(e *eniState, src, dst netip.Addr) {
 // own returns the ENI's own address in the family of a, if known. When two
 // candidates remain and exactly one is a private IPv4 address, that one is
 // the ENI's: AWS always logs the ENI side by its private IPv4.
-func (e *eniState) own(a netip.Addr) netip.Addr {
-	o := &e.fam[famOf(a)]
+func (e *eniState) own(a netip.Addr) netip.Addr { return ownIn(&e.fam, a) }
+
+// ownIn is eniState.own for a copy of its addresses.
+func ownIn(fam *[2]ownAddr, a netip.Addr) netip.Addr {
+	o := &fam[famOf(a)]
 	if o.fixed || o.n == 1 {
 		return o.addr
 	}
@@ -703,8 +727,9 @@ type viewState struct {
 	eni        *eniState
 	view       View
 	ev         [2][]evItem
-	own        uint8 // ownValid, ownLo, ownHi: the ENI's address shown by this conversation's records
-	translated bool  // a record's addresses differed from the packet level
+	own        uint8      // ownValid, ownLo, ownHi: the ENI's address shown by this conversation's records
+	translated bool       // a record's addresses differed from the packet level
+	fam        [2]ownAddr // eni's learned own addresses when the conversation was emitted
 }
 
 // evItem is one evidence position. It holds no pointer (the source is an
@@ -743,17 +768,7 @@ func (cv *conv) newView() *viewState {
 
 // newConv returns a cleared conversation, reusing an emitted one's memory
 // when there is one.
-func (c *Correlator) newConv() *conv {
-	if n := len(c.free); n > 0 {
-		cv := c.free[n-1]
-		c.free[n-1] = nil
-		c.free = c.free[:n-1]
-		return cv
-	}
-	cv := &conv{}
-	cv.views = cv.inline[:0]
-	return cv
-}
+func (c *Correlator) newConv() *conv { return c.fin.newConv() }
 
 // reset clears cv for reuse, keeping the evidence buffers of its inline
 // views.
@@ -769,12 +784,7 @@ func (cv *conv) reset() {
 	cv.views = cv.inline[:0]
 }
 
-// recycle clears an emitted conversation for reuse. At most as many are
-// kept as were in the general form at once.
-func (c *Correlator) recycle(cv *conv) {
-	cv.reset()
-	c.free = append(c.free, cv)
-}
+func (c *Correlator) recycle(cv *conv) { c.fin.recycle(cv) }
 
 // add adds the per-ENI part of r, of direction d, to cv; the slot keeps the
 // conversation-wide part.
@@ -888,8 +898,10 @@ func (c *Correlator) srcOf(s string) uint32 {
 	return i
 }
 
-// finish turns an open conversation into the emitted Conversation.
-func (c *Correlator) finish(cv *conv) *Conversation {
+// finish turns an emitted conversation into its Conversation. It reads
+// only cv, srcs, gaps and the finisher's topology hints, so it runs on any
+// goroutine.
+func (c *finisher) finish(cv *conv, srcs []string, gaps []Gap) *Conversation {
 	clientLo, basis, conf := c.decide(cv)
 	lo, hi := cv.key.Lo(), cv.key.Hi()
 	out := &Conversation{
@@ -915,14 +927,14 @@ func (c *Correlator) finish(cv *conv) *Conversation {
 			v.Request, v.Reply = v.Reply, v.Request
 			req, rep = rep, req
 		}
-		v.Request.Evidence, pos = c.fillPos(pos, req)
-		v.Reply.Evidence, pos = c.fillPos(pos, rep)
+		v.Request.Evidence, pos = fillPos(srcs, pos, req)
+		v.Reply.Evidence, pos = fillPos(srcs, pos, rep)
 		v.Role = c.role(vs, clientLo, out.Client.Addr(), out.Server.Addr())
 		out.Views[i] = v
 	}
 	inferRoles(out.Views)
 	slices.SortFunc(out.Views, func(a, b View) int { return strings.Compare(a.ENI, b.ENI) })
-	out.Gaps = c.gapsFor(cv, out)
+	out.Gaps = gaps
 	return out
 }
 
@@ -972,17 +984,17 @@ func (c *Correlator) endENIsOf(a netip.Addr) endENIs {
 	return *ent
 }
 
-func (c *Correlator) fillPos(buf []flowlog.Pos, ev []evItem) ([]flowlog.Pos, []flowlog.Pos) {
+func fillPos(srcs []string, buf []flowlog.Pos, ev []evItem) ([]flowlog.Pos, []flowlog.Pos) {
 	if len(ev) == 0 {
 		return nil, buf
 	}
 	for i, it := range ev {
-		buf[i] = flowlog.Pos{Source: c.srcs[it.src], Line: it.line}
+		buf[i] = flowlog.Pos{Source: srcs[it.src], Line: it.line}
 	}
 	return buf[:len(ev):len(ev)], buf[len(ev):]
 }
 
-func (c *Correlator) role(vs *viewState, clientLo bool, client, server netip.Addr) Role {
+func (c *finisher) role(vs *viewState, clientLo bool, client, server netip.Addr) Role {
 	var isClient, isServer bool
 	if vs.own&ownValid != 0 {
 		lo, hi := vs.own&ownLo != 0, vs.own&ownHi != 0
@@ -991,7 +1003,7 @@ func (c *Correlator) role(vs *viewState, clientLo bool, client, server netip.Add
 			isClient, isServer = hi, lo
 		}
 	} else {
-		own := vs.eni.own(client)
+		own := ownIn(&vs.fam, client)
 		if !own.IsValid() && c.owner != nil {
 			if id, ok := c.owner.OwnerENI(client); ok && id == vs.view.ENI {
 				return RoleClient
@@ -1018,13 +1030,15 @@ func (c *Correlator) role(vs *viewState, clientLo bool, client, server netip.Add
 	return RoleTransit
 }
 
-func (c *Correlator) gapsFor(cv *conv, out *Conversation) []Gap {
+// gapsFor returns the gaps of the conversation's ENIs, and of the ENIs that
+// own either end, within the tolerance of its time range.
+func (c *Correlator) gapsFor(cv *conv) []Gap {
 	var enis [4]*eniState
 	list := enis[:0]
 	for i := range cv.views {
 		list = append(list, cv.views[i].eni)
 	}
-	for _, a := range [2]netip.Addr{out.Client.Addr(), out.Server.Addr()} {
+	for _, a := range [2]netip.Addr{cv.key.Lo().Addr(), cv.key.Hi().Addr()} {
 		ends := c.endENIsOf(a)
 		for _, e := range [2]*eniState{ends.learned, ends.owner} {
 			if e != nil && !slices.Contains(list, e) {

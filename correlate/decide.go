@@ -24,7 +24,7 @@ func (v votes) decided() (clientLo, ok bool) {
 
 // decide picks the client end of cv with the strongest evidence available.
 // Direction 0 is lo->hi, 1 is hi->lo.
-func (c *Correlator) decide(cv *conv) (clientLo bool, b Basis, conf Confidence) {
+func (c *finisher) decide(cv *conv) (clientLo bool, b Basis, conf Confidence) {
 	// tcp-flags: a bare SYN comes from the client, a SYN-ACK from the server.
 	var f votes
 	for d := range 2 {
@@ -59,8 +59,8 @@ func (c *Correlator) decide(cv *conv) (clientLo bool, b Basis, conf Confidence) 
 	}
 
 	lo, hi := cv.key.Lo(), cv.key.Hi()
-	if c.opts.Hints != nil {
-		if s, ok := c.opts.Hints.ServerHint(cv.key.proto, lo, hi); ok && (s == 0 || s == 1) {
+	if c.hints != nil {
+		if s, ok := c.hints.ServerHint(cv.key.proto, lo, hi); ok && (s == 0 || s == 1) {
 			return s == 1, BasisTopology, Medium
 		}
 	}

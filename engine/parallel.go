@@ -27,8 +27,8 @@ const convBatch = 256
 // inputs are parsed in parallel (flowlog.ReadParallel; the record filter
 // runs there too), one goroutine correlates (so conversations, and the
 // order in which they complete, are exactly Run's), and batches of
-// completed conversations are diagnosed by Workers goroutines, each with its
-// own rule evaluator. sink is called on one goroutine, in the order Run
+// completed conversations are built (correlate.NewDeferred) and diagnosed
+// by Workers goroutines, each with its own rule evaluator. sink is called on one goroutine, in the order Run
 // would call it, whatever the scheduling; encoded is what opts.Encode
 // returned for d (nil without Encode) and is valid only during the call.
 // Correlation is not partitioned: a Correlator learns each ENI's own
@@ -64,7 +64,9 @@ func (e *Engine) RunParallel(s *flowlog.Stream, opts ParallelOptions, sink func(
 	go p.output()
 
 	batch := p.newJob()
-	corr := correlate.New(opts.Correlate, func(c *correlate.Conversation) {
+	// The correlator hands completed conversations over unbuilt: the
+	// diagnosing workers build them, off the one goroutine that correlates.
+	corr := correlate.NewDeferred(opts.Correlate, func(c *correlate.Pending) {
 		st.Conversations++
 		batch.convs = append(batch.convs, c)
 		if len(batch.convs) == convBatch {
@@ -143,7 +145,7 @@ type diagPipe struct {
 // diagJob is a batch of completed conversations, in completion order, and
 // what diagnosing them gave.
 type diagJob struct {
-	convs []*correlate.Conversation
+	convs []*correlate.Pending
 	diags []Diagnosis
 	ends  []int // diags[i]'s encoding is enc[ends[i-1]:ends[i]]
 	enc   []byte
@@ -151,7 +153,7 @@ type diagJob struct {
 }
 
 func (p *diagPipe) newJob() *diagJob {
-	return &diagJob{convs: make([]*correlate.Conversation, 0, convBatch), done: make(chan struct{})}
+	return &diagJob{convs: make([]*correlate.Pending, 0, convBatch), done: make(chan struct{})}
 }
 
 func (p *diagPipe) halt() { p.once.Do(func() { close(p.stop) }) }
@@ -184,7 +186,8 @@ func (p *diagPipe) diagnose() {
 			default:
 			}
 		}
-		for _, c := range j.convs {
+		for _, pc := range j.convs {
+			c := pc.Build()
 			if p.opts.KeepConversation != nil && !p.opts.KeepConversation(c) {
 				continue
 			}
