@@ -644,3 +644,33 @@ eni-b 10.0.1.5:40002 -> 10.0.2.9:443 tcp ACCEPT t=3010-3060 dir=ingress
 		t.Errorf("gaps per client port = %v; want %v", gaps, want)
 	}
 }
+
+// eniHandle answers from a cache keyed by the id string's address; equal
+// ids held in different strings share a handle, different ids never do.
+func TestENIHandleCache(t *testing.T) {
+	c := New(Options{}, nil)
+	ids := make([]string, 9000)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("eni-%017x", i)
+	}
+	want := make([]uint32, len(ids))
+	for i, id := range ids {
+		want[i] = c.eniHandle(id)
+	}
+	for round := range 3 {
+		for i, id := range ids {
+			if round == 1 {
+				id = strings.Clone(id) // same id, another string
+			}
+			if h := c.eniHandle(id); h != want[i] {
+				t.Fatalf("round %d: %s: handle %d, want %d", round, id, h, want[i])
+			}
+			if got := c.eniList[want[i]].id; got != ids[i] {
+				t.Fatalf("handle %d is %s, want %s", want[i], got, ids[i])
+			}
+		}
+	}
+	if len(c.eniList) != len(ids) {
+		t.Fatalf("%d ENIs for %d ids", len(c.eniList), len(ids))
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/flowdiag/flowdiag/flowlog"
 )
@@ -154,9 +155,10 @@ type Correlator struct {
 	bigs    []*conv    // conversations that outgrew their slot (slot.big-1)
 	bigFree []uint32   // free indexes in bigs
 
-	enis    map[string]uint32 // ENI id -> handle in eniList
-	eniList []*eniState
-	byAddr  map[netip.Addr]*eniState // learned own address -> ENI
+	enis     map[string]uint32            // ENI id -> handle in eniList
+	eniCache *[eniCacheSize]eniCacheEntry // see eniHandle
+	eniList  []*eniState
+	byAddr   map[netip.Addr]*eniState // learned own address -> ENI
 	// ends caches, per conversation end address, the ENIs gapsFor attaches
 	// through byAddr and the topology's owner, valid while endsGen is
 	// unchanged: every change to byAddr or enis bumps it. An emitted
@@ -542,7 +544,20 @@ func (c *Correlator) addGap(r *Rec) {
 
 // eniHandle returns the handle of ENI id, adding it the first time.
 func (c *Correlator) eniHandle(id string) uint32 {
+	// The parsers intern ids, so a record's id is almost always the very
+	// string an earlier record had: a cache keyed by the string's address
+	// answers without hashing it. The entry holds the string, so its
+	// memory cannot be reused for another while cached.
+	if c.eniCache == nil {
+		c.eniCache = new([eniCacheSize]eniCacheEntry)
+	}
+	p := unsafe.StringData(id)
+	e := &c.eniCache[uint64(uintptr(unsafe.Pointer(p))>>3)*0x9e3779b97f4a7c15>>(64-eniCacheBits)]
+	if unsafe.StringData(e.id) == p && len(e.id) == len(id) && p != nil {
+		return e.h
+	}
 	if h, ok := c.enis[id]; ok {
+		*e = eniCacheEntry{id, h}
 		return h
 	}
 	h := uint32(len(c.eniList))
@@ -595,6 +610,16 @@ func (c *Correlator) pop() heapEntry {
 	}
 	c.heap = h
 	return top
+}
+
+const (
+	eniCacheBits = 12
+	eniCacheSize = 1 << eniCacheBits
+)
+
+type eniCacheEntry struct {
+	id string
+	h  uint32
 }
 
 // eniState is what the Correlator learns about one ENI across
