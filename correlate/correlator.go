@@ -433,9 +433,23 @@ func (c *Correlator) emitBatch(batch []uint32) {
 		}
 		return cmp.Compare(a.last, b.last)
 	})
-	for _, id := range batch {
+	var tags [lookAhead]uint32
+	for i, id := range batch {
+		if j := i % lookAhead; j == 0 {
+			// As in AddRecs: the index and tomb entries of the next few
+			// conversations are loaded together.
+			next := batch[i:min(i+lookAhead, len(batch))]
+			for k, id := range next {
+				tags[k] = c.slots.at(id).key.tag(c.seed)
+			}
+			var touched uint64
+			for k := range next {
+				touched += c.open.ents[tags[k]&c.open.mask] + uint64(c.tombs.ents[tags[k]&c.tombs.mask].at)
+			}
+			c.touched += touched
+		}
 		s := c.slots.at(id)
-		tag := s.key.tag(c.seed)
+		tag := tags[i%lookAhead]
 		c.unlink(tag, id, s)
 		out := c.pendingSlot(s)
 		pos, ok := c.tombs.find(tag, &s.key)
