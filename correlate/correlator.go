@@ -255,10 +255,13 @@ func (c *Correlator) Add(r *flowlog.Record) {
 // AddRec is Add for a record already reduced to what correlation reads.
 func (c *Correlator) AddRec(r *Rec) {
 	k, fwd, ok := Key{}, false, false
+	var tag uint32
 	if r.Kind != flowlog.KindTransitGateway && !r.IsGap() {
-		k, fwd, ok = keyOf(r)
+		if k, fwd, ok = keyOf(r); ok {
+			tag = k.tag(c.seed)
+		}
 	}
-	c.addKeyed(r, &k, fwd, ok)
+	c.addKeyed(r, &k, tag, fwd, ok)
 }
 
 // lookAhead is how many records AddRecs looks up before adding them.
@@ -304,15 +307,15 @@ func (c *Correlator) AddRecs(rs []Rec) {
 		c.touched += touched // keep the loads
 		for i := range batch {
 			x := &keys[i]
-			c.addKeyed(&batch[i], &x.k, x.fwd, x.ok)
+			c.addKeyed(&batch[i], &x.k, x.tag, x.fwd, x.ok)
 		}
 		rs = rs[len(batch):]
 	}
 }
 
-// addKeyed adds r, whose key is k (ok false: r has none, or is a gap or
-// Transit Gateway record).
-func (c *Correlator) addKeyed(r *Rec, k *Key, fwd, ok bool) {
+// addKeyed adds r, whose key is k with hash tag tag (ok false: r has none,
+// or is a gap or Transit Gateway record).
+func (c *Correlator) addKeyed(r *Rec, k *Key, tag uint32, fwd, ok bool) {
 	c.stats.Records++
 	switch {
 	case r.Kind == flowlog.KindTransitGateway:
@@ -333,7 +336,7 @@ func (c *Correlator) addKeyed(r *Rec, k *Key, fwd, ok bool) {
 			d = 1
 		}
 		eh := c.eniHandle(r.InterfaceID)
-		s := c.slots.at(c.lookup(*k, r))
+		s := c.slots.at(c.lookup(k, tag, r))
 		s.touch = c.watermark
 		if c.seenBefore(s, fingerprint(eh, d, r)) {
 			c.stats.Duplicates++
@@ -372,9 +375,8 @@ func (c *Correlator) Flush() {
 
 // lookup returns the open conversation of key k that r joins, starting a
 // new one when none is within IdleSplit+Tolerance of r.
-func (c *Correlator) lookup(k Key, r *Rec) uint32 {
-	tag := k.tag(c.seed)
-	pos, head := c.open.find(tag, &k, &c.slots)
+func (c *Correlator) lookup(k *Key, tag uint32, r *Rec) uint32 {
+	pos, head := c.open.find(tag, k, &c.slots)
 	for id := head; id != 0; {
 		s := c.slots.at(id)
 		if r.Start <= s.last+c.split && r.End >= s.first-c.split {
@@ -384,11 +386,11 @@ func (c *Correlator) lookup(k Key, r *Rec) uint32 {
 	}
 	id := c.slots.alloc()
 	s := c.slots.at(id)
-	s.key, s.first, s.last, s.base, s.next = k, r.Start, r.End, r.Start, head
+	s.key, s.first, s.last, s.base, s.next = *k, r.Start, r.End, r.Start, head
 	if head != 0 {
 		c.stats.Splits++
 	}
-	if t, ok := c.tombs.get(tag, &k); ok && t.at >= c.watermark-c.retention() && r.Start <= t.last+c.split {
+	if t, ok := c.tombs.get(tag, k); ok && t.at >= c.watermark-c.retention() && r.Start <= t.last+c.split {
 		s.bits |= bitContinued
 		c.stats.LateRecords++
 	}
