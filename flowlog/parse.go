@@ -518,6 +518,21 @@ func parseUint(b []byte, limit uint64) (uint64, bool) {
 		}
 	}
 	var v uint64 // 19 digits cannot overflow a uint64
+	// Eight digits at a time (start and end times have ten): check that
+	// each byte is 0x30-0x39, then combine pairs, quads and the two halves
+	// with three multiplications.
+	for len(b) >= 8 {
+		x := binary.LittleEndian.Uint64(b)
+		if x&0xF0F0F0F0F0F0F0F0 != 0x3030303030303030 || (x+0x0606060606060606)&0xF0F0F0F0F0F0F0F0 != 0x3030303030303030 {
+			return 0, false
+		}
+		x &= 0x0F0F0F0F0F0F0F0F
+		x = (x * (10<<8 + 1)) >> 8 & 0x00FF00FF00FF00FF
+		x = (x * (100<<16 + 1)) >> 16 & 0x0000FFFF0000FFFF
+		x = (x * (10000<<32 + 1)) >> 32
+		v = v*100_000_000 + x
+		b = b[8:]
+	}
 	for _, c := range b {
 		d := c - '0'
 		if d > 9 {

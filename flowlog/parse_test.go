@@ -564,3 +564,33 @@ func TestParserRecentCollision(t *testing.T) {
 		}
 	}
 }
+
+// parseUint reads eight digits at a time; it must agree with strconv on
+// every length, on every non-digit byte at every position, and at the
+// limits.
+func TestParseUintAgainstStrconv(t *testing.T) {
+	check := func(s string, limit uint64) {
+		t.Helper()
+		got, ok := parseUint([]byte(s), limit)
+		want, err := strconv.ParseUint(s, 10, 64)
+		wok := err == nil && want <= limit && !strings.ContainsAny(s, "+-_")
+		if ok != wok || (ok && got != want) {
+			t.Fatalf("parseUint(%q, %d) = %d, %v; strconv says %d, %v", s, limit, got, ok, want, wok)
+		}
+	}
+	for _, s := range []string{"0", "9", "12345678", "99999999", "100000000", "1700000000", "1741942860",
+		"18446744073709551615", "18446744073709551616", "9223372036854775807", "9223372036854775808",
+		"0000000000000000000001700000000", "00000000", "0000000012345678"} {
+		check(s, 1<<63-1) // the largest limit callers use
+		check(s, 65535)
+	}
+	for c := 0; c < 256; c++ {
+		for n := 1; n <= 20; n++ {
+			for at := 0; at < n; at++ {
+				b := []byte(strings.Repeat("7", n))
+				b[at] = byte(c)
+				check(string(b), 1<<63-1)
+			}
+		}
+	}
+}
