@@ -118,10 +118,11 @@ func BenchmarkMatch(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "conv/s")
 }
 
-// TestGuardEquivalence checks that the Go guard never changes a result: for
-// every rule, on every example's facts, the bench mix, and each of those with
-// one boolean flipped, guard+expr agrees with expr alone.
-func TestGuardEquivalence(t *testing.T) {
+// builtinFlippedEnvs loads the built-in rules and returns them with every
+// example's facts and the bench mix, each also once with every bool field
+// flipped.
+func builtinFlippedEnvs(t *testing.T) (*Set, []Env) {
+	t.Helper()
 	s, err := LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
@@ -141,6 +142,14 @@ func TestGuardEquivalence(t *testing.T) {
 			all = append(all, m)
 		}
 	}
+	return s, all
+}
+
+// TestGuardEquivalence checks that the Go guard never changes a result: for
+// every rule, on every example's facts, the bench mix, and each of those with
+// one boolean flipped, guard+expr agrees with expr alone.
+func TestGuardEquivalence(t *testing.T) {
+	s, all := builtinFlippedEnvs(t)
 	e := s.NewEvaluator()
 	exact := 0
 	for _, r := range s.Rules() {
@@ -326,25 +335,7 @@ func TestGuardTree(t *testing.T) {
 // exactly what expr gives, for every built-in rule on every example's facts
 // and on the benchmark facts, each also with every bool field flipped.
 func TestDirectMatchesExpr(t *testing.T) {
-	s, err := LoadBuiltin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	envs := benchEnvs()
-	for _, r := range s.Rules() {
-		for _, ex := range r.Examples {
-			envs = append(envs, ex.Facts)
-		}
-	}
-	var all []Env
-	for _, env := range envs {
-		all = append(all, env)
-		for _, p := range boolFields() {
-			m := env
-			*p(&m) = !*p(&m)
-			all = append(all, m)
-		}
-	}
+	s, all := builtinFlippedEnvs(t)
 	fast, slow := s.NewEvaluator(), s.NewEvaluator()
 	slow.noDirect = true
 	directs, total := 0, 0
