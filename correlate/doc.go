@@ -80,7 +80,18 @@
 //
 // An open conversation is a fixed-size slot of a few hundred bytes with no
 // pointers, in a slab that is mapped outside the Go heap on Unix; the
-// public Conversation is built only when it is emitted. See slab.go.
+// public Conversation is built only when it is emitted. See slab.go. The
+// index of open conversations and the keys of emitted ones are
+// open-addressing tables of their own (index.go), and AddRecs looks a few
+// records ahead so that their cache misses overlap.
+//
+// # Building on other goroutines
+//
+// NewDeferred emits a Pending instead of a Conversation: the conversation
+// with a copy of what later records may change (the ENIs' learned
+// addresses, its gaps). Pending.Build may then run on any goroutine, so a
+// pipeline keeps one goroutine correlating and builds on the others; the
+// result is exactly New's.
 //
 // # Transit Gateway records
 //
