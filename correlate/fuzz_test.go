@@ -93,6 +93,23 @@ func FuzzCorrelate(f *testing.F) {
 					t.Fatalf("conversation %d:\n%s\ngeneral form:\n%s", i, a, b)
 				}
 			}
+			// AddRecs with deferred building gives the same.
+			var deferred []*Pending
+			dc := NewDeferred(opts, func(p *Pending) { deferred = append(deferred, p) })
+			xs := make([]Rec, len(rs))
+			for i := range rs {
+				xs[i].Set(&rs[i])
+			}
+			dc.AddRecs(xs)
+			dc.Flush()
+			if dst := dc.Stats(); dst != st || len(deferred) != len(out) {
+				t.Fatalf("AddRecs/NewDeferred: stats %+v, %d conversations; want %+v, %d", dst, len(deferred), st, len(out))
+			}
+			for i := range out {
+				if a, b := deferred[i].Build().String(), out[i].String(); a != b {
+					t.Fatalf("AddRecs/NewDeferred conversation %d:\n%s\nwant:\n%s", i, a, b)
+				}
+			}
 			if c.Open() != 0 || st.Emitted != st.Conversations || int(st.Emitted) != len(out) {
 				t.Fatalf("open %d, stats %+v, %d emitted", c.Open(), st, len(out))
 			}
