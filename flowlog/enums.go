@@ -31,6 +31,14 @@ var protoNames = map[Proto]string{
 
 // String returns the lower-case protocol keyword ("tcp") or the number.
 func (p Proto) String() string {
+	switch p { // the common ones without the map lookup: every diagnosis asks
+	case ProtoTCP:
+		return "tcp"
+	case ProtoUDP:
+		return "udp"
+	case ProtoICMP:
+		return "icmp"
+	}
 	if n, ok := protoNames[p]; ok {
 		return n
 	}
