@@ -58,7 +58,10 @@ type Options struct {
 	IdleSplit int64
 	// Hints, when not nil, tell which end of a conversation serves (from
 	// the topology). Consulted only when tcp-flags and the ENIs' actions
-	// do not decide.
+	// do not decide. With NewDeferred, Hints (and OwnerHints) are called
+	// from every goroutine that builds, at the same time as the Correlator
+	// calls them: they must be safe for concurrent use (the topology is
+	// read-only once loaded).
 	Hints Hints
 	// MaxEvidence is the number of record positions kept per leg (the
 	// earliest by log time); the rest are counted. Default 8.
@@ -488,14 +491,10 @@ func (c *Correlator) pendingSlot(s *slot) *Pending {
 	return &Pending{cv: cv, gaps: c.gapsFor(cv), srcs: c.srcs, fin: c.fin}
 }
 
-// releaseSlot frees an emitted conversation's slot, blocks and general form.
+// releaseSlot frees an emitted conversation's slot and evidence blocks (its
+// general form, if any, went with the Pending).
 func (c *Correlator) releaseSlot(id uint32, s *slot) {
 	c.releaseViews(s)
-	if s.big != 0 {
-		c.recycle(c.bigs[s.big-1])
-		c.bigs[s.big-1] = nil
-		c.bigFree = append(c.bigFree, s.big-1)
-	}
 	c.slots.release(id)
 }
 
@@ -824,8 +823,6 @@ func (cv *conv) reset() {
 	}
 	cv.views = cv.inline[:0]
 }
-
-func (c *Correlator) recycle(cv *conv) { c.fin.recycle(cv) }
 
 // add adds the per-ENI part of r, of direction d, to cv; the slot keeps the
 // conversation-wide part.

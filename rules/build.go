@@ -127,6 +127,7 @@ func buildRule(d *Def) (*Rule, Errors) {
 	if len(l.errs) > 0 {
 		return nil, l.errs
 	}
+	r.prepareDirect()
 	return r, nil
 }
 

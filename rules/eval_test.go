@@ -361,3 +361,29 @@ func TestDirectMatchesExpr(t *testing.T) {
 	}
 	t.Logf("%d of %d placeholders decided in Go, %d envs", directs, total, len(all))
 }
+
+// A Set's rules are shared with the Sets merged from it; merging while
+// another goroutine renders with the first must not write to them (run
+// with -race).
+func TestMergeWhileRendering(t *testing.T) {
+	base, err := LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := base.NewEvaluator()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 20 {
+			for _, r := range base.Rules() {
+				e.Render(r, &Env{})
+			}
+		}
+	}()
+	for range 20 {
+		if _, err := base.Merge(newSet(nil)); err != nil {
+			t.Error(err)
+		}
+	}
+	<-done
+}

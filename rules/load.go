@@ -292,6 +292,7 @@ func (l *loader) rule(i int, n *yaml.Node) *Rule {
 	if v := get("examples", false); v != nil {
 		l.examples(r, v)
 	}
+	r.prepareDirect()
 	return r
 }
 

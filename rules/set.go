@@ -24,7 +24,6 @@ func newSet(rules []*Rule) *Set {
 	s := &Set{rules: rules, byID: make(map[string]*Rule, len(rules))}
 	for _, r := range rules {
 		s.byID[r.ID] = r
-		r.prepareDirect()
 	}
 	s.ranked = append([]*Rule(nil), rules...)
 	sort.SliceStable(s.ranked, func(i, j int) bool { return outranks(s.ranked[i], s.ranked[j]) })
@@ -220,7 +219,9 @@ func (e *Evaluator) Render(r *Rule, env *Env) (Outcome, error) {
 }
 
 // prepareDirect finds the blame expressions and placeholders Go evaluates
-// itself (see direct).
+// itself (see direct). The loaders call it once, when they make the rule:
+// a Rule is shared by every Set it is merged into, and read by evaluators
+// on several goroutines, so nothing writes to it afterwards.
 func (r *Rule) prepareDirect() {
 	b := &r.blame
 	for i, p := range [5]*vm.Program{b.component, b.direction, b.leg, b.eni, b.subnet} {
