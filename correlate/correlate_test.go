@@ -1,8 +1,10 @@
 package correlate
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"strings"
@@ -672,5 +674,45 @@ func TestENIHandleCache(t *testing.T) {
 	}
 	if len(c.eniList) != len(ids) {
 		t.Fatalf("%d ENIs for %d ids", len(c.eniList), len(ids))
+	}
+}
+
+// Conversations completed together are emitted by first record, then key
+// (compareKeys), then last record, whatever order their records came in:
+// here many share a start second and an address, across families and
+// protocols.
+func TestEmissionOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	addrs := []string{"10.0.0.1", "10.0.0.2", "10.0.1.1", "2001:db8::1", "2001:db8::1:0:0:1", "192.168.0.9"}
+	var text strings.Builder
+	for range 3000 {
+		a, b := addrs[rng.IntN(len(addrs))], addrs[rng.IntN(len(addrs))]
+		if strings.Contains(a, ":") != strings.Contains(b, ":") || a == b {
+			continue
+		}
+		proto := []string{"tcp", "udp"}[rng.IntN(2)]
+		start := 1700000000 + rng.IntN(3)
+		fmt.Fprintf(&text, "eni-%d %s -> %s %s ACCEPT t=%d-%d\n", rng.IntN(3),
+			netip.AddrPortFrom(netip.MustParseAddr(a), uint16(1000+rng.IntN(50))),
+			netip.AddrPortFrom(netip.MustParseAddr(b), uint16(1+rng.IntN(3))), proto, start, start+rng.IntN(5))
+	}
+	cs, _ := run(t, Options{}, recs(t, "f.log", text.String()))
+	if len(cs) < 500 {
+		t.Fatalf("only %d conversations", len(cs))
+	}
+	for i := 1; i < len(cs); i++ {
+		a, b := cs[i-1], cs[i]
+		ka, _, _ := keyFrom(a.Client.Addr(), a.Server.Addr(), a.Client.Port(), a.Server.Port(), a.Proto)
+		kb, _, _ := keyFrom(b.Client.Addr(), b.Server.Addr(), b.Client.Port(), b.Server.Port(), b.Proto)
+		x := cmp.Compare(a.First, b.First)
+		if x == 0 {
+			x = compareKeys(ka, kb)
+		}
+		if x == 0 {
+			x = cmp.Compare(a.Last, b.Last)
+		}
+		if x > 0 {
+			t.Fatalf("conversation %d (%s) emitted before %d (%s)", i-1, a, i, b)
+		}
 	}
 }

@@ -179,7 +179,8 @@ type Correlator struct {
 	touched   uint64 // sum of AddRecs' look-ahead loads, so they are not optimized away
 	stats     Stats
 	batch     []uint32
-	forceBig  bool // tests: every conversation takes the general form
+	order     []emitOrder // emitBatch's sort buffer
+	forceBig  bool        // tests: every conversation takes the general form
 
 	srcs    []string          // source names of evidence positions (one per input)
 	srcIdx  map[string]uint32 // index in srcs
@@ -427,17 +428,45 @@ func (c *Correlator) expire() {
 	c.pruneTombs()
 }
 
+// emitOrder is a conversation's place in emission order: by first, then
+// key (compareKeys), then last. It carries first and the key's leading
+// fields, so that sorting reads a slot only to break a tie on them.
+type emitOrder struct {
+	first    int64
+	lo0, lo1 uint64 // the key's lo address, big-endian halves
+	proto    flowlog.Proto
+	id       uint32
+}
+
 func (c *Correlator) emitBatch(batch []uint32) {
-	slices.SortFunc(batch, func(i, j uint32) int {
-		a, b := c.slots.at(i), c.slots.at(j)
+	order := c.order[:0]
+	for _, id := range batch {
+		s := c.slots.at(id)
+		order = append(order, emitOrder{s.first, binary.BigEndian.Uint64(s.key.lo[:8]), binary.BigEndian.Uint64(s.key.lo[8:]), s.key.proto, id})
+	}
+	slices.SortFunc(order, func(a, b emitOrder) int {
 		if x := cmp.Compare(a.first, b.first); x != 0 {
 			return x
 		}
-		if x := compareKeys(a.key, b.key); x != 0 {
+		if x := cmp.Compare(a.proto, b.proto); x != 0 {
 			return x
 		}
-		return cmp.Compare(a.last, b.last)
+		if x := cmp.Compare(a.lo0, b.lo0); x != 0 {
+			return x
+		}
+		if x := cmp.Compare(a.lo1, b.lo1); x != 0 {
+			return x
+		}
+		sa, sb := c.slots.at(a.id), c.slots.at(b.id)
+		if x := compareKeys(sa.key, sb.key); x != 0 {
+			return x
+		}
+		return cmp.Compare(sa.last, sb.last)
 	})
+	for i := range order {
+		batch[i] = order[i].id
+	}
+	c.order = order[:0]
 	var tags [lookAhead]uint32
 	for i, id := range batch {
 		if j := i % lookAhead; j == 0 {
