@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -174,6 +175,36 @@ func FuzzReader(f *testing.F) {
 		// header, blank.
 		if st.Records+st.Skipped+st.Headers+st.Blank+bad != st.Lines {
 			t.Fatalf("lines not accounted for: %+v (strict errors %d)", st, bad)
+		}
+	})
+}
+
+// parseV2, the default format's fast path, either declines a line or gives
+// exactly the Record the general loop gives.
+func FuzzParseV2MatchesGeneral(f *testing.F) {
+	seedLines(f, func(format string, line []byte) {
+		if format == "" {
+			f.Add(line)
+		}
+	})
+	f.Add([]byte("2 123456789012 eni-0a1b2c3d4e5f6a7b8 10.0.1.5 10.0.2.9 51234 443 6 10 840 1700000000 1700000060 ACCEPT OK"))
+	f.Add([]byte("2 123456789012 eni-1 ::ffff:10.0.0.1 2001:db8::1 65535 0 255 0 0 0 0 accept ok"))
+	f.Add([]byte("2\t123 eni-1 10.0.0.1 10.0.0.2 1 2 17 1 1 5 4 REJECT OK"))
+	// One pair of parsers for every input, so that their caches of recent
+	// values are exercised too.
+	fast, general := NewParser(DefaultFormat()), NewParser(DefaultFormat())
+	general.v2 = false
+	f.Fuzz(func(t *testing.T, line []byte) {
+		var got Record
+		if !fast.parseV2(line, &got) {
+			return
+		}
+		var want Record
+		if err := general.Parse(line, &want); err != nil {
+			t.Fatalf("parseV2 accepted %q, the general parser says %v", line, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q:\nparseV2 %+v\ngeneral %+v", line, got, want)
 		}
 	})
 }

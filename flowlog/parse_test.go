@@ -1,6 +1,7 @@
 package flowlog
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -592,5 +593,33 @@ func TestParseUintAgainstStrconv(t *testing.T) {
 				check(string(b), 1<<63-1)
 			}
 		}
+	}
+}
+
+// The default format's fast path takes generated lines of every kind
+// (IPv4, IPv6, rejects, NODATA with "-") and gives what the general loop
+// gives, or declines them.
+func TestParseV2MatchesGeneral(t *testing.T) {
+	data := genFlowLog(20_000, false)
+	data = append(data, "2 123456789012 eni-1 - - - - - - - 1700000000 1700000060 - NODATA\n"+
+		"2 123456789012 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1700000060 1700000000 ACCEPT OK\n"+
+		"2 123456789012 eni-1 10.0.0.1 2001:db8::2 1 2 6 1 1 1700000000 1700000060 ACCEPT OK\n"+
+		"2 123456789012 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1700000000 1700000060 accept ok\n"...)
+	fast, general := NewParser(DefaultFormat()), NewParser(DefaultFormat())
+	general.v2 = false
+	taken := 0
+	for _, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
+		var got, want Record
+		gerr := general.Parse(line, &want)
+		if !fast.parseV2(line, &got) {
+			continue
+		}
+		taken++
+		if gerr != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q:\nparseV2 %+v\ngeneral %+v (%v)", line, got, want, gerr)
+		}
+	}
+	if taken < 19_000 {
+		t.Errorf("the fast path took %d of 20,004 lines", taken)
 	}
 }
