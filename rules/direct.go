@@ -11,17 +11,35 @@ import (
 )
 
 // A direct is a message placeholder or blame expression that Go evaluates
-// without expr: a string literal, or a field of Env of kind string, int,
-// int64 or bool (flow.client, topo.first_block.rule_number). Most
-// placeholders of the built-in rules are such; rendering a diagnosis used
-// to run expr's VM for each of them, about twenty runs per diagnosis.
-// TestDirectMatchesExpr renders every built-in rule both ways.
+// without expr: a string literal, a field of Env of kind string, int,
+// int64 or bool (flow.client, topo.first_block.rule_number), or one of the
+// formatting helpers endpoint, request_traffic and reply_traffic applied
+// to such fields. Most placeholders of the built-in rules are such;
+// rendering a diagnosis used to run expr's VM for each of them, about
+// twenty runs per diagnosis. TestDirectMatchesExpr renders every built-in
+// rule both ways.
 type direct struct {
 	ok   bool
 	lit  bool   // a string literal: s
 	s    string // the literal
 	off  uintptr
 	kind reflect.Kind
+	fn   string   // "endpoint", "request_traffic" or "reply_traffic", applied to args
+	args []direct // fields
+}
+
+// directFunc returns the kinds of the arguments of a helper direct
+// evaluates (each returns a string); nil for any other function.
+func directFunc(name string) []reflect.Kind {
+	switch name {
+	case "endpoint":
+		return []reflect.Kind{reflect.String, reflect.Int, reflect.String}
+	case "request_traffic":
+		return []reflect.Kind{reflect.String, reflect.Int}
+	case "reply_traffic":
+		return []reflect.Kind{reflect.String}
+	}
+	return nil
 }
 
 // directOf returns the direct form of p, ok false when p is anything else.
@@ -29,7 +47,11 @@ func directOf(p *vm.Program) direct {
 	if p == nil {
 		return direct{}
 	}
-	switch n := p.Node().(type) {
+	return directOfNode(p.Node())
+}
+
+func directOfNode(n ast.Node) direct {
+	switch n := n.(type) {
 	case *ast.StringNode:
 		return direct{ok: true, lit: true, s: n.Value}
 	case *ast.MemberNode:
@@ -38,16 +60,53 @@ func directOf(p *vm.Program) direct {
 		case reflect.String, reflect.Int, reflect.Int64, reflect.Bool:
 			return direct{ok: ok, off: off, kind: k}
 		}
+	case *ast.CallNode:
+		id, ok := n.Callee.(*ast.IdentifierNode)
+		if !ok {
+			break
+		}
+		kinds := directFunc(id.Value)
+		if kinds == nil || len(n.Arguments) != len(kinds) {
+			break
+		}
+		d := direct{ok: true, kind: reflect.String, fn: id.Value}
+		for i, a := range n.Arguments {
+			m, ok := a.(*ast.MemberNode)
+			if !ok {
+				return direct{}
+			}
+			arg := directOfNode(m)
+			if !arg.ok || arg.kind != kinds[i] {
+				return direct{}
+			}
+			d.args = append(d.args, arg)
+		}
+		return d
 	}
 	return direct{}
 }
 
 // str returns the value of a string-valued direct.
 func (d *direct) str(env *Env) string {
-	if d.lit {
+	switch {
+	case d.lit:
 		return d.s
+	case d.fn != "":
+		return d.call(env)
 	}
 	return *(*string)(unsafe.Add(unsafe.Pointer(env), d.off))
+}
+
+// call evaluates a helper on its fields, as the expr function of that name.
+func (d *direct) call(env *Env) string {
+	a := d.args
+	switch d.fn {
+	case "endpoint":
+		return endpoint(a[0].str(env), a[1].int(env), a[2].str(env))
+	case "request_traffic":
+		return requestTraffic(a[0].str(env), a[1].int(env))
+	}
+	return replyTraffic(a[0].str(env))
 }
 
 // isString reports whether d yields a string.
@@ -58,8 +117,8 @@ func (d *direct) int(env *Env) int { return *(*int)(unsafe.Add(unsafe.Pointer(en
 
 // format appends d's value as fill formats expr's result.
 func (d *direct) format(env *Env, b *strings.Builder) {
-	if d.lit {
-		b.WriteString(d.s)
+	if d.lit || d.fn != "" {
+		b.WriteString(d.str(env))
 		return
 	}
 	p := unsafe.Add(unsafe.Pointer(env), d.off)
