@@ -158,7 +158,7 @@ func (p *Parser) parseV2(line []byte, rec *Record) bool {
 	dstPort, ok3 := parseUint(toks[6], 65535)
 	proto, ok4 := parseUint(toks[7], 255)
 	packets, ok5 := parseUint(toks[8], 1<<63-1)
-	bytes, ok6 := parseUint(toks[9], 1<<63-1)
+	nbytes, ok6 := parseUint(toks[9], 1<<63-1)
 	start, ok7 := parseUint(toks[10], 1<<63-1)
 	end, ok8 := parseUint(toks[11], 1<<63-1)
 	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7 && ok8) || end < start {
@@ -191,7 +191,7 @@ func (p *Parser) parseV2(line []byte, rec *Record) bool {
 	}
 	rec.Version = int(version)
 	rec.SrcPort, rec.DstPort, rec.Protocol = uint16(srcPort), uint16(dstPort), Proto(proto)
-	rec.Packets, rec.Bytes, rec.Start, rec.End = int64(packets), int64(bytes), int64(start), int64(end)
+	rec.Packets, rec.Bytes, rec.Start, rec.End = int64(packets), int64(nbytes), int64(start), int64(end)
 	rec.Present = p.v2All
 	return true
 }
