@@ -28,9 +28,10 @@ const convBatch = 256
 // runs there too), one goroutine correlates (so conversations, and the
 // order in which they complete, are exactly Run's), and batches of
 // completed conversations are built (correlate.NewDeferred) and diagnosed
-// by Workers goroutines, each with its own rule evaluator. sink is called on one goroutine, in the order Run
-// would call it, whatever the scheduling; encoded is what opts.Encode
-// returned for d (nil without Encode) and is valid only during the call.
+// by Workers goroutines, each with its own rule evaluator. sink is called
+// on one goroutine, in the order Run would call it, whatever the
+// scheduling; encoded is what opts.Encode returned for d (nil without
+// Encode) and is valid only during the call.
 // Correlation is not partitioned: a Correlator learns each ENI's own
 // address from all of that ENI's records, which a split by conversation key
 // would scatter over partitions and so change roles and gaps.
