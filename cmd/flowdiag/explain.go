@@ -175,19 +175,9 @@ func explain(p explainParams, args []string, s stdio) (int, error) {
 	}
 	defer stream.Close()
 
-	recFilter, convFilter, uncorrelatable := splitFilter(filter)
-	opts := engine.RunOptions{
-		Correlate:        correlate.Options{Horizon: int64(p.horizon / time.Second)},
-		KeepRecord:       recFilter,
-		KeepConversation: convFilter,
-	}
+	opts, uncorrelatable, progressDone := runOptions(s, filter, p.horizon)
 	if topo != nil {
 		opts.Correlate.Hints = engine.Hints(topo)
-	}
-	progress := newProgress(s)
-	if progress != nil {
-		opts.Progress = progress.update
-		opts.ProgressEvery = 1 << 18
 	}
 
 	out := bufio.NewWriterSize(s.out, 64<<10)
@@ -232,9 +222,7 @@ func explain(p explainParams, args []string, s stdio) (int, error) {
 	} else {
 		st, runErr = eng.Run(stream, opts, sink)
 	}
-	if progress != nil {
-		progress.done()
-	}
+	progressDone()
 	sstats := stream.Stats()
 	meta := runMeta{
 		inputs: args, topology: p.topology, records: st.Records, conversations: st.Conversations,
@@ -265,6 +253,25 @@ func explain(p explainParams, args []string, s stdio) (int, error) {
 		return exitFinding, nil
 	}
 	return exitOK, nil
+}
+
+// runOptions returns the run options explain and review share: the
+// filters (split by splitFilter, whose count of uncorrelatable records it
+// returns), the correlation horizon and, on a terminal, progress. done ends
+// the progress line; it is never nil.
+func runOptions(s stdio, filter flowlog.Filter, horizon time.Duration) (opts engine.RunOptions, uncorrelatable *atomic.Int64, done func()) {
+	recFilter, convFilter, uncorrelatable := splitFilter(filter)
+	opts = engine.RunOptions{
+		Correlate:        correlate.Options{Horizon: int64(horizon / time.Second)},
+		KeepRecord:       recFilter,
+		KeepConversation: convFilter,
+	}
+	done = func() {}
+	if pr := newProgress(s); pr != nil {
+		opts.Progress, opts.ProgressEvery = pr.update, 1<<18
+		done = pr.done
+	}
+	return opts, uncorrelatable, done
 }
 
 // splitFilter applies direction-symmetric filters (address, port, protocol,

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/flowdiag/flowdiag/correlate"
 	"github.com/flowdiag/flowdiag/engine"
 	"github.com/flowdiag/flowdiag/review"
 	"github.com/flowdiag/flowdiag/rules"
@@ -166,16 +165,8 @@ func reviewCmd(p reviewParams, args []string, s stdio) (int, error) {
 			return exitUsage, err
 		}
 		defer stream.Close()
-		recFilter, convFilter, uncorrelatable := splitFilter(filter)
-		opts := engine.RunOptions{
-			Correlate:        correlate.Options{Horizon: int64(p.horizon / time.Second)},
-			KeepRecord:       recFilter,
-			KeepConversation: convFilter,
-		}
-		if pr := newProgress(s); pr != nil {
-			opts.Progress, opts.ProgressEvery = pr.update, 1<<18
-			defer pr.done()
-		}
+		opts, uncorrelatable, progressDone := runOptions(s, filter, p.horizon)
+		defer progressDone()
 		var st engine.RunStats
 		if p.workers > 1 {
 			st, err = comp.RunParallel(stream, opts, p.workers, emit)
