@@ -36,6 +36,11 @@ const (
 	DefaultIdleSplit = 780
 	// DefaultMaxEvidence record positions are kept per leg.
 	DefaultMaxEvidence = 8
+	// DefaultMaxOpen bounds the conversations open at once: 2^19 slots of
+	// 512 bytes are 256 MiB. A busy VPC's quarter hour stays below it (the
+	// benchmark's 10M-record hour peaks at about 410,000); a port scan
+	// logging millions of one-record probes within the horizon would not.
+	DefaultMaxOpen = 1 << 19
 )
 
 // Options tune a Correlator. The zero value uses the defaults above; a
@@ -66,6 +71,15 @@ type Options struct {
 	// MaxEvidence is the number of record positions kept per leg (the
 	// earliest by log time); the rest are counted. Default 8.
 	MaxEvidence int
+	// MaxOpen bounds the conversations open at once, and so memory under a
+	// scan or a flood. When a new conversation makes more than MaxOpen
+	// open, the eighth touched longest ago is emitted before its horizon
+	// (Stats.Evicted); a later record of one of them starts a new
+	// conversation. The keys of emitted conversations, kept to recognize
+	// late records, are bounded at twice MaxOpen: beyond it the oldest half
+	// is forgotten (Stats.ForgottenKeys). Default DefaultMaxOpen; at least
+	// 8.
+	MaxOpen int
 }
 
 func (o Options) withDefaults() Options {
@@ -89,8 +103,17 @@ func (o Options) withDefaults() Options {
 	case o.MaxEvidence < 0:
 		o.MaxEvidence = 0
 	}
+	switch {
+	case o.MaxOpen == 0:
+		o.MaxOpen = DefaultMaxOpen
+	case o.MaxOpen < minMaxOpen:
+		o.MaxOpen = minMaxOpen
+	}
 	return o
 }
+
+// minMaxOpen keeps eviction batches (an eighth of MaxOpen) at least one.
+const minMaxOpen = 8
 
 // Hints comes from the topology (topology.Topology implements it).
 type Hints interface {
@@ -136,6 +159,13 @@ type Stats struct {
 	// record on one ENI); they are kept in a general, larger form.
 	Promoted int64
 	MaxOpen  int // most conversations open at once
+	// Evicted counts conversations emitted before their horizon because
+	// more than Options.MaxOpen were open (see there).
+	Evicted int64
+	// ForgottenKeys counts keys of emitted conversations dropped before
+	// their retention ended because more than 2*Options.MaxOpen were kept:
+	// a late record of one of those is not marked Continued.
+	ForgottenKeys int64
 }
 
 // Correlator joins records into conversations. It is not safe for
@@ -388,6 +418,11 @@ func (c *Correlator) lookup(k *Key, tag uint32, r *Rec) uint32 {
 		}
 		id = s.next
 	}
+	if c.nopen >= c.opts.MaxOpen {
+		// Evicting changes the index (and may take head): look again.
+		c.evict()
+		return c.lookup(k, tag, r)
+	}
 	id := c.slots.alloc()
 	s := c.slots.at(id)
 	s.key, s.first, s.last, s.base, s.next = *k, r.Start, r.End, r.Start, head
@@ -426,6 +461,25 @@ func (c *Correlator) expire() {
 	}
 	c.emitBatch(batch)
 	c.pruneTombs()
+}
+
+// evict emits the eighth of the open conversations touched longest ago,
+// before their horizon, to make room under MaxOpen for a new one. It
+// reads the same heap as expire, so it costs no more per conversation than
+// expiring it, and a batch of MaxOpen/8 keeps it rare.
+func (c *Correlator) evict() {
+	target := c.opts.MaxOpen - c.opts.MaxOpen/8
+	batch := c.batch[:0]
+	for len(c.heap) > 0 && c.nopen-len(batch) > target {
+		e := c.pop()
+		if t := c.slots.at(e.id).touch; t > e.touch {
+			c.push(heapEntry{t, e.id}) // at most once per conversation: its entry is now current
+			continue
+		}
+		batch = append(batch, e.id)
+	}
+	c.stats.Evicted += int64(len(batch))
+	c.emitBatch(batch)
 }
 
 // emitOrder is a conversation's place in emission order: by first, then
@@ -486,6 +540,9 @@ func (c *Correlator) emitBatch(batch []uint32) {
 		tag := tags[i%lookAhead]
 		c.unlink(tag, id, s)
 		out := c.pendingSlot(s)
+		if c.tombs.n >= 2*c.opts.MaxOpen {
+			c.forgetOldTombs()
+		}
 		pos, ok := c.tombs.find(tag, &s.key)
 		if t := c.tombs.ents[pos]; !ok || s.last > t.last || t.at < c.watermark-c.retention() {
 			c.tombs.put(pos, &s.key, tomb{s.last, c.watermark}, c.seed)
@@ -564,6 +621,23 @@ func (c *Correlator) pruneTombs() {
 	}
 	c.sweptAt = c.watermark
 	c.tombs.prune(c.watermark-c.retention(), c.seed)
+}
+
+// forgetOldTombs drops the older half of the emitted keys (by emission
+// time, ties included), when more are kept than the bound in
+// Options.MaxOpen. It runs once per MaxOpen emissions at most, so sorting
+// the emission times is cheap against emitting.
+func (c *Correlator) forgetOldTombs() {
+	ats := make([]int64, 0, c.tombs.n)
+	for i := range c.tombs.ents {
+		if e := &c.tombs.ents[i]; e.used {
+			ats = append(ats, e.at)
+		}
+	}
+	slices.Sort(ats)
+	before := c.tombs.n
+	c.tombs.prune(ats[len(ats)/2]+1, c.seed)
+	c.stats.ForgottenKeys += int64(before - c.tombs.n)
 }
 
 func (c *Correlator) addGap(r *Rec) {

@@ -54,9 +54,12 @@
 // while the newest log time moved by Horizon (so records that arrive out of
 // order, a file read after another covering the same hour, stay together).
 // Memory is therefore bounded by the conversations active within the
-// horizon, not by the input. A record that arrives after its conversation
-// was emitted starts a new one, marked Continued, and is counted in
-// Stats.LateRecords; later records of the same kind join that one.
+// horizon, not by the input, and absolutely by Options.MaxOpen: a scan
+// opening more conversations than that within the horizon has those quiet
+// the longest emitted early (Stats.Evicted). A record that arrives after
+// its conversation was emitted starts a new one, marked Continued, and is
+// counted in Stats.LateRecords; later records of the same kind join that
+// one.
 //
 // # Gaps
 //

@@ -66,11 +66,14 @@ func FuzzCorrelate(f *testing.F) {
 	f.Add([]byte("\x41\x10\x3c\x08\x12\x23\x08\x82\x00\x10\x3c\x00\x00\x00\x00\x00\x42\xff\x3c\x08\x12\x23\x10\x00\x42\x00\x3c\x08\x12\x23\x10\x0f"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rs := fuzzRecords(data)
-		for _, opts := range []Options{{}, {Horizon: 1, Tolerance: -1, IdleSplit: -1, MaxEvidence: 2}} {
+		for _, opts := range []Options{{}, {Horizon: 1, Tolerance: -1, IdleSplit: -1, MaxEvidence: 2}, {MaxOpen: 8, MaxEvidence: 3}} {
 			var out []*Conversation
 			c := New(opts, func(cv *Conversation) { out = append(out, cv) })
 			for i := range rs {
 				c.Add(&rs[i])
+				if c.Open() > c.opts.MaxOpen || c.tombs.n > 2*c.opts.MaxOpen {
+					t.Fatalf("%d open, %d emitted keys kept; MaxOpen %d", c.Open(), c.tombs.n, c.opts.MaxOpen)
+				}
 			}
 			c.Flush()
 			st := c.Stats()

@@ -30,7 +30,7 @@ type explainParams struct {
 	format      string
 	groupBy     []string
 	examples    int
-	horizon     time.Duration
+	corr        *correlationFlags
 	failOn      string
 	color       string
 	showSupport bool
@@ -50,7 +50,7 @@ func runExplain(args []string, s stdio) int {
 	fs.StringVar(&p.format, "format", "text", "output format: text, json or markdown")
 	fs.StringSliceVar(&p.groupBy, "group-by", nil, "also group by: eni, subnet, vpc, port, protocol, client, server")
 	fs.IntVar(&p.examples, "examples", 3, "example conversations shown per group (text, markdown)")
-	fs.DurationVar(&p.horizon, "horizon", 15*time.Minute, "log time after which a quiet conversation is complete")
+	p.corr = addCorrelationFlags(fs)
 	fs.StringVar(&p.failOn, "fail-on", "", "exit 1 when a diagnosis at or above this severity exists (info, warning, error, critical)")
 	fs.StringVar(&p.color, "color", "auto", "colour: auto (only on a terminal, never with NO_COLOR), always, never")
 	fs.IntVar(&p.workers, "workers", runtime.GOMAXPROCS(0), "goroutines parsing, correlating and diagnosing in parallel; 1 runs everything on one")
@@ -70,8 +70,8 @@ func runExplain(args []string, s stdio) int {
 		}
 		return exitUsage
 	}
-	if p.horizon <= 0 {
-		fmt.Fprintf(s.err, "flowdiag explain: --horizon: %s is not a horizon: want a positive duration such as 15m\n", p.horizon)
+	if err := p.corr.check(); err != nil {
+		fmt.Fprintf(s.err, "flowdiag explain: %s\n", err)
 		return exitUsage
 	}
 	if p.workers < 1 {
@@ -175,7 +175,7 @@ func explain(p explainParams, args []string, s stdio) (int, error) {
 	}
 	defer stream.Close()
 
-	opts, uncorrelatable, progressDone := runOptions(s, filter, p.horizon)
+	opts, uncorrelatable, progressDone := runOptions(s, filter, p.corr)
 	if topo != nil {
 		opts.Correlate.Hints = engine.Hints(topo)
 	}
@@ -240,6 +240,7 @@ func explain(p explainParams, args []string, s stdio) (int, error) {
 	}
 	p.inputs.summary(s.err, sstats)
 	reportUncorrelatable(s, uncorrelatable.Load())
+	p.corr.report(s, st.Correlate)
 	if runErr != nil {
 		return exitUsage, runErr
 	}
@@ -259,10 +260,10 @@ func explain(p explainParams, args []string, s stdio) (int, error) {
 // filters (split by splitFilter, whose count of uncorrelatable records it
 // returns), the correlation horizon and, on a terminal, progress. done ends
 // the progress line; it is never nil.
-func runOptions(s stdio, filter flowlog.Filter, horizon time.Duration) (opts engine.RunOptions, uncorrelatable *atomic.Int64, done func()) {
+func runOptions(s stdio, filter flowlog.Filter, corr *correlationFlags) (opts engine.RunOptions, uncorrelatable *atomic.Int64, done func()) {
 	recFilter, convFilter, uncorrelatable := splitFilter(filter)
 	opts = engine.RunOptions{
-		Correlate:        correlate.Options{Horizon: int64(horizon / time.Second)},
+		Correlate:        corr.options(),
 		KeepRecord:       recFilter,
 		KeepConversation: convFilter,
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -219,6 +220,8 @@ func TestExplainBadInput(t *testing.T) {
 		{"bad severity", []string{"--fail-on", "fatal", incidents + "same-subnet.log"}, "--fail-on:"},
 		{"no input", nil, "no input"},
 		{"bad horizon", []string{"--horizon", "0s", incidents + "same-subnet.log"}, "--horizon: 0s is not a horizon"},
+		{"sub-second horizon", []string{"--horizon", "500ms", incidents + "same-subnet.log"}, "--horizon: 500ms is not a horizon"},
+		{"bad max-open", []string{"--max-open", "10", incidents + "same-subnet.log"}, "--max-open: 10 is too few"},
 		{"missing file", []string{incidents + "no-such.log"}, "no-such.log"},
 		{"missing topology", []string{"--topology", incidents + "no-such.yaml", incidents + "same-subnet.log"}, "no-such.yaml"},
 		{"bad rules", []string{"--rules", "../../testdata/rules/invalid/type-error.yaml", incidents + "same-subnet.log"}, "type-error.yaml:"},
@@ -377,5 +380,51 @@ func TestExplainLeavesOutUnnamedFlows(t *testing.T) {
 	}
 	if !strings.Contains(errs, "left out 1 record without protocol, addresses or ports") {
 		t.Errorf("stderr: %s", errs)
+	}
+}
+
+// A port scan opening more conversations than --max-open within the
+// horizon is diagnosed exactly as without the bound (the probes are
+// complete when they are evicted), and stderr says the bound cut in.
+func TestExplainScanUnderMaxOpen(t *testing.T) {
+	var b strings.Builder
+	rng := rand.New(rand.NewPCG(3, 4))
+	const t0 = 1_741_942_800
+	for i := range 6000 {
+		t := t0 + i/50
+		fmt.Fprintf(&b, "2 123456789012 eni-0target %d.%d.%d.%d 10.0.1.10 %d %d 6 1 44 %d %d REJECT OK\n",
+			1+rng.IntN(200), rng.IntN(256), rng.IntN(256), 1+rng.IntN(254), 1024+rng.IntN(60000), 1+rng.IntN(65000), t, t+1)
+		if i%100 == 0 { // an SSH session on the same ENI throughout
+			fmt.Fprintf(&b, "2 123456789012 eni-0target 10.0.2.7 10.0.1.10 50022 22 6 12 2400 %d %d ACCEPT OK\n", t, t+1)
+			fmt.Fprintf(&b, "2 123456789012 eni-0target 10.0.1.10 10.0.2.7 22 50022 6 0 0 %d %d REJECT OK\n", t, t+1)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "scan.log")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sorted := func(out string) string {
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		slices.Sort(lines)
+		return strings.Join(lines, "\n")
+	}
+	code, want, errs := explainCmd(t, nil, false, "--format", "json", path)
+	if code != exitOK || strings.Contains(errs, "--max-open") {
+		t.Fatalf("unbounded: exit %d, stderr %q", code, errs)
+	}
+	for _, workers := range []string{"1", "2"} {
+		code, got, errs := explainCmd(t, nil, false, "--format", "json", "--max-open", "1000", "--workers", workers, path)
+		if code != exitOK {
+			t.Fatalf("--workers %s: exit %d, stderr %q", workers, code, errs)
+		}
+		if !strings.Contains(errs, "more than 1,000 conversations were open at once") || !strings.Contains(errs, "were completed before the 15m0s horizon") {
+			t.Errorf("--workers %s: stderr %q does not report the bound", workers, errs)
+		}
+		if sorted(got) != sorted(want) {
+			t.Errorf("--workers %s: diagnoses differ under --max-open 1000", workers)
+		}
+	}
+	if n := strings.Count(want, `"client":"10.0.2.7"`); n != 1 {
+		t.Errorf("the SSH session (its replies rejected) was diagnosed %d times; want once", n)
 	}
 }

@@ -24,7 +24,7 @@ type reviewParams struct {
 	format   string
 	failOn   string
 	now      string
-	horizon  time.Duration
+	corr     *correlationFlags
 	color    string
 	workers  int
 }
@@ -44,7 +44,7 @@ func runReview(args []string, s stdio) int {
 	fs.StringVar(&p.format, "format", "text", "output format: text, json (one finding per line), markdown or sarif")
 	fs.StringVar(&p.failOn, "fail-on", "error", "exit 1 when an unsuppressed finding at or above this severity exists (info, warning, error, critical)")
 	fs.StringVar(&p.now, "now", "", "review time for exception expiry: YYYY-MM-DD or RFC 3339 (default: the current time)")
-	fs.DurationVar(&p.horizon, "horizon", 15*time.Minute, "log time after which a quiet conversation is complete")
+	p.corr = addCorrelationFlags(fs)
 	fs.StringVar(&p.color, "color", "auto", "colour: auto (only on a terminal, never with NO_COLOR), always, never")
 	fs.IntVar(&p.workers, "workers", runtime.GOMAXPROCS(0), "goroutines parsing and evaluating in parallel (the output is the same); 1 runs everything on one")
 	if code, done := parseFlags(fs, args); done {
@@ -89,8 +89,8 @@ type reviewSummary struct {
 }
 
 func reviewCmd(p reviewParams, args []string, s stdio) (int, error) {
-	if p.horizon <= 0 {
-		return exitUsage, fmt.Errorf("--horizon: %s is not a horizon: want a positive duration such as 15m", p.horizon)
+	if err := p.corr.check(); err != nil {
+		return exitUsage, err
 	}
 	switch p.format {
 	case "text", "json", "markdown", "md", "sarif":
@@ -165,7 +165,7 @@ func reviewCmd(p reviewParams, args []string, s stdio) (int, error) {
 			return exitUsage, err
 		}
 		defer stream.Close()
-		opts, uncorrelatable, progressDone := runOptions(s, filter, p.horizon)
+		opts, uncorrelatable, progressDone := runOptions(s, filter, p.corr)
 		defer progressDone()
 		var st engine.RunStats
 		if p.workers > 1 {
@@ -179,6 +179,7 @@ func reviewCmd(p reviewParams, args []string, s stdio) (int, error) {
 		sum.ruleFailures = st.RuleFailures
 		p.inputs.summary(s.err, sstats)
 		reportUncorrelatable(s, uncorrelatable.Load())
+		p.corr.report(s, st.Correlate)
 		if err != nil {
 			out.Flush()
 			return exitUsage, err
