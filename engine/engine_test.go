@@ -529,3 +529,53 @@ func TestReportSourcesAndScans(t *testing.T) {
 		}
 	}
 }
+
+// Beyond MaxGroups, diagnoses whose group-by values would open a group are
+// counted in the (other) group of their rule and component; nothing is
+// lost from the totals and existing groups go on counting.
+func TestReportFoldsBeyondMaxGroups(t *testing.T) {
+	r := NewReport([]GroupBy{ByClient}, 3)
+	r.MaxGroups = 10
+	d := func(rule string, client int) Diagnosis {
+		return Diagnosis{Rule: rule, Severity: rules.SeverityError, Verdict: "sg", Component: "sg-1", Direction: "ingress", Leg: "request",
+			ENI: "eni-x", Flow: Flow{Protocol: "tcp", Client: fmt.Sprintf("198.51.100.%d", client), ClientPort: 40000, Server: "10.0.1.10", ServerPort: uint16(client)},
+			First: int64(client), Last: int64(client), Packets: 1, Bytes: 44}
+	}
+	for i := range 100 {
+		r.Add(d("r1", i))
+	}
+	r.Add(d("r1", 3)) // an existing group after the bound
+	r.Add(d("r2", 7)) // another rule's first diagnosis after the bound: folded too
+	groups := r.Groups()
+	if len(groups) != 12 || r.Folded() != 91 || r.Total() != 102 {
+		t.Fatalf("%d groups, %d folded, %d total; want 12, 91, 102", len(groups), r.Folded(), r.Total())
+	}
+	var sum int
+	byKey := map[string]*Group{}
+	for _, g := range groups {
+		sum += g.Conversations
+		byKey[g.Rule+" "+keyString(g.Keys)] = g
+	}
+	if sum != 102 {
+		t.Errorf("groups hold %d conversations; want 102", sum)
+	}
+	if g := byKey["r1 client=(other) "]; g == nil || g.Conversations != 90 || g.Packets != 90 || len(g.Examples) != 3 {
+		t.Errorf("r1's (other) group: %+v", g)
+	}
+	if g := byKey["r1 client=198.51.100.3 "]; g == nil || g.Conversations != 2 {
+		t.Errorf("an existing group stopped counting: %+v", g)
+	}
+	if g := byKey["r2 client=(other) "]; g == nil || g.Conversations != 1 {
+		t.Errorf("r2's (other) group: %+v", g)
+	}
+	// Without --group-by values there is nothing to fold: rule and
+	// component groups are never capped.
+	r = NewReport(nil, 3)
+	r.MaxGroups = 1
+	for i := range 5 {
+		r.Add(d(fmt.Sprintf("r%d", i), i))
+	}
+	if len(r.Groups()) != 5 || r.Folded() != 0 {
+		t.Errorf("without group-by: %d groups, %d folded", len(r.Groups()), r.Folded())
+	}
+}

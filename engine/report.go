@@ -208,12 +208,21 @@ type KeyValue struct{ Key, Value string }
 
 // Report aggregates diagnoses for the text and Markdown outputs. It keeps at
 // most MaxExamples diagnoses per group and counts the rest, so its memory is
-// bounded by the number of groups, not of diagnosed conversations.
+// bounded by the number of groups, not of diagnosed conversations. Groups
+// are bounded too: the rule, component and leg that always separate them
+// are few, but group-by values (clients, ports of a scan) are not, so once
+// MaxGroups groups exist a diagnosis whose group-by values would open
+// another is counted in the "(other)" group of its rule and component.
+// Which groups keep their own entry then depends on the order diagnoses
+// arrive in; the engine delivers them in the same order whatever the
+// number of workers, so reports stay deterministic.
 type Report struct {
 	GroupBy     []GroupBy
 	MaxExamples int
+	MaxGroups   int
 
 	groups    map[groupKey]*Group
+	folded    int // diagnoses counted in an (other) group
 	total     int
 	bySev     map[rules.Severity]int
 	gapConvs  int
@@ -229,8 +238,21 @@ func NewReport(groupBy []GroupBy, maxExamples int) *Report {
 	if maxExamples <= 0 {
 		maxExamples = 3
 	}
-	return &Report{GroupBy: groupBy, MaxExamples: maxExamples, groups: map[groupKey]*Group{}, bySev: map[rules.Severity]int{}}
+	return &Report{GroupBy: groupBy, MaxExamples: maxExamples, MaxGroups: DefaultMaxGroups,
+		groups: map[groupKey]*Group{}, bySev: map[rules.Severity]int{}}
 }
+
+// DefaultMaxGroups is a report's bound on groups: more than anyone reads,
+// few enough to stay small when --group-by client meets a scan.
+const DefaultMaxGroups = 1000
+
+// OtherValue is the group-by value of the groups that collect what the
+// MaxGroups bound folded.
+const OtherValue = "(other)"
+
+// Folded is the number of diagnoses counted in an "(other)" group because
+// their own group would have exceeded MaxGroups.
+func (r *Report) Folded() int { return r.folded }
 
 // Add counts d into its group.
 func (r *Report) Add(d Diagnosis) {
@@ -251,6 +273,14 @@ func (r *Report) Add(d Diagnosis) {
 		k.extra = strings.Join(parts, "\x00")
 	}
 	g := r.groups[k]
+	if g == nil && len(r.GroupBy) > 0 && len(r.groups) >= r.MaxGroups {
+		k.extra = "\x00" + OtherValue
+		for i := range kv {
+			kv[i].Value = OtherValue
+		}
+		g = r.groups[k]
+		r.folded++
+	}
 	if g == nil {
 		g = &Group{
 			Rule: d.Rule, Title: d.Title, Severity: d.Severity, Verdict: d.Verdict,
@@ -347,6 +377,10 @@ func (r *Report) Groups() []*Group {
 	for _, g := range r.groups {
 		out = append(out, g)
 	}
+	keys := make(map[*Group]string, len(out)) // keyString once per group, not per comparison
+	for _, g := range out {
+		keys[g] = keyString(g.Keys)
+	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.Severity != b.Severity {
@@ -367,7 +401,7 @@ func (r *Report) Groups() []*Group {
 		if a.Leg != b.Leg {
 			return a.Leg < b.Leg
 		}
-		if ka, kb := keyString(a.Keys), keyString(b.Keys); ka != kb {
+		if ka, kb := keys[a], keys[b]; ka != kb {
 			return ka < kb
 		}
 		return strings.Join(a.ENIs, ",") < strings.Join(b.ENIs, ",")

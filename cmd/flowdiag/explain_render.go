@@ -371,11 +371,20 @@ func renderText(w io.Writer, r *engine.Report, m runMeta, colour bool) {
 	if n := r.WithGaps(); n > 0 {
 		tail = append(tail, plural(int64(n), "diagnosis has", "diagnoses have")+" incomplete evidence")
 	}
+	if n := r.Folded(); n > 0 {
+		tail = append(tail, foldedNote(r, n))
+	}
 	if len(tail) > 0 {
 		for _, line := range wrap("Note: "+strings.Join(tail, "; ")+".", "", textWidth) {
 			fmt.Fprintln(w, line)
 		}
 	}
+}
+
+// foldedNote says how many diagnoses the report's bound on groups folded.
+func foldedNote(r *engine.Report, n int) string {
+	return fmt.Sprintf("the --group-by values made more than %s groups: %s counted in the %s groups of their rule and component",
+		commas(int64(r.MaxGroups)), plural(int64(n), "diagnosis beyond them is", "diagnoses beyond them are"), engine.OtherValue)
 }
 
 // scanNote is said of a group made of probes of many ports: the fix of its
@@ -437,6 +446,9 @@ func renderMarkdown(w io.Writer, r *engine.Report, m runMeta) {
 	if m.failed > 0 {
 		fmt.Fprintf(w, "- **Incomplete:** %s could not be read to the end; the diagnoses cover only what was read\n",
 			plural(int64(m.failed), "input", "inputs"))
+	}
+	if n := r.Folded(); n > 0 {
+		fmt.Fprintf(w, "- **Grouping:** %s\n", foldedNote(r, n))
 	}
 	fmt.Fprintln(w)
 	if len(groups) == 0 {

@@ -424,6 +424,13 @@ func TestExplainScanUnderMaxOpen(t *testing.T) {
 			t.Errorf("--workers %s: diagnoses differ under --max-open 1000", workers)
 		}
 	}
+	// Grouped by client, the scan's 6,000 sources would be 6,000 groups:
+	// the report keeps 1,000 and folds the rest into (other).
+	code, text, _ := explainCmd(t, nil, false, "--group-by", "client", "--color", "never", path)
+	if code != exitOK || !strings.Contains(text, "diagnosed conversations in 1,00") ||
+		!strings.Contains(text, "group: client=(other)") || !strings.Contains(strings.Join(strings.Fields(text), " "), "diagnoses beyond them are counted in the (other) groups") {
+		t.Errorf("--group-by client on a scan: exit %d, report head %q", code, text[:min(len(text), 300)])
+	}
 	if n := strings.Count(want, `"client":"10.0.2.7"`); n != 1 {
 		t.Errorf("the SSH session (its replies rejected) was diagnosed %d times; want once", n)
 	}
