@@ -24,22 +24,31 @@ type direct struct {
 	s    string // the literal
 	off  uintptr
 	kind reflect.Kind
-	fn   string   // "endpoint", "request_traffic" or "reply_traffic", applied to args
+	fn   string   // "endpoint", "request_traffic", "reply_traffic" or "any_cidr", applied to args
 	args []direct // fields
 }
 
-// directFunc returns the kinds of the arguments of a helper direct
-// evaluates (each returns a string); nil for any other function.
-func directFunc(name string) []reflect.Kind {
+// directFunc returns the kinds of the n arguments of a helper direct
+// evaluates (each returns a string); nil for any other function or count.
+func directFunc(name string, n int) []reflect.Kind {
+	var kinds []reflect.Kind
 	switch name {
 	case "endpoint":
-		return []reflect.Kind{reflect.String, reflect.Int, reflect.String}
+		kinds = []reflect.Kind{reflect.String, reflect.Int, reflect.String}
 	case "request_traffic":
-		return []reflect.Kind{reflect.String, reflect.Int}
+		kinds = []reflect.Kind{reflect.String, reflect.Int}
 	case "reply_traffic":
-		return []reflect.Kind{reflect.String}
+		kinds = []reflect.Kind{reflect.String, reflect.Int}
+		if n == 1 {
+			kinds = kinds[:1]
+		}
+	case "any_cidr":
+		kinds = []reflect.Kind{reflect.String}
 	}
-	return nil
+	if len(kinds) != n {
+		return nil
+	}
+	return kinds
 }
 
 // directOf returns the direct form of p, ok false when p is anything else.
@@ -65,8 +74,8 @@ func directOfNode(n ast.Node) direct {
 		if !ok {
 			break
 		}
-		kinds := directFunc(id.Value)
-		if kinds == nil || len(n.Arguments) != len(kinds) {
+		kinds := directFunc(id.Value, len(n.Arguments))
+		if kinds == nil {
 			break
 		}
 		d := direct{ok: true, kind: reflect.String, fn: id.Value}
@@ -105,8 +114,14 @@ func (d *direct) call(env *Env) string {
 		return endpoint(a[0].str(env), a[1].int(env), a[2].str(env))
 	case "request_traffic":
 		return requestTraffic(a[0].str(env), a[1].int(env))
+	case "any_cidr":
+		return anyCIDR(a[0].str(env))
 	}
-	return replyTraffic(a[0].str(env))
+	port := -1
+	if len(a) > 1 {
+		port = a[1].int(env)
+	}
+	return replyTraffic(a[0].str(env), port)
 }
 
 // isString reports whether d yields a string.

@@ -100,7 +100,14 @@ func (h *helpers) options() []expr.Option {
 			return requestTraffic(p[0].(string), p[1].(int)), nil
 		}, new(func(string, int) string)),
 		expr.Function("reply_traffic", func(p ...any) (any, error) {
-			return replyTraffic(p[0].(string)), nil
+			port := -1 // unknown: the ephemeral range
+			if len(p) > 1 {
+				port = p[1].(int)
+			}
+			return replyTraffic(p[0].(string), port), nil
+		}, new(func(string) string), new(func(string, int) string)),
+		expr.Function("any_cidr", func(p ...any) (any, error) {
+			return anyCIDR(p[0].(string)), nil
 		}, new(func(string) string)),
 		expr.Function("teardown_only", func(p ...any) (any, error) {
 			f := p[0].(int)
@@ -193,10 +200,14 @@ func requestTraffic(proto string, port int) string {
 }
 
 // replyTraffic names the traffic a stateless network ACL must allow for the
-// replies: the clients' ephemeral ports for tcp and udp, echo replies for
-// ICMP.
-func replyTraffic(proto string) string {
+// replies: for tcp and udp the client's port when it is a fixed one below
+// 1024 (IKE 500, NTP 123, DNS between servers), which an ephemeral range
+// would not match, else the ephemeral ports; echo replies for ICMP.
+// clientPort < 0 means unknown.
+func replyTraffic(proto string, clientPort int) string {
 	switch {
+	case hasPorts(proto) && clientPort > 0 && clientPort < 1024:
+		return proto + " port " + strconv.Itoa(clientPort)
 	case hasPorts(proto):
 		return proto + " ports 1024-65535"
 	case proto == "icmp":
@@ -205,6 +216,16 @@ func replyTraffic(proto string) string {
 		return "icmpv6 echo replies (type 129)"
 	}
 	return protocolWords(proto)
+}
+
+// anyCIDR is the CIDR of every address of addr's family, "0.0.0.0/0" or
+// "::/0": an IPv4 entry of a network ACL or security group never matches
+// IPv6 traffic.
+func anyCIDR(addr string) string {
+	if a, err := netip.ParseAddr(addr); err == nil && a.Is6() && !a.Is4In6() {
+		return "::/0"
+	}
+	return "0.0.0.0/0"
 }
 
 func protocolWords(proto string) string {

@@ -16,10 +16,19 @@ func TestMessageHelpers(t *testing.T) {
 		{requestTraffic("icmpv6", 0), "icmpv6 echo requests (type 128)"},
 		{requestTraffic("gre", 0), "gre (protocol 47)"},
 		{requestTraffic("99", 0), "protocol 99"},
-		{replyTraffic("tcp"), "tcp ports 1024-65535"},
-		{replyTraffic("icmp"), "icmp echo replies (type 0)"},
-		{replyTraffic("icmpv6"), "icmpv6 echo replies (type 129)"},
-		{replyTraffic("esp"), "esp (protocol 50)"},
+		{replyTraffic("tcp", -1), "tcp ports 1024-65535"},
+		{replyTraffic("icmp", -1), "icmp echo replies (type 0)"},
+		{replyTraffic("icmpv6", -1), "icmpv6 echo replies (type 129)"},
+		{replyTraffic("esp", -1), "esp (protocol 50)"},
+		{replyTraffic("tcp", 51234), "tcp ports 1024-65535"},
+		{replyTraffic("udp", 500), "udp port 500"}, // IKE: the client's port is fixed
+		{replyTraffic("udp", 123), "udp port 123"}, // NTP
+		{replyTraffic("tcp", 0), "tcp ports 1024-65535"},
+		{replyTraffic("icmp", 500), "icmp echo replies (type 0)"},
+		{anyCIDR("203.0.113.7"), "0.0.0.0/0"},
+		{anyCIDR("2606:4700::1111"), "::/0"},
+		{anyCIDR("::ffff:10.0.0.1"), "0.0.0.0/0"},
+		{anyCIDR(""), "0.0.0.0/0"},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("got %q, want %q", tc.got, tc.want)

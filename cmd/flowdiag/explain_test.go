@@ -435,3 +435,41 @@ func TestExplainScanUnderMaxOpen(t *testing.T) {
 		t.Errorf("the SSH session (its replies rejected) was diagnosed %d times; want once", n)
 	}
 }
+
+// The fix for a rejected reply names the address family's catch-all CIDR
+// and the client's own port when it is a fixed one below 1024.
+func TestExplainReplyFixFamilyAndFixedPort(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	const header = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status tcp-flags flow-direction\n"
+	v6 := write("v6.log", header+
+		"3 111122223333 eni-app1 2600:1f18:abc:10::20 2606:4700::1111 40000 443 6 5 500 1795183100 1795183150 ACCEPT OK 2 egress\n"+
+		"3 111122223333 eni-app1 2606:4700::1111 2600:1f18:abc:10::20 443 40000 6 5 500 1795183100 1795183150 REJECT OK 18 ingress\n")
+	ike := write("ike.log", header+
+		"3 111122223333 eni-vpn1 198.51.100.5 10.0.1.20 500 500 17 4 1200 1795183100 1795183150 ACCEPT OK - ingress\n"+
+		"3 111122223333 eni-vpn1 10.0.1.20 198.51.100.5 500 500 17 4 1200 1795183100 1795183150 REJECT OK - egress\n")
+	for _, tc := range []struct {
+		path, want, not string
+	}{
+		{v6, "tcp ports 1024-65535 from 2606:4700::1111 (or ::/0)", "0.0.0.0/0"},
+		{ike, "udp port 500 to 198.51.100.5 (or 0.0.0.0/0)", "1024-65535"},
+	} {
+		code, out, errs := explainCmd(t, nil, false, "--format", "json", tc.path)
+		if code != exitOK {
+			t.Fatalf("%s: exit %d: %s", tc.path, code, errs)
+		}
+		var d struct{ Remediation string }
+		if err := json.Unmarshal([]byte(strings.SplitN(out, "\n", 2)[0]), &d); err != nil {
+			t.Fatalf("%s: %v in %q", tc.path, err, out)
+		}
+		if !strings.Contains(d.Remediation, tc.want) || strings.Contains(d.Remediation, tc.not) {
+			t.Errorf("%s: fix %q; want %q and no %q", filepath.Base(tc.path), d.Remediation, tc.want, tc.not)
+		}
+	}
+}

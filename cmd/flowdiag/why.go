@@ -408,7 +408,12 @@ func whyFix(path *topology.Path, i int, rt, rc int16) string {
 	if reply {
 		what = whyMatchText(pk.Proto, 0, rt, rc)
 		if pk.Proto.HasPorts() {
+			// The reply goes to the client's port: the ephemeral range,
+			// unless the client uses a fixed port below it (IKE, NTP).
 			what = pk.Proto.String() + " 1024-65535"
+			if pk.SrcPort > 0 && pk.SrcPort < 1024 {
+				what = pk.Proto.String() + " " + strconv.Itoa(int(pk.SrcPort))
+			}
 		}
 	}
 	dir := "ingress"

@@ -29,6 +29,7 @@ func TestWhyGolden(t *testing.T) {
 		code int
 	}{
 		{"reply-blocked-ephemeral", []string{"--from", "10.0.1.10:51000", "--to", "10.0.2.20:8080"}, exitFinding},
+		{"reply-blocked-fixed-client-port", []string{"--from", "10.0.1.10:123", "--to", "10.0.2.20:8080"}, exitFinding},
 		{"deny-shadows-allow", []string{"--from", "10.0.1.200:40000", "--to", "10.0.2.20:8080"}, exitFinding},
 		{"internet-to-public-ip", []string{"--from", "198.51.100.7:50000", "--to", "203.0.113.10:443"}, exitOK},
 		{"sg-blocks-ipv4-on-ipv6-rule", []string{"--from", "198.51.100.7", "--to", "203.0.113.10:8443"}, exitFinding},
