@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"strings"
+
 	"net/netip"
 
 	"github.com/flowdiag/flowdiag/correlate"
@@ -54,14 +56,20 @@ func fillTopo(env *rules.Env, c *correlate.Conversation, topo *topology.Topology
 	setCheck(&t.ClientNACLIngress, &path.ReplySrcNACLIngress, "nacl", "ingress", "reply", "client")
 	t.RequestAllowed = path.RequestAllowed()
 	t.ReplyAllowed = path.ReplyAllowed()
+	blocks := 0
 	for _, ch := range [...]*rules.Check{
 		&t.ClientSGEgress, &t.ClientNACLEgress, &t.ServerNACLIngress, &t.ServerSGIngress,
 		&t.ServerNACLEgress, &t.ClientNACLIngress,
 	} {
 		if ch.Applies && !ch.Allowed {
-			t.FirstBlock = *ch
-			break
+			if blocks == 0 {
+				t.FirstBlock = *ch
+			}
+			blocks++
 		}
+	}
+	if blocks > 1 {
+		t.AlsoFix = alsoFix(&path)
 	}
 
 	// The topology knows both ends' subnets and locations better than the
@@ -108,6 +116,22 @@ func fillTopo(env *rules.Env, c *correlate.Conversation, topo *topology.Topology
 	if env.Server.Subnet == "" && path.Dst.Subnet != nil {
 		env.Server.Subnet = path.Dst.Subnet.ID
 	}
+}
+
+// alsoFix names the fixes of the blocks after the first, which a fix of
+// the first alone would leave in place.
+func alsoFix(path *topology.Path) string {
+	blocks := path.Blocks()
+	var b strings.Builder
+	b.WriteString(" That alone leaves it blocked: also ")
+	for i, c := range blocks[1:] {
+		if i > 0 {
+			b.WriteString("; and ")
+		}
+		b.WriteString(path.Fix(c))
+	}
+	b.WriteByte('.')
+	return b.String()
 }
 
 // setCheck states one check of the path. Kind, direction, leg and side come

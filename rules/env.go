@@ -115,6 +115,10 @@ type Topo struct {
 	// FirstBlock is the first applying check that denies; applies is false
 	// when none does.
 	FirstBlock Check `expr:"first_block"`
+	// AlsoFix is empty unless checks after first_block deny too: then it is
+	// a sentence, starting with a space, naming the fix of each (fixing the
+	// first block alone would leave the traffic blocked).
+	AlsoFix string `expr:"also_fix"`
 }
 
 // Check is one security group or network ACL evaluation.

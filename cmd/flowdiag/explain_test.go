@@ -473,3 +473,51 @@ func TestExplainReplyFixFamilyAndFixedPort(t *testing.T) {
 		}
 	}
 }
+
+// When checks after the first block deny too, the fix names them all:
+// fixing only the first would leave the traffic blocked.
+func TestExplainFixNamesEveryBlock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "two-blocks.log")
+	const header = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status tcp-flags flow-direction\n"
+	logs := header +
+		// NTP-style fixed client port: the reply is denied leaving the app
+		// subnet and, after that fix, entering the web subnet.
+		"3 111122223333 eni-0app1 10.0.1.10 10.0.2.20 123 8080 6 3 180 1795183100 1795183150 ACCEPT OK 2 ingress\n" +
+		"3 111122223333 eni-0app1 10.0.2.20 10.0.1.10 8080 123 6 3 180 1795183100 1795183150 REJECT OK 18 egress\n" +
+		// SSH from the internet: denied by the app subnet's ACL inbound,
+		// and its reply would be denied outbound.
+		"3 111122223333 eni-0app1 198.51.100.7 10.0.2.20 50000 22 6 1 60 1795183200 1795183250 REJECT OK 2 ingress\n"
+	if err := os.WriteFile(path, []byte(logs), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := explainCmd(t, nil, false, "--format", "json", "--topology", threeTier, path)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	want := map[string]string{
+		"10.0.1.10":    "That alone leaves it blocked: also add to acl-0web ingress an entry numbered below 32767: allow tcp 123 from 10.0.2.0/24.",
+		"198.51.100.7": "That alone leaves it blocked: also add to acl-0app egress an entry numbered below 32767: allow tcp 1024-65535 to 198.51.100.7/32.",
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var d struct {
+			Rule        string
+			Flow        struct{ Client string }
+			Remediation string
+		}
+		if err := json.Unmarshal([]byte(line), &d); err != nil {
+			t.Fatal(err)
+		}
+		w, ok := want[d.Flow.Client]
+		if !ok {
+			t.Errorf("unexpected diagnosis %s of %s", d.Rule, d.Flow.Client)
+			continue
+		}
+		delete(want, d.Flow.Client)
+		if !strings.HasSuffix(d.Remediation, w) {
+			t.Errorf("%s (%s): fix %q; want it to end %q", d.Flow.Client, d.Rule, d.Remediation, w)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("no diagnosis for %v", want)
+	}
+}

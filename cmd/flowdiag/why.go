@@ -383,89 +383,14 @@ func buildWhyReport(path *topology.Path, assumed bool) *whyReport {
 	if blockedIdx >= 0 {
 		b := rep.Steps[blockedIdx]
 		rep.BlockedAt = &b
-		rep.Fix = whyFix(path, blockedCheck, rt, rc)
+		rep.Fix = path.Fix(blockedCheck)
 		// A fix for the first block alone leaves the traffic blocked
 		// when later checks deny it too: name them all.
 		for _, i := range laterBlocks {
-			rep.AlsoFix = append(rep.AlsoFix, whyFix(path, i, rt, rc))
+			rep.AlsoFix = append(rep.AlsoFix, path.Fix(i))
 		}
 	}
 	return rep
-}
-
-// whyFix proposes the smallest change that lets the blocked check pass.
-func whyFix(path *topology.Path, i int, rt, rc int16) string {
-	pk := path.Packet
-	c := path.Checks()[i].Check
-	by := c.Decision.By
-	reply := i >= 4
-	// The remote side as the check sees it, and the port/ICMP it must allow.
-	remote := path.Dst
-	if i == 2 || i == 3 || i == 4 {
-		remote = path.Src
-	}
-	what := whyMatchText(pk.Proto, pk.DstPort, pk.ICMPType, pk.ICMPCode)
-	if reply {
-		what = whyMatchText(pk.Proto, 0, rt, rc)
-		if pk.Proto.HasPorts() {
-			// The reply goes to the client's port: the ephemeral range,
-			// unless the client uses a fixed port below it (IKE, NTP).
-			what = pk.Proto.String() + " 1024-65535"
-			if pk.SrcPort > 0 && pk.SrcPort < 1024 {
-				what = pk.Proto.String() + " " + strconv.Itoa(int(pk.SrcPort))
-			}
-		}
-	}
-	dir := "ingress"
-	word := "from"
-	if by.Egress {
-		dir, word = "egress", "to"
-	}
-	if by.Kind == topology.KindSG {
-		peer := whyCIDR(remote, false)
-		if remote.ENI != nil && !remote.Public && len(remote.ENI.SecurityGroupIDs) > 0 {
-			peer = "group " + remote.ENI.SecurityGroupIDs[0]
-		}
-		target := c.ENI
-		if len(c.Groups) > 0 {
-			target = c.Groups[0] + " (on " + c.ENI + ")"
-		}
-		return fmt.Sprintf("add to %s an %s rule: allow %s %s %s", target, dir, what, word, peer)
-	}
-	peer := whyCIDR(remote, true)
-	if by.Implicit {
-		return fmt.Sprintf("add to %s %s an entry numbered below %d: allow %s %s %s", by.ID, dir, by.RuleNumber, what, word, peer)
-	}
-	return fmt.Sprintf("add to %s %s an entry numbered below %d (the deny that matched): allow %s %s %s", by.ID, dir, by.RuleNumber, what, word, peer)
-}
-
-func whyMatchText(proto flowlog.Proto, port uint16, typ, code int16) string {
-	switch {
-	case proto.HasPorts():
-		return fmt.Sprintf("%s %d", proto, port)
-	case proto.IsICMP():
-		if typ < 0 {
-			return proto.String() + " all types"
-		}
-		if code < 0 {
-			return fmt.Sprintf("%s type %d", proto, typ)
-		}
-		return fmt.Sprintf("%s type %d code %d", proto, typ, code)
-	}
-	return proto.String()
-}
-
-// whyCIDR names the remote side: for NACLs (subnet granularity) its subnet's
-// CIDR of the packet's family when it is in one, else the single address.
-func whyCIDR(ep topology.Endpoint, subnet bool) string {
-	if subnet && ep.Subnet != nil {
-		for _, p := range ep.Subnet.CIDRs {
-			if p.Contains(ep.Private) {
-				return p.String()
-			}
-		}
-	}
-	return netip.PrefixFrom(ep.Addr, ep.Addr.BitLen()).String()
 }
 
 func writeWhyText(w io.Writer, r *whyReport) error {

@@ -1,0 +1,104 @@
+package topology
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+
+	"github.com/flowdiag/flowdiag/flowlog"
+)
+
+// Fix proposes the smallest change that lets check i of Checks() pass, as
+// an imperative sentence without its capital and full stop: "add to
+// acl-0app egress an entry numbered below 32767: allow tcp 1024-65535 to
+// 10.0.1.0/24". A security group gets a rule naming the peer's group when
+// it has one; a network ACL an entry for the peer's subnet (NACLs work at
+// subnet granularity) numbered below the deny that matched. The check must
+// apply and deny.
+func (p *Path) Fix(i int) string {
+	pk := p.Packet
+	c := p.Checks()[i].Check
+	by := c.Decision.By
+	reply := i >= 4
+	// The remote side as the check sees it, and the port/ICMP it must allow.
+	remote := p.Dst
+	if i == 2 || i == 3 || i == 4 {
+		remote = p.Src
+	}
+	what := matchText(pk.Proto, pk.DstPort, pk.ICMPType, pk.ICMPCode)
+	if reply {
+		rt, rc := replyICMP(pk.Proto, pk.ICMPType, pk.ICMPCode)
+		what = matchText(pk.Proto, 0, rt, rc)
+		if pk.Proto.HasPorts() {
+			// The reply goes to the client's port: the ephemeral range,
+			// unless the client uses a fixed port below it (IKE, NTP).
+			what = pk.Proto.String() + " 1024-65535"
+			if pk.SrcPort > 0 && pk.SrcPort < 1024 {
+				what = pk.Proto.String() + " " + strconv.Itoa(int(pk.SrcPort))
+			}
+		}
+	}
+	dir := "ingress"
+	word := "from"
+	if by.Egress {
+		dir, word = "egress", "to"
+	}
+	if by.Kind == KindSG {
+		peer := fixCIDR(remote, false)
+		if remote.ENI != nil && !remote.Public && len(remote.ENI.SecurityGroupIDs) > 0 {
+			peer = "group " + remote.ENI.SecurityGroupIDs[0]
+		}
+		target := c.ENI
+		if len(c.Groups) > 0 {
+			target = c.Groups[0] + " (on " + c.ENI + ")"
+		}
+		return fmt.Sprintf("add to %s an %s rule: allow %s %s %s", target, dir, what, word, peer)
+	}
+	peer := fixCIDR(remote, true)
+	if by.Implicit {
+		return fmt.Sprintf("add to %s %s an entry numbered below %d: allow %s %s %s", by.ID, dir, by.RuleNumber, what, word, peer)
+	}
+	return fmt.Sprintf("add to %s %s an entry numbered below %d (the deny that matched): allow %s %s %s", by.ID, dir, by.RuleNumber, what, word, peer)
+}
+
+// Blocks returns the indexes in Checks() of the checks that apply and
+// deny, in evaluation order.
+func (p *Path) Blocks() []int {
+	var out []int
+	for i, nc := range p.Checks() {
+		if nc.Check.blocks() {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func matchText(proto flowlog.Proto, port uint16, typ, code int16) string {
+	switch {
+	case proto.HasPorts():
+		return fmt.Sprintf("%s %d", proto, port)
+	case proto.IsICMP():
+		if typ < 0 {
+			return proto.String() + " all types"
+		}
+		if code < 0 {
+			return fmt.Sprintf("%s type %d", proto, typ)
+		}
+		return fmt.Sprintf("%s type %d code %d", proto, typ, code)
+	}
+	return proto.String()
+}
+
+// fixCIDR names the remote side: for NACLs (subnet granularity) its
+// subnet's CIDR of the packet's family when it is in one, else the single
+// address.
+func fixCIDR(ep Endpoint, subnet bool) string {
+	if subnet && ep.Subnet != nil {
+		for _, p := range ep.Subnet.CIDRs {
+			if p.Contains(ep.Private) {
+				return p.String()
+			}
+		}
+	}
+	return netip.PrefixFrom(ep.Addr, ep.Addr.BitLen()).String()
+}
