@@ -71,6 +71,27 @@ func fillTopo(env *rules.Env, c *correlate.Conversation, topo *topology.Topology
 	if blocks > 1 {
 		t.AlsoFix = alsoFix(&path)
 	}
+	if blocks == 0 && c.Proto.IsICMP() {
+		// Ping passes; ICMP of an unknown type matches only the rules for
+		// all types, so the logged packets may have been denied as such.
+		pk := path.Packet
+		pk.ICMPType, pk.ICMPCode = -1, -1
+		var other topology.Path
+		topo.EvaluateInto(pk, &other)
+		// Only a check at an ENI that logged a rejection can explain it:
+		// a packet that reached the server was not stopped at the client.
+		var at [6]bool
+		at[0], at[1] = env.Client.Request.Rejected, env.Client.Request.Rejected
+		at[2], at[3] = env.Server.Request.Rejected, env.Server.Request.Rejected
+		at[4], at[5] = env.Server.Reply.Rejected, env.Client.Reply.Rejected
+		for i, nc := range other.Checks() {
+			if at[i] && nc.Check.Applies && !nc.Check.Decision.Allowed {
+				p := checkPlaces[i]
+				setCheck(&t.OtherICMPBlock, nc.Check, p.kind, p.direction, p.leg, p.where)
+				break
+			}
+		}
+	}
 
 	// The topology knows both ends' subnets and locations better than the
 	// logs: an end that no monitored ENI logged may still be one of ours.
@@ -116,6 +137,17 @@ func fillTopo(env *rules.Env, c *correlate.Conversation, topo *topology.Topology
 	if env.Server.Subnet == "" && path.Dst.Subnet != nil {
 		env.Server.Subnet = path.Dst.Subnet.ID
 	}
+}
+
+// checkPlaces describes the checks of topology.Path.Checks, in order, as
+// setCheck states them.
+var checkPlaces = [6]struct{ kind, direction, leg, where string }{
+	{"sg", "egress", "request", "client"},
+	{"nacl", "egress", "request", "client"},
+	{"nacl", "ingress", "request", "server"},
+	{"sg", "ingress", "request", "server"},
+	{"nacl", "egress", "reply", "server"},
+	{"nacl", "ingress", "reply", "client"},
 }
 
 // alsoFix names the fixes of the blocks after the first, which a fix of

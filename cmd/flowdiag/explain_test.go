@@ -521,3 +521,67 @@ func TestExplainFixNamesEveryBlock(t *testing.T) {
 		t.Errorf("no diagnosis for %v", want)
 	}
 }
+
+// Flow logs record no ICMP type. A rejected ICMP conversation that ping
+// would pass is explained by the check at the rejecting ENI that allows
+// only specific types; where every type passes, the topology is stale.
+func TestExplainICMPOfOtherTypes(t *testing.T) {
+	const topoTmpl = `vpcs:
+  - id: vpc-i
+    cidrs: [10.5.0.0/16]
+subnets:
+  - {id: subnet-a, vpc: vpc-i, cidrs: [10.5.1.0/24]}
+  - {id: subnet-b, vpc: vpc-i, cidrs: [10.5.2.0/24]}
+security_groups:
+  - id: sg-client
+    egress:
+      - {proto: all, cidrs: [0.0.0.0/0]}
+  - id: sg-server
+    ingress:
+      - {proto: icmp, icmp_type: SGTYPE, icmp_code: -1, cidrs: [10.5.0.0/16]}
+network_acls:
+  - id: acl-def
+    vpc: vpc-i
+    default: true
+    ingress:
+      - {rule: 100, proto: icmp, icmp_type: NACLTYPE, icmp_code: -1, cidr: 10.5.0.0/16, action: allow}
+      - {rule: 110, proto: icmp, icmp_type: 0, icmp_code: -1, cidr: 10.5.0.0/16, action: allow}
+    egress:
+      - {rule: 100, proto: icmp, icmp_type: -1, icmp_code: -1, cidr: 10.5.0.0/16, action: allow}
+enis:
+  - {id: eni-c, subnet: subnet-a, addresses: [10.5.1.10], security_groups: [sg-client]}
+  - {id: eni-s, subnet: subnet-b, addresses: [10.5.2.20], security_groups: [sg-server]}
+`
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "icmp.log")
+	if err := os.WriteFile(logPath, []byte("2 111122223333 eni-s 10.5.1.10 10.5.2.20 0 0 1 4 336 1795183100 1795183150 REJECT OK\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, sgType, naclType string
+		want                   diag
+	}{
+		{"nacl allows only echo", "-1", "8", diag{Rule: "icmp-type-denied-by-network-acl", Verdict: "nacl", Component: "acl-def", NACLRule: 32767, Direction: "ingress", Leg: "request", ENI: "eni-s"}},
+		{"group allows only echo", "8", "-1", diag{Rule: "icmp-type-denied-by-security-group", Verdict: "sg", Component: "sg-server", Direction: "ingress", Leg: "request", ENI: "eni-s"}},
+		{"every type allowed", "-1", "-1", diag{Rule: "stale-topology-rejected-where-allowed", Verdict: "stale-topology", Direction: "ingress", Leg: "request", ENI: "eni-s"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			topo := strings.NewReplacer("SGTYPE", tc.sgType, "NACLTYPE", tc.naclType).Replace(topoTmpl)
+			topoPath := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".yaml")
+			if err := os.WriteFile(topoPath, []byte(topo), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, out, errs := explainCmd(t, nil, false, "--format", "json", "--topology", topoPath, logPath)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			var got diag
+			if err := json.Unmarshal([]byte(out), &got); err != nil {
+				t.Fatalf("%v in %q", err, out)
+			}
+			if got != tc.want {
+				t.Errorf("got %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+}
