@@ -357,6 +357,9 @@ func (c *Compiled) rulePeers(r *topology.SGRule) []peer {
 			for _, a := range g.Members() {
 				out = append(out, peer{pfx: netip.PrefixFrom(a, a.BitLen()), from: id})
 			}
+			for _, p := range g.MemberPrefixes() {
+				out = append(out, peer{pfx: p.Masked(), from: id})
+			}
 		}
 	}
 	return out

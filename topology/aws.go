@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -91,7 +92,8 @@ func ImportAWS(paths ...string) (*Topology, error) {
 // Topology validates the import and builds the evaluators.
 func (im *Import) Topology() (*Topology, error) {
 	var e errs
-	t := compile(strings.Join(im.Sources, ","), &im.spec, &e)
+	cp := im.clone() // compiling links the items: im stays as read, for Problems and WriteYAML
+	t := compile(strings.Join(im.Sources, ","), &cp, &e)
 	if err := e.err(); err != nil {
 		return nil, err
 	}
@@ -620,6 +622,8 @@ func (im *Import) enis(file string, raw json.RawMessage) error {
 			Association      *assoc
 		}
 		Ipv6Addresses []struct{ Ipv6Address string }
+		Ipv4Prefixes  []struct{ Ipv4Prefix string }
+		Ipv6Prefixes  []struct{ Ipv6Prefix string }
 		Association   *assoc
 		Attachment    *struct{ InstanceId string }
 		Groups        []struct{ GroupId string }
@@ -660,6 +664,22 @@ func (im *Import) enis(file string, raw json.RawMessage) error {
 		}
 		for _, p := range n.Ipv6Addresses {
 			addAddr(&out.Addresses, "Ipv6Addresses", p.Ipv6Address)
+		}
+		addPrefix := func(field, s string) {
+			p, err := netip.ParsePrefix(s)
+			if err != nil {
+				im.warn(file, id, field, "%q is not a CIDR: skipped", s)
+				return
+			}
+			if p = p.Masked(); !slices.Contains(out.Prefixes, p) {
+				out.Prefixes = append(out.Prefixes, p)
+			}
+		}
+		for _, p := range n.Ipv4Prefixes {
+			addPrefix("Ipv4Prefixes", p.Ipv4Prefix)
+		}
+		for _, p := range n.Ipv6Prefixes {
+			addPrefix("Ipv6Prefixes", p.Ipv6Prefix)
 		}
 		if n.Association != nil {
 			addAddr(&out.Public, "Association", n.Association.PublicIp)

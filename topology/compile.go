@@ -3,6 +3,7 @@ package topology
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -30,12 +31,18 @@ type Topology struct {
 	// endpoint need not scan the subnets for it.
 	subnetsInVPCs bool
 	byAddr        map[[16]byte]addrEntry // by the address's 16-byte form: hashing a netip.Addr costs more (it holds a zone handle)
-	eniByID       map[string]*ENI
-	sgByID        map[string]*SecurityGroup
-	naclByID      map[string]*NACL
-	subByID       map[string]*Subnet
-	vpcByID       map[string]*VPC
-	plByID        map[string]*PrefixList
+	// byPrefix holds the ENIs' delegated prefixes by masked 16-byte form
+	// and length (IPv4 lengths +96, as in the 16-byte form); prefixLens
+	// lists the lengths in use, so a lookup masks an address once per
+	// length (a VPC uses one or two).
+	byPrefix   map[prefixKey]*ENI
+	prefixLens []int
+	eniByID    map[string]*ENI
+	sgByID     map[string]*SecurityGroup
+	naclByID   map[string]*NACL
+	subByID    map[string]*Subnet
+	vpcByID    map[string]*VPC
+	plByID     map[string]*PrefixList
 }
 
 // Warnings returns the problems found while loading that do not stop
@@ -60,10 +67,47 @@ func (t *Topology) ENIs() []*ENI { return t.enis }
 // PrefixLists returns the managed prefix lists sorted by id.
 func (t *Topology) PrefixLists() []*PrefixList { return t.pls }
 
-// ENIByAddr finds the ENI owning a private IPv4/IPv6 or public/Elastic IP.
+// ENIByAddr finds the ENI owning a private IPv4/IPv6 or public/Elastic IP,
+// or an address in one of its delegated prefixes.
 func (t *Topology) ENIByAddr(a netip.Addr) (*ENI, bool) {
-	ae, ok := t.byAddr[a.Unmap().As16()]
+	ae, ok := t.addrEntry(a.Unmap())
 	return ae.eni, ok
+}
+
+type prefixKey struct {
+	addr [16]byte
+	bits int
+}
+
+// addrEntry resolves an unmapped address to the ENI that owns it: one of
+// its addresses, public IPs or delegated prefixes.
+func (t *Topology) addrEntry(a netip.Addr) (addrEntry, bool) {
+	key := a.As16()
+	if ae, ok := t.byAddr[key]; ok {
+		return ae, true
+	}
+	for _, bits := range t.prefixLens {
+		if n, ok := t.byPrefix[prefixKey{mask16(key, bits), bits}]; ok {
+			return addrEntry{eni: n, private: a}, true
+		}
+	}
+	return addrEntry{}, false
+}
+
+// mask16 keeps the first bits bits of a.
+func mask16(a [16]byte, bits int) [16]byte {
+	for i := range a {
+		switch {
+		case bits >= 8:
+			bits -= 8
+		case bits > 0:
+			a[i] &= ^byte(0xff >> bits)
+			bits = 0
+		default:
+			a[i] = 0
+		}
+	}
+	return a
 }
 
 // ENIByID finds an ENI by id.
@@ -88,6 +132,7 @@ func compile(source string, s *spec, e *errs) *Topology {
 	t := &Topology{
 		Source:   source,
 		byAddr:   map[[16]byte]addrEntry{},
+		byPrefix: map[prefixKey]*ENI{},
 		eniByID:  map[string]*ENI{},
 		sgByID:   map[string]*SecurityGroup{},
 		naclByID: map[string]*NACL{},
@@ -249,6 +294,9 @@ func (t *Topology) linkENIs(e *errs) {
 			}
 			claim(n, a, "addresses", addrEntry{eni: n, private: a})
 		}
+		for _, p := range n.Prefixes {
+			t.claimPrefix(n, p, e)
+		}
 		primary := n.PrimaryV4()
 		for _, a := range n.Public {
 			if !a.Is4() {
@@ -281,6 +329,40 @@ func (t *Topology) linkENIs(e *errs) {
 	}
 }
 
+// claimPrefix indexes a delegated prefix of n, which must lie in n's
+// subnet and overlap no other ENI's prefix.
+func (t *Topology) claimPrefix(n *ENI, p netip.Prefix, e *errs) {
+	p = p.Masked()
+	if n.Subnet != nil && !slices.ContainsFunc(n.Subnet.CIDRs, func(c netip.Prefix) bool { return c.Bits() <= p.Bits() && c.Contains(p.Addr()) }) {
+		e.add(n.Pos, n.ID, "prefixes", "%s is outside its subnet %s (%s)", p, n.Subnet.ID, joinPrefixes(n.Subnet.CIDRs))
+	}
+	bits := p.Bits()
+	if p.Addr().Is4() {
+		bits += 96
+	}
+	key := p.Addr().As16()
+	for _, other := range t.prefixLens {
+		if other <= bits { // an indexed prefix as long or shorter may contain p
+			if owner, ok := t.byPrefix[prefixKey{mask16(key, other), other}]; ok {
+				e.add(n.Pos, n.ID, "prefixes", "%s overlaps %s's delegated prefixes", p, owner.ID)
+				return
+			}
+			continue
+		}
+		for k, owner := range t.byPrefix { // a longer one may lie inside p: rare, so scan
+			if k.bits == other && mask16(k.addr, bits) == mask16(key, bits) {
+				e.add(n.Pos, n.ID, "prefixes", "%s overlaps %s's delegated prefixes", p, owner.ID)
+				return
+			}
+		}
+	}
+	t.byPrefix[prefixKey{mask16(key, bits), bits}] = n
+	if !slices.Contains(t.prefixLens, bits) {
+		t.prefixLens = append(t.prefixLens, bits)
+		slices.Sort(t.prefixLens)
+	}
+}
+
 func dirName(egress bool) string {
 	if egress {
 		return "egress"
@@ -300,13 +382,13 @@ func (t *Topology) compileSGs(e *errs) {
 	for _, n := range t.enis {
 		for _, g := range n.Groups {
 			n.groupIdx = append(n.groupIdx, g.idx)
-			for _, a := range n.Addresses {
-				g.members = append(g.members, a)
-			}
+			g.members = append(g.members, n.Addresses...)
+			g.prefixes = append(g.prefixes, n.Prefixes...)
 		}
 	}
 	for _, g := range t.sgs {
 		sort.Slice(g.members, func(i, j int) bool { return g.members[i].Less(g.members[j]) })
+		slices.SortFunc(g.prefixes, netip.Prefix.Compare)
 		g.cIngress = t.compileRules(g, false, g.Ingress, e)
 		g.cEgress = t.compileRules(g, true, g.Egress, e)
 	}

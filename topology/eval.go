@@ -204,7 +204,7 @@ func (t *Topology) endpoint(a netip.Addr) Endpoint {
 	if !a.IsValid() {
 		return ep
 	}
-	if ae, ok := t.byAddr[a.As16()]; ok {
+	if ae, ok := t.addrEntry(a); ok {
 		ep.ENI, ep.Private, ep.Public = ae.eni, ae.private, ae.public
 		ep.Subnet = ae.eni.Subnet
 		if ep.Subnet != nil {

@@ -133,9 +133,13 @@ type Subnet struct {
 // public and Elastic IPs, which the internet gateway maps 1:1 to the primary
 // private IPv4.
 type ENI struct {
-	ID               string
-	SubnetID         string
-	Addresses        []netip.Addr
+	ID        string
+	SubnetID  string
+	Addresses []netip.Addr
+	// Prefixes are delegated prefixes (EKS and ECS prefix delegation: a /28
+	// of IPv4 or an /80 of IPv6): every address in them is the ENI's own,
+	// so its security groups apply to pods and tasks numbered from them.
+	Prefixes         []netip.Prefix
 	Public           []netip.Addr
 	SecurityGroupIDs []string
 	Owner            string // instance id or service
@@ -191,7 +195,8 @@ type SecurityGroup struct {
 	Pos         Pos
 
 	idx      int32
-	members  []netip.Addr // private addresses of ENIs carrying the group
+	members  []netip.Addr   // private addresses of ENIs carrying the group
+	prefixes []netip.Prefix // delegated prefixes of ENIs carrying the group
 	cIngress []sgRuleC
 	cEgress  []sgRuleC
 }
@@ -199,6 +204,10 @@ type SecurityGroup struct {
 // Members returns the private addresses of the ENIs that carry the group,
 // sorted; referenced-group rules match exactly these.
 func (g *SecurityGroup) Members() []netip.Addr { return g.members }
+
+// MemberPrefixes returns the delegated prefixes of the ENIs that carry the
+// group (pods and tasks numbered from them are members too), sorted.
+func (g *SecurityGroup) MemberPrefixes() []netip.Prefix { return g.prefixes }
 
 // NACLEntry is one numbered network ACL entry. CIDR is IPv4 or IPv6; an
 // entry never matches packets of the other family.

@@ -184,6 +184,7 @@ func writeSpec(w io.Writer, s *spec) error {
 		m.addStr("id", n.ID)
 		m.addStr("subnet", n.SubnetID)
 		m.addList("addresses", addrStrings(n.Addresses))
+		m.addList("prefixes", prefixStrings(n.Prefixes))
 		m.addList("public", addrStrings(n.Public))
 		if len(n.SecurityGroupIDs) > 0 {
 			m.addList("security_groups", n.SecurityGroupIDs)

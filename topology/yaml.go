@@ -320,6 +320,7 @@ func (d *yamlDecoder) eni(i int, n *yaml.Node) *ENI {
 		"id":              func(*yaml.Node) {},
 		"subnet":          func(c *yaml.Node) { d.str(c, item, "subnet", &e.SubnetID) },
 		"addresses":       func(c *yaml.Node) { d.addrs(c, item, "addresses", &e.Addresses) },
+		"prefixes":        func(c *yaml.Node) { d.prefixes(c, item, "prefixes", &e.Prefixes) },
 		"public":          func(c *yaml.Node) { d.addrs(c, item, "public", &e.Public) },
 		"security_groups": func(c *yaml.Node) { d.strs(c, item, "security_groups", &e.SecurityGroupIDs) },
 		"owner":           func(c *yaml.Node) { d.str(c, item, "owner", &e.Owner) },

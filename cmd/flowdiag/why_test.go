@@ -87,7 +87,7 @@ func TestWhyBadInput(t *testing.T) {
 		{[]string{"--topology", "testdata/why/invalid-topology.yaml", "--from", "10.0.1.3", "--to", "10.0.2.20:80"},
 			"flowdiag why: topology testdata/why/invalid-topology.yaml has 2 problem(s):\n" +
 				"testdata/why/invalid-topology.yaml:5:5: subnet-a: nacl: network ACL acl-gone is not in the topology\n" +
-				"testdata/why/invalid-topology.yaml:8:58: eni-a: colour: unknown key: want one of addresses, description, id, owner, public, security_groups, subnet, type\n"},
+				"testdata/why/invalid-topology.yaml:8:58: eni-a: colour: unknown key: want one of addresses, description, id, owner, prefixes, public, security_groups, subnet, type\n"},
 	}
 	for _, tc := range tests {
 		code, out, errOut := topoRunCmd(append([]string{"why"}, tc.args...)...)
