@@ -176,7 +176,7 @@ func Load(name string, src []byte) (*Policy, error) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
-		return nil, Errors{yamlError(name, err)}
+		return nil, Errors{yamlError(name, err, src)}
 	}
 	if len(doc.Content) == 0 {
 		return nil, Errors{{Pos: Pos{File: name}, Msg: "empty policy: want a mapping with prohibitions:"}}
@@ -704,8 +704,8 @@ func parseDate(s string) (time.Time, error) {
 	return time.Parse("2006-01-02", strings.TrimSpace(s))
 }
 
-func yamlError(name string, err error) *Error {
-	line, msg := loc.YAMLError(err)
+func yamlError(name string, err error, src []byte) *Error {
+	line, msg := loc.YAMLError(err, src)
 	return &Error{Pos: Pos{File: name, Line: line}, Msg: "invalid YAML: " + msg}
 }
 

@@ -29,7 +29,7 @@ func TestLoadInvalid(t *testing.T) {
 		{"builtin-name.yaml", "builtin-name.yaml:2:11: destination internet: name: \"internet\" is a built-in destination set; choose another name"},
 		{"missing-fields.yaml", "missing-fields.yaml:2:5: prohibition no-internet: missing reason: say why the destination is prohibited"},
 		{"bad-selector.yaml", "bad-selector.yaml:4:37: prohibition no-internet: from: unknown key \"vpcs\": want one of enis, subnets, security_groups, cidrs"},
-		{"yaml-syntax.yaml", "yaml-syntax.yaml:2: invalid YAML: did not find expected ',' or ']'"},
+		{"yaml-syntax.yaml", "yaml-syntax.yaml:3: invalid YAML: did not find expected ',' or ']' around here: a list or mapping is not closed, or a line is indented wrongly"},
 	}
 	for _, tc := range tests {
 		path := filepath.Join("testdata", "invalid", tc.file)

@@ -94,7 +94,7 @@ func loadWith(name string, src []byte, builtin, examples bool) (*Set, error) {
 	l.opts = l.h.options()
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
-		return nil, Errors{yamlError(name, err)}
+		return nil, Errors{yamlError(name, err, src)}
 	}
 	var rules []*Rule
 	if len(doc.Content) == 0 {
@@ -173,8 +173,8 @@ func (l *loader) checkExamples(rules []*Rule) {
 	}
 }
 
-func yamlError(name string, err error) *Error {
-	line, msg := loc.YAMLError(err)
+func yamlError(name string, err error, src []byte) *Error {
+	line, msg := loc.YAMLError(err, src)
 	return &Error{Pos: Pos{File: name, Line: line}, Msg: "invalid YAML: " + msg, Err: err}
 }
 

@@ -123,7 +123,7 @@ network_acls:
 		{
 			name: "syntax error",
 			yaml: "vpcs:\n  - id: [\n",
-			want: []string{"t.yaml:2: invalid YAML: did not find expected node content"},
+			want: []string{"t.yaml:2: invalid YAML: did not find expected node content around here: a list or mapping is not closed, or a line is indented wrongly"},
 		},
 		{
 			name: "empty file",

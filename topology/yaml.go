@@ -44,7 +44,7 @@ func parseYAML(file string, data []byte, e *errs) *spec {
 			e.add(Pos{File: file, Line: 1, Col: 1}, "", "", "empty topology: want a mapping with vpcs, subnets, security_groups, network_acls, enis or prefix_lists")
 			return nil
 		}
-		line, msg := loc.YAMLError(err)
+		line, msg := loc.YAMLError(err, data)
 		e.add(Pos{File: file, Line: line}, "", "", "invalid YAML: %s", msg)
 		return nil
 	}

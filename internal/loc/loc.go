@@ -4,6 +4,7 @@
 package loc
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strconv"
@@ -64,14 +65,26 @@ func SortByPos[E any](s []E, pos func(E) Pos) {
 	})
 }
 
-// YAMLError reads a yaml.v3 syntax error ("yaml: line N: message") into the
-// line it names (0 when none) and its message.
-func YAMLError(err error) (line int, msg string) {
+// YAMLError reads a yaml.v3 syntax error ("yaml: line N: message") in data
+// into the line it names (0 when none) and its message.
+//
+// yaml.v3 numbers the lines of its parser errors ("did not find expected
+// ...") from 0, and names the line where the enclosing list or mapping
+// starts, or where the parser gave up when that is the first line; its
+// scanner errors are numbered from 1 at the problem. A parser error's line
+// is made 1-based (at most the last line of data) and its message says
+// what to look for around it.
+func YAMLError(err error, data []byte) (line int, msg string) {
 	msg = strings.TrimPrefix(err.Error(), "yaml: ")
 	if rest, ok := strings.CutPrefix(msg, "line "); ok {
 		if i := strings.IndexByte(rest, ':'); i > 0 {
 			if n, err := strconv.Atoi(rest[:i]); err == nil {
-				return n, strings.TrimSpace(rest[i+1:])
+				msg = strings.TrimSpace(rest[i+1:])
+				if strings.HasPrefix(msg, "did not find expected") {
+					last := bytes.Count(bytes.TrimRight(data, "\n"), []byte("\n")) + 1
+					return min(n+1, last), msg + " around here: a list or mapping is not closed, or a line is indented wrongly"
+				}
+				return n, msg
 			}
 		}
 	}

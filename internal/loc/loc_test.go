@@ -2,6 +2,7 @@ package loc
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -32,14 +33,33 @@ func TestPos(t *testing.T) {
 }
 
 func TestYAMLError(t *testing.T) {
-	var n yaml.Node
-	err := yaml.Unmarshal([]byte("a: [\n"), &n)
-	line, msg := YAMLError(err)
-	if line != 1 || msg != "did not find expected node content" {
-		t.Errorf("YAMLError(%v) = %d, %q", err, line, msg)
+	for _, tc := range []struct {
+		yaml string
+		line int
+		msg  string
+	}{
+		// Parser errors: 1-based, at the unclosed collection's line.
+		{"vpcs:\n  - {id: vpc-x, cidrs: [10.9.0.0/16]\n", 2, "did not find expected ',' or '}' around here"},
+		{"vpcs:\n  - id: vpc-x\n    cidrs: [10.9.0.0/16\nsubnets: []\n", 3, "did not find expected ',' or ']' around here"},
+		{"x:\n  y:\n    z: {a: 1\n", 3, "did not find expected ',' or '}' around here"},
+		{"a:\n  - 1\n - 2\n", 3, "did not find expected key around here"},
+		// ... never past the last line.
+		{"vpcs:\n  - id: [\n", 2, "did not find expected node content around here"},
+		// Scanner errors are right as yaml.v3 gives them.
+		{"a: b\nc: d: e\n", 2, "mapping values are not allowed in this context"},
+	} {
+		var n yaml.Node
+		err := yaml.Unmarshal([]byte(tc.yaml), &n)
+		if err == nil {
+			t.Fatalf("%q parsed", tc.yaml)
+		}
+		line, msg := YAMLError(err, []byte(tc.yaml))
+		if line != tc.line || !strings.HasPrefix(msg, tc.msg) {
+			t.Errorf("%q: YAMLError(%v) = %d, %q; want %d, %q...", tc.yaml, err, line, msg, tc.line, tc.msg)
+		}
 	}
-	if line, msg := YAMLError(errors.New("yaml: no line here")); line != 0 || msg != "no line here" {
-		t.Errorf("got %d %q", line, msg)
+	if line, msg := YAMLError(errors.New("yaml: unknown anchor 'x' referenced"), nil); line != 0 || msg != "unknown anchor 'x' referenced" {
+		t.Errorf("without a line: %d, %q", line, msg)
 	}
 }
 
