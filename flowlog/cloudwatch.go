@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 )
 
 // msgParser parses record lines that arrive one by one (CloudWatch
@@ -293,7 +294,11 @@ func fieldCount(b []byte) int {
 type cwEvent struct {
 	LogStreamName string  `json:"logStreamName"`
 	Message       *string `json:"message"`
-	bad           string  // why the event has the wrong shape, e.g. "message must be a string, found number"
+	// Timestamp is the record's start in milliseconds (DOMAIN 1.11); it
+	// stands in for start and end when the log format has neither. Kept
+	// raw: an event whose timestamp is not an integer still has a record.
+	Timestamp json.RawMessage `json:"timestamp"`
+	bad       string          // why the event has the wrong shape, e.g. "message must be a string, found number"
 }
 
 // cwObject is the state of one JSON object being walked.
@@ -328,6 +333,7 @@ type cloudWatchReader struct {
 	qstream []string
 	lines   [][]byte // remaining lines of a multi-line message
 	lsrc    string
+	lts     int64 // the split event's timestamp (eventTime)
 	err     error
 }
 
@@ -403,6 +409,9 @@ func (c *cloudWatchReader) Read(rec *Record) error {
 			l := c.lines[0]
 			c.lines = c.lines[1:]
 			err := c.m.parse(l, c.lsrc, c.event, rec)
+			if err == nil {
+				stampRecord(rec, c.lts)
+			}
 			if err != errSkip {
 				return err
 			}
@@ -442,12 +451,47 @@ func (c *cloudWatchReader) emit(ev cwEvent, stream string, rec *Record) error {
 		return c.m.bad(&ParseError{File: src, Line: c.event, Field: "message", Err: errors.New(why)})
 	}
 	msg := []byte(*ev.Message)
+	ts := eventTime(ev.Timestamp)
 	if i := bytes.IndexByte(msg, '\n'); i >= 0 && i < len(bytes.TrimRight(msg, "\r\n"))-1 {
 		c.lines = bytes.Split(bytes.TrimRight(msg, "\r\n"), []byte("\n"))
-		c.lsrc = src
+		c.lsrc, c.lts = src, ts
 		return errSkip
 	}
-	return c.m.parse(msg, src, c.event, rec)
+	err := c.m.parse(msg, src, c.event, rec)
+	if err == nil {
+		stampRecord(rec, ts)
+	}
+	return err
+}
+
+// eventTime reads an event's timestamp (milliseconds) into Unix seconds;
+// -1 when it is absent or not an integer.
+func eventTime(raw json.RawMessage) int64 {
+	ms, err := strconv.ParseInt(string(raw), 10, 64)
+	if err != nil || ms < 0 {
+		return -1
+	}
+	return ms / 1000
+}
+
+// stampRecord gives a record whose log format has no start (or end) the
+// event's timestamp, which CloudWatch Logs sets to the record's start, so
+// that it has a time to correlate and report by.
+func stampRecord(rec *Record, ts int64) {
+	if ts < 0 || rec.IsGap() {
+		return
+	}
+	if !rec.Has(FieldStart) {
+		rec.Start = ts
+		if rec.Has(FieldEnd) && rec.End < ts {
+			rec.Start = rec.End // never after the record's own end
+		}
+		rec.Present.Add(FieldStart)
+	}
+	if !rec.Has(FieldEnd) && rec.Start <= ts {
+		rec.End = ts
+		rec.Present.Add(FieldEnd)
+	}
 }
 
 // step advances the JSON walk by one token, queueing any events found.

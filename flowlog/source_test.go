@@ -497,3 +497,46 @@ func TestFilterOnStream(t *testing.T) {
 		t.Errorf("filtered:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// A CloudWatch event's timestamp is its record's start (DOMAIN 1.11): a
+// custom format without start and end takes its time from it; a format
+// with them keeps its own; a missing or non-integer timestamp leaves the
+// record without a time.
+func TestCloudWatchTimestampStandsInForStart(t *testing.T) {
+	dir := t.TempDir()
+	noTimes, err := ParseFormat("${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${action}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := writeTemp(t, filepath.Join(dir, "events.json"), []byte(`{"events":[
+		{"timestamp":1795183100000,"message":"eni-a 10.0.1.5 10.0.2.9 40000 443 6 ACCEPT"},
+		{"timestamp":1795183160999,"message":"eni-a 10.0.2.9 10.0.1.5 443 40000 6 REJECT\neni-a 10.0.2.9 10.0.1.5 443 40001 6 REJECT"},
+		{"timestamp":"soon","message":"eni-a 10.0.1.5 10.0.2.9 40002 443 6 ACCEPT"},
+		{"message":"eni-a 10.0.1.5 10.0.2.9 40003 443 6 ACCEPT"}]}`))
+	recs, _, err := openAll(t, StreamOptions{ReaderOptions: ReaderOptions{Format: noTimes}}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		start, end int64
+		has        bool
+	}{{1795183100, 1795183100, true}, {1795183160, 1795183160, true}, {1795183160, 1795183160, true}, {0, 0, false}, {0, 0, false}}
+	if len(recs) != len(want) {
+		t.Fatalf("%d records; want %d", len(recs), len(want))
+	}
+	for i, w := range want {
+		r := &recs[i]
+		if r.Has(FieldStart) != w.has || r.Has(FieldEnd) != w.has || r.Start != w.start || r.End != w.end {
+			t.Errorf("record %d: start %d (%v) end %d (%v); want %d-%d (%v)", i, r.Start, r.Has(FieldStart), r.End, r.Has(FieldEnd), w.start, w.end, w.has)
+		}
+	}
+	// The default format has start and end: they win over the timestamp.
+	p2 := writeTemp(t, filepath.Join(dir, "v2.json"), []byte(`{"events":[{"timestamp":1000,"message":"`+docV2[4]+`"}]}`))
+	recs, _, err = openAll(t, StreamOptions{}, p2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1 || recs[0].Start != 1432917027 || recs[0].End != 1432917142 {
+		t.Errorf("v2 record: %+v", recs)
+	}
+}
