@@ -24,6 +24,7 @@ type Compiled struct {
 
 	topo   *topology.Topology
 	byRule map[string]ruleInfo
+	whens  map[*Prohibition]*staticWhen // see whenOf
 }
 
 type ruleInfo struct {

@@ -315,14 +315,24 @@ func (c *Compiled) sgFindings(p *Prohibition, reg region, enis []*topology.ENI) 
 			if p.Direction == Inbound {
 				to = "from"
 			}
+			note := ""
+			if w := c.whenOf(p); w != nil {
+				exempt, unchecked := w.exempts(hit, byGroup[g.ID], p.Direction == Inbound)
+				if exempt {
+					continue // the rule permits only what the condition exempts
+				}
+				if unchecked {
+					note = whenNote(p)
+				}
+			}
 			for _, e := range byGroup[g.ID] {
 				open[e.ID] = true
 			}
 			out = append(out, ruleFinding{enis: byGroup[g.ID], Finding: Finding{
 				Kind: KindRulePermits, Prohibition: p.ID, Severity: p.Severity, Title: titleOf(p), Reason: p.Reason,
 				Component: g.ID, Rule: name, Location: posOf(r.Pos),
-				Message: fmt.Sprintf("%s allows %s %s %s, which includes destinations prohibited by %s (%s) for %s",
-					name, ruleProtoPorts(r.Proto, r.Ports), to, peerText(r, peers), p.ID, hitText(hit, reg), eniList(byGroup[g.ID])),
+				Message: fmt.Sprintf("%s allows %s %s %s, which includes destinations prohibited by %s (%s) for %s%s",
+					name, ruleProtoPorts(r.Proto, r.Ports), to, peerText(r, peers), p.ID, hitText(hit, reg), eniList(byGroup[g.ID]), note),
 				Fix: c.sgFix(name, r, peers, hitPeers, reg),
 			}})
 		}
@@ -590,12 +600,22 @@ func (c *Compiled) naclFindings(p *Prohibition, reg region, enis []*topology.ENI
 			if p.Direction == Inbound {
 				to = "from"
 			}
+			note := ""
+			if w := c.whenOf(p); w != nil {
+				exempt, unchecked := w.exempts(hit, naclENIs[n], p.Direction == Inbound)
+				if exempt {
+					continue // the entry lets through only what the condition exempts
+				}
+				if unchecked {
+					note = whenNote(p)
+				}
+			}
 			open[n.ID] = true
 			out = append(out, ruleFinding{enis: naclENIs[n], Finding: Finding{
 				Kind: KindRulePermits, Prohibition: p.ID, Severity: p.Severity, Title: titleOf(p), Reason: p.Reason,
 				Component: n.ID, Rule: name, Location: posOf(e.Pos),
-				Message: fmt.Sprintf("%s allows %s %s %s and is the first entry to match destinations prohibited by %s (%s) for subnets %s",
-					name, ruleProtoPorts(e.Proto, e.Ports), to, e.CIDR, p.ID, hitText(hit, reg), strings.Join(subnets[n], ", ")),
+				Message: fmt.Sprintf("%s allows %s %s %s and is the first entry to match destinations prohibited by %s (%s) for subnets %s%s",
+					name, ruleProtoPorts(e.Proto, e.Ports), to, e.CIDR, p.ID, hitText(hit, reg), strings.Join(subnets[n], ", "), note),
 				Fix: c.naclFix(n, name, e, entries, hit, reg, p.Direction),
 			}})
 		}

@@ -160,3 +160,52 @@ func TestFreeNumber(t *testing.T) {
 		}
 	}
 }
+
+// A prohibition's when: is applied to the traffic each rule lets through
+// when it reads only the protocol, addresses and server port: a rule that
+// permits only exempt traffic is not reported. A condition on other facts
+// cannot be decided from rules: the findings stay, and say so.
+func TestAnalyzeAppliesWhen(t *testing.T) {
+	base := `
+destinations:
+  - {name: web, include: [internet], protocols: [tcp]}
+prohibitions:
+  - {id: no-web, reason: r, from: {enis: [eni-app]}, to: web, when: 'WHEN'}
+`
+	rulesOf := func(fs []Finding) []string {
+		var out []string
+		for _, f := range fs {
+			out = append(out, f.Rule)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		when string
+		want []string
+		note bool
+	}{
+		// Without a condition both layers are reported.
+		{"true", []string{"sg-app egress[0]", "acl-a egress #100"}, false},
+		// HTTPS exempt: the group's rule allows only 443, so it goes; the
+		// ACL entry allows 0-1023, and the rest of that range is
+		// prohibited.
+		{"flow.server_port != 443", []string{"acl-a egress #100"}, false},
+		{`flow.server_port not in [443] && flow.protocol == "tcp"`, []string{"acl-a egress #100"}, false},
+		// Exempt by address: 443 to one partner range only.
+		{`!in_cidr(flow.server, "198.51.100.0/24")`, []string{"sg-app egress[0]", "acl-a egress #100"}, false},
+		// A condition on what the logs say cannot be applied.
+		{"client.request.accepted", []string{"sg-app egress[0]", "acl-a egress #100"}, true},
+		{"flow.client_port > 1024", []string{"sg-app egress[0]", "acl-a egress #100"}, true},
+	} {
+		fs := analyze(t, strings.Replace(base, "WHEN", tc.when, 1))
+		got := rulesOf(fs)
+		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("when %q: findings %v; want %v", tc.when, got, tc.want)
+		}
+		for _, f := range fs {
+			if has := strings.Contains(f.Message, "was not applied here"); has != tc.note {
+				t.Errorf("when %q: %s says %q; want the not-applied note %v", tc.when, f.Rule, f.Message, tc.note)
+			}
+		}
+	}
+}
