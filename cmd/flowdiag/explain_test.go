@@ -585,3 +585,26 @@ enis:
 		})
 	}
 }
+
+// A stale-topology verdict names the ENI whose records contradict the
+// topology and counts that leg only, not the ENI of the component that
+// logged nothing.
+func TestExplainStaleTopologyNamesTheLoggingENI(t *testing.T) {
+	code, out, errs := explainCmd(t, nil, false, "--format", "json", "--topology", "testdata/stale/topology.yaml", "testdata/stale/ping.log")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var d struct {
+		Rule, Component, ENI, Message string
+		Packets                       int
+		Evidence                      []string
+	}
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatalf("%v in %q", err, out)
+	}
+	if d.Rule != "stale-topology-denies" || d.Component != "sg-lb" || d.ENI != "eni-app1" || d.Packets != 4 ||
+		len(d.Evidence) != 1 || d.Evidence[0] != "testdata/stale/ping.log:2" ||
+		!strings.Contains(d.Message, "(on eni-lb1), but AWS accepted it: eni-app1 logged the request accepted.") {
+		t.Errorf("diagnosis %+v", d)
+	}
+}
