@@ -608,3 +608,36 @@ func TestExplainStaleTopologyNamesTheLoggingENI(t *testing.T) {
 		t.Errorf("diagnosis %+v", d)
 	}
 }
+
+// An ENI missing from the topology rejected requests: where its subnet's
+// ACL allows them, its security groups did (which one is unknown); where
+// the ACL denies, the ACL's rule is named.
+func TestExplainUnmodelledENI(t *testing.T) {
+	code, out, errs := explainCmd(t, nil, false, "--format", "json", "--topology", "testdata/stale/topology.yaml", "testdata/stale/unknown-eni.log")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	want := map[int]diag{
+		8080: {Rule: "sg-of-unmodelled-eni-rejects-request", Verdict: "sg", Direction: "ingress", Leg: "request", ENI: "eni-zzz"},
+		9999: {Rule: "nacl-denies-request-entering-server", Verdict: "nacl", Component: "acl-app", NACLRule: 32767, Direction: "ingress", Leg: "request", ENI: "eni-zzz"},
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var d diag
+		var f struct {
+			Flow struct {
+				ServerPort int `json:"server_port"`
+			}
+		}
+		if err := json.Unmarshal([]byte(line), &d); err != nil {
+			t.Fatal(err)
+		}
+		_ = json.Unmarshal([]byte(line), &f)
+		if w, ok := want[f.Flow.ServerPort]; !ok || d != w {
+			t.Errorf("port %d: %+v; want %+v", f.Flow.ServerPort, d, w)
+		}
+		delete(want, f.Flow.ServerPort)
+	}
+	if len(want) > 0 {
+		t.Errorf("missing: %v", want)
+	}
+}
