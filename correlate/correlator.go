@@ -76,7 +76,7 @@ type Options struct {
 	// open, the eighth touched longest ago is emitted before its horizon
 	// (Stats.Evicted); a later record of one of them starts a new
 	// conversation. The keys of emitted conversations, kept to recognize
-	// late records, are bounded at twice MaxOpen: beyond it the oldest half
+	// late records, are bounded at MaxOpen too: beyond it the oldest half
 	// is forgotten (Stats.ForgottenKeys). Default DefaultMaxOpen; at least
 	// 8.
 	MaxOpen int
@@ -163,7 +163,7 @@ type Stats struct {
 	// more than Options.MaxOpen were open (see there).
 	Evicted int64
 	// ForgottenKeys counts keys of emitted conversations dropped before
-	// their retention ended because more than 2*Options.MaxOpen were kept:
+	// their retention ended because more than Options.MaxOpen were kept:
 	// a late record of one of those is not marked Continued.
 	ForgottenKeys int64
 }
@@ -540,7 +540,7 @@ func (c *Correlator) emitBatch(batch []uint32) {
 		tag := tags[i%lookAhead]
 		c.unlink(tag, id, s)
 		out := c.pendingSlot(s)
-		if c.tombs.n >= 2*c.opts.MaxOpen {
+		if c.tombs.n >= c.opts.MaxOpen {
 			c.forgetOldTombs()
 		}
 		pos, ok := c.tombs.find(tag, &s.key)

@@ -71,7 +71,7 @@ func FuzzCorrelate(f *testing.F) {
 			c := New(opts, func(cv *Conversation) { out = append(out, cv) })
 			for i := range rs {
 				c.Add(&rs[i])
-				if c.Open() > c.opts.MaxOpen || c.tombs.n > 2*c.opts.MaxOpen {
+				if c.Open() > c.opts.MaxOpen || c.tombs.n > c.opts.MaxOpen {
 					t.Fatalf("%d open, %d emitted keys kept; MaxOpen %d", c.Open(), c.tombs.n, c.opts.MaxOpen)
 				}
 			}
