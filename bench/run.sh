@@ -17,8 +17,12 @@ Usage: bench/run.sh [flags]
   --sizes "1M 10M"        dataset sizes (suffix K or M; default "1M 10M")
   --large                 also generate and run a 30M plain v2 dump
                           (flat-memory check: its peak RSS vs the 10M one)
+  --scan                  also run a 3M-record scan flood: 95% port-scan
+                          probes, 10,000 records/s, so about 2.8M one-record
+                          conversations fall within one horizon (memory bound
+                          under a scan; kind "flood")
   --only LIST             dataset kinds to run, comma separated, from
-                          v2,v2gz,v5 (default all three)
+                          v2,v2gz,v5,flood (default v2,v2gz,v5)
   --workers "1 2"         worker counts to run when flowdiag explain has
                           --workers (default "1 2"); outputs are compared
   --seed N                generator seed (default 1)
@@ -43,6 +47,7 @@ out="$root/bench/out"
 cmd=explain
 sizes="1M 10M"
 large=0
+scan=0
 only="v2,v2gz,v5"
 workers="1 2"
 seed=1
@@ -56,6 +61,7 @@ while [[ $# -gt 0 ]]; do
 	--cmd) cmd=${2:?--cmd needs explain or records}; shift 2 ;;
 	--sizes) sizes=${2:?--sizes needs a list}; shift 2 ;;
 	--large) large=1; shift ;;
+	--scan) scan=1; shift ;;
 	--only) only=${2:?--only needs a list}; shift 2 ;;
 	--workers) workers=${2:?--workers needs a list}; shift 2 ;;
 	--seed) seed=${2:?--seed needs a number}; shift 2 ;;
@@ -85,7 +91,7 @@ records() {
 for s in $sizes; do records "$s" >/dev/null; done
 IFS=, read -r -a kinds <<<"$only"
 for k in "${kinds[@]}"; do
-	case "$k" in v2 | v2gz | v5) ;; *) die "--only: \"$k\": want v2, v2gz or v5" ;; esac
+	case "$k" in v2 | v2gz | v5 | flood) ;; *) die "--only: \"$k\": want v2, v2gz, v5 or flood" ;; esac
 done
 
 mkdir -p "$out" "$data" "$out/results"
@@ -123,7 +129,7 @@ stamp=$(sha256sum "$fg" | cut -c1-16) # regenerate when the generator changes
 
 # bytes_per_record estimates text size, for the disk-space check.
 bytes_per_record() {
-	case "$1" in v2) echo 115 ;; v2gz) echo 40 ;; v5) echo 240 ;; esac
+	case "$1" in v2 | flood) echo 115 ;; v2gz) echo 40 ;; v5) echo 240 ;; esac
 }
 
 # dataset KIND N: generate (or reuse) and print its directory.
@@ -134,6 +140,7 @@ dataset() {
 	v2) flags=(--format v2) ;;
 	v2gz) flags=(--format v2 --gzip) ;;
 	v5) flags=(--format v5) ;;
+	flood) flags=(--format v2 --rate 10000 --scan-share 0.95) ;;
 	esac
 	if [[ -f "$dir/.done" && "$(cat "$dir/.done")" == "$stamp" ]]; then
 		echo "$dir"
@@ -220,6 +227,7 @@ for s in $sizes; do
 	for k in "${kinds[@]}"; do runs+=("$k:$(records "$s")"); done
 done
 [[ $large == 1 ]] && runs+=("v2:30000000")
+[[ $scan == 1 ]] && runs+=("flood:3000000")
 
 compare_notes=()
 for r in "${runs[@]}"; do

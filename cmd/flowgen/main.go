@@ -35,16 +35,17 @@ func main() {
 }
 
 type params struct {
-	seed    uint64
-	records int64
-	format  string
-	gzip    bool
-	header  bool
-	files   int
-	out     string
-	start   string
-	rate    int
-	quiet   bool
+	seed      uint64
+	records   int64
+	format    string
+	gzip      bool
+	header    bool
+	files     int
+	out       string
+	start     string
+	rate      int
+	scanShare float64
+	quiet     bool
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -60,6 +61,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&p.out, "out", "", "output directory (created if missing; existing files are overwritten)")
 	fs.StringVar(&p.start, "start", gen.DefaultStart.Format(time.RFC3339), "log time of the first record, RFC 3339")
 	fs.IntVar(&p.rate, "rate", gen.DefaultRate, "records per second of log time")
+	fs.Float64Var(&p.scanShare, "scan-share", 0, "share of the records (0 to 0.99) that are port-scan probes, in bursts of 1,000-2,000: a VPC scanned hard")
 	fs.BoolVarP(&p.quiet, "quiet", "q", false, "do not print the summary")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: flowgen --out DIR [flags]\n\nWrites DIR/topology.yaml, flow logs and DIR/MANIFEST.json.\n\nFlags:")
@@ -123,5 +125,5 @@ func (p *params) options(rest []string) (gen.Options, error) {
 		return gen.Options{}, errors.Join(errs...)
 	}
 	return gen.Options{Seed: p.seed, Records: p.records, Format: f, Gzip: p.gzip, Header: p.header,
-		Files: p.files, Start: start, Rate: p.rate}, nil
+		Files: p.files, Start: start, Rate: p.rate, ScanShare: p.scanShare}, nil
 }

@@ -523,6 +523,8 @@ func TestOptionsErrors(t *testing.T) {
 		{Options{Format: 9}, "format: 9 is not v2 or v5"},
 		{Options{Files: -2}, "files: -2 is negative"},
 		{Options{Rate: -5}, "rate: -5 is negative"},
+		{Options{ScanShare: 1}, "scan share: 1 is not a share"},
+		{Options{ScanShare: -0.5}, "scan share: -0.5 is not a share"},
 	} {
 		_, err := Generate(t.TempDir(), tc.o)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -544,5 +546,26 @@ func TestUnwritableOutput(t *testing.T) {
 	}
 	if _, err := Generate(filepath.Join(p, "out"), Options{Records: 10}); err == nil {
 		t.Error("Generate into a path under a regular file succeeded")
+	}
+}
+
+// With ScanShare, port-scan probes make about that share of the records,
+// in bursts of 1,000 to 2,000 one-record conversations.
+func TestScanShare(t *testing.T) {
+	for _, share := range []float64{0.5, 0.9} {
+		_, m := generate(t, Options{Seed: 3, Records: 200_000, Rate: 10_000, ScanShare: share})
+		var total, scan, convs int64
+		for _, s := range m.Scenarios {
+			total += s.Records
+			if s.Name == "port-scan" {
+				scan, convs = s.Records, s.Conversations
+			}
+		}
+		if got := float64(scan) / float64(total); got < share-0.05 || got > share+0.05 {
+			t.Errorf("share %g: scans are %.3f of %d records", share, got, total)
+		}
+		if scan > convs*11/10 {
+			t.Errorf("share %g: %d scan records for %d conversations; want about one each", share, scan, convs)
+		}
 	}
 }

@@ -82,6 +82,11 @@ type Options struct {
 	Files   int    // 0 or 1: DIR/flows.log; N > 1: N files in an S3-like tree under DIR/AWSLogs
 	Start   time.Time
 	Rate    int // records per second of log time; 0 means DefaultRate
+	// ScanShare, when above 0, makes port scans this share (0 to 1) of the
+	// records, in bursts of 1,000 to 2,000 probes: a VPC being scanned
+	// hard, whose millions of one-record conversations a correlator must
+	// hold within its horizon.
+	ScanShare float64
 }
 
 func (o *Options) validate() error {
@@ -97,6 +102,9 @@ func (o *Options) validate() error {
 	}
 	if o.Rate < 0 {
 		errs = append(errs, fmt.Errorf("rate: %d is negative; want records per second > 0", o.Rate))
+	}
+	if o.ScanShare < 0 || o.ScanShare >= 1 {
+		errs = append(errs, fmt.Errorf("scan share: %g is not a share; want 0 or more and below 1", o.ScanShare))
 	}
 	return errors.Join(errs...)
 }
@@ -339,12 +347,33 @@ func newGenerator(t *Topology, o *Options, out *output) *generator {
 	if g.usPer == 0 {
 		g.usPer = 1
 	}
-	for i, w := range scenarioWeights {
+	weights := scenarioWeights
+	if o.ScanShare > 0 {
+		// Weights count new conversations: about 4 records for the
+		// others (100 weights), 1,500 probes per scan burst. Scale so the
+		// bursts make ScanShare of the records.
+		others := 0
+		for i, w := range weights {
+			if scenario(i) != scenScan {
+				others += w
+			}
+		}
+		weights[scenScan] = max(1, int(o.ScanShare*float64(others)*4*100/((1-o.ScanShare)*floodBurst)))
+		for i := range weights {
+			if scenario(i) != scenScan {
+				weights[i] *= 100
+			}
+		}
+	}
+	for i, w := range weights {
 		g.totalW += w
 		g.cumW[i] = g.totalW
 	}
 	return g
 }
+
+// floodBurst is the mean size of a scan burst with Options.ScanShare.
+const floodBurst = 1500
 
 func (g *generator) run() {
 	for g.left > 0 && g.out.err == nil {
@@ -628,6 +657,9 @@ func (g *generator) scan() {
 	scanner := t.scanners[g.r.IntN(len(t.scanners))]
 	sport := g.internetPort()
 	n := 5 + g.r.IntN(56)
+	if g.o.ScanShare > 0 {
+		n = floodBurst - 500 + g.r.IntN(1001)
+	}
 	offset := g.r.IntN(65535)
 	for i := 0; i < n && g.left > 0; i++ {
 		c := conv{scen: scenScan, proto: 6, nat: -1, windows: 1, drop: -1, forced: true, flags: flowlog.FlagSYN,
