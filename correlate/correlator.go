@@ -130,6 +130,15 @@ type OwnerHints interface {
 	OwnerENI(a netip.Addr) (eni string, ok bool)
 }
 
+// MayOwnHints is an optional extension of OwnerHints: whether an ENI may
+// own an address the topology gives to no ENI (it lies in the ENI's
+// subnet, or the ENI is not in the topology). An ENI whose records cannot
+// tell its role, logging a conversation one of whose ends the topology
+// gives to another ENI, then owns the other end.
+type MayOwnHints interface {
+	MayOwn(eni string, a netip.Addr) bool
+}
+
 // Stats counts what a Correlator did.
 type Stats struct {
 	Records        int64 // records given to Add
@@ -1146,11 +1155,24 @@ func (c *finisher) role(vs *viewState, clientLo bool, client, server netip.Addr)
 	} else {
 		own := ownIn(&vs.fam, client)
 		if !own.IsValid() && c.owner != nil {
-			if id, ok := c.owner.OwnerENI(client); ok && id == vs.view.ENI {
+			cid, cok := c.owner.OwnerENI(client)
+			sid, sok := c.owner.OwnerENI(server)
+			if cok && cid == vs.view.ENI {
 				return RoleClient
 			}
-			if id, ok := c.owner.OwnerENI(server); ok && id == vs.view.ENI {
+			if sok && sid == vs.view.ENI {
 				return RoleServer
+			}
+			// One end is another ENI's: this ENI is the other end, when
+			// it may own that address (not a transit ENI forwarding for
+			// an address outside the topology's subnets).
+			if m, ok := c.owner.(MayOwnHints); ok {
+				switch {
+				case cok && !sok && m.MayOwn(vs.view.ENI, server):
+					return RoleServer
+				case sok && !cok && m.MayOwn(vs.view.ENI, client):
+					return RoleClient
+				}
 			}
 		}
 		if !own.IsValid() {

@@ -78,16 +78,20 @@ func fillTopo(env *rules.Env, c *correlate.Conversation, topo *topology.Topology
 		pk.ICMPType, pk.ICMPCode = -1, -1
 		var other topology.Path
 		topo.EvaluateInto(pk, &other)
-		// Only a check at an ENI that logged a rejection can explain it:
-		// a packet that reached the server was not stopped at the client.
+		// The first check that would stop another type must be at an ENI
+		// that logged a rejection: packets that got past an earlier such
+		// check (the server logged them arriving, the client logged them
+		// leaving) were not of another type, and nothing explains them.
 		var at [6]bool
 		at[0], at[1] = env.Client.Request.Rejected, env.Client.Request.Rejected
 		at[2], at[3] = env.Server.Request.Rejected, env.Server.Request.Rejected
 		at[4], at[5] = env.Server.Reply.Rejected, env.Client.Reply.Rejected
 		for i, nc := range other.Checks() {
-			if at[i] && nc.Check.Applies && !nc.Check.Decision.Allowed {
-				p := checkPlaces[i]
-				setCheck(&t.OtherICMPBlock, nc.Check, p.kind, p.direction, p.leg, p.where)
+			if nc.Check.Applies && !nc.Check.Decision.Allowed {
+				if at[i] {
+					p := checkPlaces[i]
+					setCheck(&t.OtherICMPBlock, nc.Check, p.kind, p.direction, p.leg, p.where)
+				}
 				break
 			}
 		}
@@ -208,6 +212,19 @@ func (h topoHints) OwnerENI(a netip.Addr) (string, bool) {
 		return "", false
 	}
 	return e.ID, true
+}
+
+// MayOwn reports whether eni may own a although the topology does not say
+// so: a lies in a subnet of the topology (an address, a secondary IP or a
+// delegated prefix the export missed) and eni is either unknown to the
+// topology or in that subnet.
+func (h topoHints) MayOwn(eni string, a netip.Addr) bool {
+	s, ok := h.SubnetOf(a)
+	if !ok {
+		return false
+	}
+	e, known := h.ENIByID(eni)
+	return !known || e.Subnet == s
 }
 
 // familyCIDRs returns the subnet's CIDRs of a's address family.

@@ -191,8 +191,11 @@ prohibitions:
 		// prohibited.
 		{"flow.server_port != 443", []string{"acl-a egress #100"}, false},
 		{`flow.server_port not in [443] && flow.protocol == "tcp"`, []string{"acl-a egress #100"}, false},
-		// Exempt by address: 443 to one partner range only.
-		{`!in_cidr(flow.server, "198.51.100.0/24")`, []string{"sg-app egress[0]", "acl-a egress #100"}, false},
+		// A condition on addresses is not decided by trying one address
+		// of a prefix or one ENI of a group: the findings stay, noted.
+		{`!in_cidr(flow.server, "198.51.100.0/24")`, []string{"sg-app egress[0]", "acl-a egress #100"}, true},
+		{`in_cidr(flow.server, "203.0.113.128/25")`, []string{"sg-app egress[0]", "acl-a egress #100"}, true},
+		{`flow.client != "10.0.1.10"`, []string{"sg-app egress[0]", "acl-a egress #100"}, true},
 		// A condition on what the logs say cannot be applied.
 		{"client.request.accepted", []string{"sg-app egress[0]", "acl-a egress #100"}, true},
 		{"flow.client_port > 1024", []string{"sg-app egress[0]", "acl-a egress #100"}, true},

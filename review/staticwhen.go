@@ -14,9 +14,8 @@ import (
 
 // staticWhen applies a prohibition's when: condition to the traffic a
 // security group rule or network ACL entry lets through, where the
-// condition reads only what a rule determines: the protocol, the two
-// addresses and the server port (flow.protocol, flow.proto_num,
-// flow.client, flow.server, flow.server_port).
+// condition reads only what a rule fixes for all its traffic: the protocol
+// and the server port (flow.protocol, flow.proto_num, flow.server_port).
 type staticWhen struct {
 	ev        *rules.Evaluator
 	decidable bool
@@ -47,8 +46,8 @@ func (c *Compiled) whenOf(p *Prohibition) *staticWhen {
 	return w
 }
 
-// staticFields reports whether src reads no fact but the flow's protocol,
-// addresses and server port.
+// staticFields reports whether src reads no fact but the flow's protocol
+// and server port.
 func staticFields(src string) bool {
 	tree, err := parser.Parse(src)
 	if err != nil {
@@ -74,8 +73,11 @@ func (v *fieldVisitor) Visit(n *ast.Node) {
 			return
 		}
 		switch prop.Value {
-		case "protocol", "proto_num", "client", "server", "server_port":
+		case "protocol", "proto_num", "server_port":
 		default:
+			// Addresses too: a rule covers whole prefixes and groups of
+			// ENIs, and a condition on an address cannot be decided by
+			// trying one of them.
 			v.ok = false
 		}
 	case *ast.IdentifierNode:
@@ -144,5 +146,5 @@ func localAddr(enis []*topology.ENI, peer netip.Addr) netip.Addr {
 // whenNote is appended to a finding whose rule the condition was not
 // applied to.
 func whenNote(p *Prohibition) string {
-	return "; the prohibition's when: (" + strconv.Quote(p.When) + ") reads more than the protocol, addresses and server port, or the rule covers every protocol, so it was not applied here: the rule may permit only exempt traffic"
+	return "; the prohibition's when: (" + strconv.Quote(p.When) + ") reads more than the protocol and server port, or the rule covers every protocol, so it was not applied here: the rule may permit only exempt traffic"
 }

@@ -121,10 +121,10 @@ type Topo struct {
 	AlsoFix string `expr:"also_fix"`
 	// OtherICMPBlock: flow logs record no ICMP type, so an ICMP conversation
 	// is evaluated as ping (echo request 8, ICMPv6 128). When ping passes
-	// every check, this is the first check at an ENI that logged a
-	// rejection that blocks ICMP of any other type (unreachable,
-	// fragmentation needed, time exceeded, ...), which only rules for all
-	// types allow; applies is false otherwise.
+	// every check, this is the first check that blocks ICMP of any other
+	// type (unreachable, fragmentation needed, time exceeded, ...), which
+	// only rules for all types allow, when it is at an ENI that logged a
+	// rejection; applies is false otherwise.
 	OtherICMPBlock Check `expr:"other_icmp_block"`
 }
 

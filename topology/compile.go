@@ -110,6 +110,13 @@ func mask16(a [16]byte, bits int) [16]byte {
 	return a
 }
 
+// SubnetOf returns the subnet whose CIDRs hold a (the topology's, whether
+// or not an ENI of it owns a).
+func (t *Topology) SubnetOf(a netip.Addr) (*Subnet, bool) {
+	ep := t.endpoint(a)
+	return ep.Subnet, ep.Subnet != nil
+}
+
 // ENIByID finds an ENI by id.
 func (t *Topology) ENIByID(id string) (*ENI, bool) { e, ok := t.eniByID[id]; return e, ok }
 

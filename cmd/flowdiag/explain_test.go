@@ -557,21 +557,36 @@ enis:
 	if err := os.WriteFile(logPath, []byte("2 111122223333 eni-s 10.5.1.10 10.5.2.20 0 0 1 4 336 1795183100 1795183150 REJECT OK\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The client's group lets only pings out and its ENI logged these
+	// packets leaving: they were pings, so another type cannot explain
+	// the server's rejection.
+	bothPath := filepath.Join(dir, "icmp-both.log")
+	if err := os.WriteFile(bothPath, []byte("2 111122223333 eni-c 10.5.1.10 10.5.2.20 0 0 1 4 336 1795183100 1795183150 ACCEPT OK\n"+
+		"2 111122223333 eni-s 10.5.1.10 10.5.2.20 0 0 1 4 336 1795183100 1795183150 REJECT OK\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name, sgType, naclType string
 		want                   diag
+		pingOnlyOut            bool
 	}{
-		{"nacl allows only echo", "-1", "8", diag{Rule: "icmp-type-denied-by-network-acl", Verdict: "nacl", Component: "acl-def", NACLRule: 32767, Direction: "ingress", Leg: "request", ENI: "eni-s"}},
-		{"group allows only echo", "8", "-1", diag{Rule: "icmp-type-denied-by-security-group", Verdict: "sg", Component: "sg-server", Direction: "ingress", Leg: "request", ENI: "eni-s"}},
-		{"every type allowed", "-1", "-1", diag{Rule: "stale-topology-rejected-where-allowed", Verdict: "stale-topology", Direction: "ingress", Leg: "request", ENI: "eni-s"}},
+		{"nacl allows only echo", "-1", "8", diag{Rule: "icmp-type-denied-by-network-acl", Verdict: "nacl", Component: "acl-def", NACLRule: 32767, Direction: "ingress", Leg: "request", ENI: "eni-s"}, false},
+		{"group allows only echo", "8", "-1", diag{Rule: "icmp-type-denied-by-security-group", Verdict: "sg", Component: "sg-server", Direction: "ingress", Leg: "request", ENI: "eni-s"}, false},
+		{"every type allowed", "-1", "-1", diag{Rule: "stale-topology-rejected-where-allowed", Verdict: "stale-topology", Direction: "ingress", Leg: "request", ENI: "eni-s"}, false},
+		{"pings left the client", "-1", "8", diag{Rule: "stale-topology-rejected-where-allowed", Verdict: "stale-topology", Direction: "ingress", Leg: "request", ENI: "eni-s"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			topo := strings.NewReplacer("SGTYPE", tc.sgType, "NACLTYPE", tc.naclType).Replace(topoTmpl)
+			log := logPath
+			if tc.pingOnlyOut {
+				topo = strings.Replace(topo, "      - {proto: all, cidrs: [0.0.0.0/0]}", "      - {proto: icmp, icmp_type: 8, icmp_code: -1, cidrs: [0.0.0.0/0]}", 1)
+				log = bothPath
+			}
 			topoPath := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".yaml")
 			if err := os.WriteFile(topoPath, []byte(topo), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			code, out, errs := explainCmd(t, nil, false, "--format", "json", "--topology", topoPath, logPath)
+			code, out, errs := explainCmd(t, nil, false, "--format", "json", "--topology", topoPath, log)
 			if code != exitOK {
 				t.Fatalf("exit %d: %s", code, errs)
 			}
@@ -604,7 +619,7 @@ func TestExplainStaleTopologyNamesTheLoggingENI(t *testing.T) {
 	}
 	if d.Rule != "stale-topology-denies" || d.Component != "sg-lb" || d.ENI != "eni-app1" || d.Packets != 4 ||
 		len(d.Evidence) != 1 || d.Evidence[0] != "testdata/stale/ping.log:2" ||
-		!strings.Contains(d.Message, "(on eni-lb1), but AWS accepted it: eni-app1 logged the request accepted.") {
+		!strings.Contains(d.Message, "(on eni-lb1), but the traffic got past it: eni-app1 logged the request accepted.") {
 		t.Errorf("diagnosis %+v", d)
 	}
 }
@@ -639,5 +654,61 @@ func TestExplainUnmodelledENI(t *testing.T) {
 	}
 	if len(want) > 0 {
 		t.Errorf("missing: %v", want)
+	}
+}
+
+// Addresses and ENIs the topology lacks: the default format (no
+// flow-direction) reaches the same verdicts as v5 by inferring the role of
+// an ENI whose records cannot tell it (one end is another ENI's, so it owns
+// the other); a request rejected on arrival is never blamed on a reply that
+// was never sent; an unknown client-side ENI whose subnet's ACL allows the
+// request gets its security groups blamed.
+func TestExplainUnmodelledAddresses(t *testing.T) {
+	const dir = "testdata/unmodelled/"
+	type row struct {
+		port int
+		d    diag
+	}
+	run := func(topo, log string) []row {
+		t.Helper()
+		code, out, errs := explainCmd(t, nil, false, "--format", "json", "--topology", dir+topo, dir+log)
+		if code != exitOK {
+			t.Fatalf("%s: exit %d: %s", log, code, errs)
+		}
+		var rows []row
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			var d diag
+			var f struct {
+				Flow struct {
+					ServerPort int `json:"server_port"`
+				}
+			}
+			if err := json.Unmarshal([]byte(line), &d); err != nil {
+				t.Fatal(err)
+			}
+			_ = json.Unmarshal([]byte(line), &f)
+			rows = append(rows, row{f.Flow.ServerPort, d})
+		}
+		slices.SortFunc(rows, func(a, b row) int { return a.port - b.port })
+		return rows
+	}
+	stale := func(eni string) diag {
+		return diag{Rule: "stale-topology-denies", Verdict: "stale-topology", Component: "sg-web", Direction: "egress", Leg: "request", ENI: eni}
+	}
+	want := []row{
+		{443, diag{Rule: "sg-of-unmodelled-eni-rejects-request-leaving", Verdict: "sg", Direction: "egress", Leg: "request", ENI: "eni-yyy"}},
+		{8080, stale("eni-node1")}, {8080, stale("eni-zzz")}, {9999, stale("eni-zzz")},
+	}
+	for _, log := range []string{"v2.log", "v5.log"} {
+		got := run("topology.yaml", log)
+		slices.SortStableFunc(got, func(a, b row) int { return strings.Compare(a.d.ENI, b.d.ENI) })
+		slices.SortStableFunc(got, func(a, b row) int { return a.port - b.port })
+		if !slices.Equal(got, want) {
+			t.Errorf("%s:\n got %+v\nwant %+v", log, got, want)
+		}
+	}
+	got := run("topology-reply-denied.yaml", "known-eni.log")
+	if len(got) != 1 || got[0].d != (diag{Rule: "sg-of-unmodelled-eni-rejects-request", Verdict: "sg", Direction: "ingress", Leg: "request", ENI: "eni-node1"}) {
+		t.Errorf("request rejected on arrival where the reply's ACL would deny too: %+v", got)
 	}
 }
