@@ -458,10 +458,26 @@ func renderMarkdown(w io.Writer, r *engine.Report, m runMeta) {
 
 	fmt.Fprintln(w, "### Summary")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| # | Severity | Diagnosis | Blamed | Conversations | Packets | First seen (UTC) | Last seen (UTC) |")
-	fmt.Fprintln(w, "|---|---|---|---|---:|---:|---|---|")
+	// With --group-by, a column holds each group's values: otherwise rows
+	// of one rule and component would look alike.
+	grouped := len(r.GroupBy) > 0
+	if grouped {
+		fmt.Fprintln(w, "| # | Severity | Diagnosis | Blamed | Group | Conversations | Packets | First seen (UTC) | Last seen (UTC) |")
+		fmt.Fprintln(w, "|---|---|---|---|---|---:|---:|---|---|")
+	} else {
+		fmt.Fprintln(w, "| # | Severity | Diagnosis | Blamed | Conversations | Packets | First seen (UTC) | Last seen (UTC) |")
+		fmt.Fprintln(w, "|---|---|---|---|---:|---:|---|---|")
+	}
 	for i, g := range groups {
-		fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %s | %s |\n", i+1, g.Severity, mdEscape(g.Title), mdEscape(headline(g)),
+		group := ""
+		if grouped {
+			var kv []string
+			for _, k := range g.Keys {
+				kv = append(kv, k.Key+"="+k.Value)
+			}
+			group = " " + mdEscape(strings.Join(kv, " ")) + " |"
+		}
+		fmt.Fprintf(w, "| %d | %s | %s | %s |%s %s | %s | %s | %s |\n", i+1, g.Severity, mdEscape(g.Title), mdEscape(headline(g)), group,
 			commas(int64(g.Conversations)), commas(g.Packets),
 			utc(g.First).Format("2006-01-02 15:04:05"), utc(g.Last).Format("2006-01-02 15:04:05"))
 	}

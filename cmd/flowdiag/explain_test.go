@@ -712,3 +712,18 @@ func TestExplainUnmodelledAddresses(t *testing.T) {
 		t.Errorf("request rejected on arrival where the reply's ACL would deny too: %+v", got)
 	}
 }
+
+// The Markdown summary shows each group's --group-by values.
+func TestExplainMarkdownGroupColumn(t *testing.T) {
+	code, out, errs := explainCmd(t, nil, false, "--format", "markdown", "--group-by", "port", incidents+"shop-outage.log.gz")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "| # | Severity | Diagnosis | Blamed | Group | Conversations |") || !strings.Contains(out, "| port=8080 | 4 |") {
+		t.Errorf("summary table without the group column:\n%s", out[:min(len(out), 1200)])
+	}
+	code, out, _ = explainCmd(t, nil, false, "--format", "markdown", incidents+"shop-outage.log.gz")
+	if code != exitOK || strings.Contains(out, "| Group |") {
+		t.Errorf("ungrouped report has a group column")
+	}
+}
