@@ -202,6 +202,11 @@ type Conversation struct {
 	// already been emitted in an earlier Conversation: they arrived after
 	// the horizon (see Stats.LateRecords).
 	Continued bool
+	// CutEarly is set when the conversation was emitted before its horizon
+	// because more than Options.MaxOpen conversations were open: a later
+	// record of it, if any, started a new one (marked Continued), so what
+	// it lacks may only have come later.
+	CutEarly bool
 }
 
 // View returns the view of the named ENI.
@@ -242,6 +247,9 @@ func (c *Conversation) String() string {
 	fmt.Fprintf(&b, "%s %s -> %s [%s %s] %d-%d", c.Proto, c.Client, c.Server, c.Basis, c.Confidence, c.First, c.Last)
 	if c.Continued {
 		b.WriteString(" continued")
+	}
+	if c.CutEarly {
+		b.WriteString(" cut-early")
 	}
 	for i := range c.Views {
 		v := &c.Views[i]

@@ -487,6 +487,9 @@ func (c *Correlator) evict() {
 		}
 		batch = append(batch, e.id)
 	}
+	for _, id := range batch {
+		c.slots.at(id).bits |= bitCutEarly
+	}
 	c.stats.Evicted += int64(len(batch))
 	c.emitBatch(batch)
 }
@@ -868,6 +871,7 @@ type conv struct {
 	views       []viewState
 	inline      [2]viewState // backing for views: most conversations have 1 or 2
 	continued   bool
+	cutEarly    bool
 
 	seen       [2]bool  // a record of direction d (0: lo->hi, 1: hi->lo) on any ENI
 	firstStart [2]int64 // earliest start per direction
@@ -1059,6 +1063,7 @@ func (c *finisher) finish(cv *conv, srcs []string, gaps []Gap) *Conversation {
 		Basis: basis, Confidence: conf,
 		First: cv.first, Last: cv.last,
 		Continued: cv.continued,
+		CutEarly:  cv.cutEarly,
 	}
 	if !clientLo {
 		out.Client, out.Server = hi, lo

@@ -146,3 +146,53 @@ func ptrs(rs []flowlog.Record) []*flowlog.Record {
 	}
 	return out
 }
+
+// A conversation evicted under the bound is marked CutEarly; its late
+// reply (11 s later, while its key is still kept) starts a new
+// conversation, marked Continued, and cut early in turn as the scan goes
+// on. Without the bound it is one conversation, neither.
+func TestEvictedConversationIsMarked(t *testing.T) {
+	rs := scanRecords(20_000, 100) // 200 s of probes
+	slow := []flowlog.Record{
+		{SrcAddr: netip.MustParseAddr("10.0.2.8"), DstAddr: netip.MustParseAddr("10.0.1.10"), SrcPort: 41000, DstPort: 8443,
+			Protocol: flowlog.ProtoTCP, Start: 1_741_942_800, End: 1_741_942_801, Action: flowlog.ActionAccept},
+		{SrcAddr: netip.MustParseAddr("10.0.1.10"), DstAddr: netip.MustParseAddr("10.0.2.8"), SrcPort: 8443, DstPort: 41000,
+			Protocol: flowlog.ProtoTCP, Start: 1_741_942_811, End: 1_741_942_812, Action: flowlog.ActionAccept},
+	}
+	for i := range slow {
+		slow[i].InterfaceID, slow[i].LogStatus, slow[i].Packets, slow[i].Bytes = "eni-0target", flowlog.LogStatusOK, 1, 60
+		slow[i].Pos = flowlog.Pos{Source: "slow.log", Line: int64(i + 1)}
+	}
+	// The request first, the reply where its time falls among the probes.
+	in := append([]flowlog.Record{slow[0]}, rs[:1_100]...)
+	in = append(in, slow[1])
+	in = append(in, rs[1_100:]...)
+	for _, tc := range []struct {
+		maxOpen int
+		want    []string // the slow conversation's parts: flags
+	}{
+		{1000, []string{"cut-early", "cut-earlycontinued"}},
+		{0, []string{""}},
+	} {
+		var parts []string
+		c := New(Options{MaxOpen: tc.maxOpen}, func(cv *Conversation) {
+			if cv.Server.Port() == 8443 || cv.Client.Port() == 8443 {
+				flags := ""
+				if cv.CutEarly {
+					flags += "cut-early"
+				}
+				if cv.Continued {
+					flags += "continued"
+				}
+				parts = append(parts, flags)
+			}
+		})
+		for i := range in {
+			c.Add(&in[i])
+		}
+		c.Flush()
+		if !slices.Equal(parts, tc.want) {
+			t.Errorf("MaxOpen %d: the slow conversation came out as %q; want %q", tc.maxOpen, parts, tc.want)
+		}
+	}
+}

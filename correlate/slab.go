@@ -45,6 +45,7 @@ const (
 	bitSynBare1
 	bitSynAck0
 	bitSynAck1
+	bitCutEarly // emitted by evict, before its horizon
 )
 
 // Bits of the own-address mask of a view: the ENI's own address shown by
@@ -520,6 +521,7 @@ func (c *Correlator) expand(s *slot, cv *conv) {
 func (c *Correlator) loadHeader(s *slot, cv *conv) {
 	cv.key, cv.first, cv.last = s.key, s.first, s.last
 	cv.continued = s.bits&bitContinued != 0
+	cv.cutEarly = s.bits&bitCutEarly != 0
 	for d := range 2 {
 		cv.seen[d] = s.bits&(bitSeen0<<d) != 0
 		cv.synBare[d] = s.bits&(bitSynBare0<<d) != 0

@@ -49,6 +49,10 @@ type Diagnosis struct {
 	Basis        string   // how the client was chosen
 	Confidence   string
 	Topology     bool // the verdict used topology facts
+	// CutEarly: the conversation was completed before its horizon under
+	// the bound on open conversations (correlate.Conversation.CutEarly),
+	// so records missing from it may only have come later.
+	CutEarly bool
 }
 
 func newDiagnosis(c *correlate.Conversation, win *rules.Rule, out rules.Outcome, others []*rules.Rule, env *rules.Env) Diagnosis {
@@ -71,6 +75,7 @@ func newDiagnosis(c *correlate.Conversation, win *rules.Rule, out rules.Outcome,
 		Basis:       env.Flow.Basis,
 		Confidence:  env.Flow.Confidence,
 		Topology:    env.Topo.Present,
+		CutEarly:    c.CutEarly,
 		Flow: Flow{
 			Protocol:   env.Flow.Protocol,
 			Client:     env.Flow.Client,
@@ -201,6 +206,7 @@ type jsonDiagnosis struct {
 	ClientBasis    string    `json:"client_basis"`
 	Confidence     string    `json:"client_confidence"`
 	Topology       bool      `json:"topology"`
+	CutEarly       bool      `json:"cut_early,omitempty"`
 }
 
 type jsonGap struct {
@@ -222,6 +228,7 @@ func (d Diagnosis) MarshalJSON() ([]byte, error) {
 		Packets: d.Packets, Bytes: d.Bytes, MoreEvidence: d.MoreEvidence,
 		Message: d.Message, Remediation: d.Remediation, ClientBasis: d.Basis, Confidence: d.Confidence,
 		Topology:   d.Topology,
+		CutEarly:   d.CutEarly,
 		Evidence:   make([]string, len(d.Evidence)),
 		Supporting: d.Supporting,
 	}

@@ -159,6 +159,7 @@ func buildEnvCached(env *rules.Env, c *correlate.Conversation, topo *topology.To
 		First:      c.First,
 		Last:       c.Last,
 		ENIs:       len(c.Views),
+		CutEarly:   c.CutEarly,
 	}
 
 	var clientView, serverView, transitView, unknownView *correlate.View

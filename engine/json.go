@@ -104,10 +104,14 @@ func (d *Diagnosis) AppendJSON(buf []byte) []byte {
 	b = append(b, `,"client_confidence":`...)
 	b = appendJSONString(b, d.Confidence)
 	if d.Topology {
-		b = append(b, `,"topology":true}`...)
+		b = append(b, `,"topology":true`...)
 	} else {
-		b = append(b, `,"topology":false}`...)
+		b = append(b, `,"topology":false`...)
 	}
+	if d.CutEarly {
+		b = append(b, `,"cut_early":true`...)
+	}
+	b = append(b, '}')
 	return b
 }
 

@@ -45,10 +45,11 @@ func TestAppendJSONMatchesMarshal(t *testing.T) {
 		d.Evidence = append([]flowlog.Pos{{Source: s, Line: int64(i)}}, d.Evidence...)
 		d.NACLRule = i
 		d.MoreEvidence = i
+		d.CutEarly = i%2 == 1
 		d.Gaps = append(d.Gaps, correlate.Gap{ENI: s, Status: flowlog.LogStatusNoData, Start: 1741942800, End: 1741942860, Pos: flowlog.Pos{Source: s, Line: 7}})
 		ds = append(ds, d)
 	}
-	var gaps, vpc, nacl int
+	var gaps, vpc, nacl, cut int
 	for i := range ds {
 		d := &ds[i]
 		want, err := json.Marshal(d)
@@ -68,9 +69,12 @@ func TestAppendJSONMatchesMarshal(t *testing.T) {
 		if d.NACLRule != 0 {
 			nacl++
 		}
+		if d.CutEarly {
+			cut++
+		}
 	}
-	if gaps == 0 || vpc == 0 || nacl == 0 {
-		t.Errorf("fixture misses a branch: %d with gaps, %d with vpc, %d with a NACL rule", gaps, vpc, nacl)
+	if gaps == 0 || vpc == 0 || nacl == 0 || cut == 0 {
+		t.Errorf("fixture misses a branch: %d with gaps, %d with vpc, %d with a NACL rule, %d cut early", gaps, vpc, nacl, cut)
 	}
 }
 

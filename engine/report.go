@@ -83,11 +83,14 @@ type Group struct {
 	Keys        []KeyValue // the group-by keys and their values
 
 	Conversations int
-	Packets       int64
-	Bytes         int64
-	First, Last   int64
-	ENIs          []string // distinct ENIs, sorted (at most maxDistinct kept)
-	MoreENIs      int
+	// CutEarly counts the conversations completed before their horizon
+	// under the bound on open conversations (Diagnosis.CutEarly).
+	CutEarly    int
+	Packets     int64
+	Bytes       int64
+	First, Last int64
+	ENIs        []string // distinct ENIs, sorted (at most maxDistinct kept)
+	MoreENIs    int
 	// Examples are the earliest conversations of the group (by first seen,
 	// then flow), whatever order they were diagnosed in.
 	Examples []Diagnosis
@@ -290,6 +293,9 @@ func (r *Report) Add(d Diagnosis) {
 		r.groups[k] = g
 	}
 	g.Conversations++
+	if d.CutEarly {
+		g.CutEarly++
+	}
 	g.Packets += d.Packets
 	g.Bytes += d.Bytes
 	g.First = min(g.First, d.First)

@@ -47,6 +47,9 @@ type Flow struct {
 	First      int64  `expr:"first"` // unix seconds of the first record
 	Last       int64  `expr:"last"`  // unix seconds of the last record
 	ENIs       int    `expr:"enis"`  // number of ENIs that logged the conversation
+	// CutEarly: the conversation was completed before its horizon because
+	// too many were open (--max-open); what it lacks may have come later.
+	CutEarly bool `expr:"cut_early"`
 }
 
 // Side is what one ENI logged about the conversation.

@@ -322,6 +322,11 @@ func renderText(w io.Writer, r *engine.Report, m runMeta, colour bool) {
 				fmt.Fprintln(w, pal.bold(line))
 			}
 		}
+		if g.CutEarly > 0 {
+			for _, line := range wrap(cutEarlyNote(g), "   ", textWidth) {
+				fmt.Fprintln(w, pal.bold(line))
+			}
+		}
 		for _, line := range wrap(safe(ex.Message), "   ", textWidth) {
 			fmt.Fprintln(w, line)
 		}
@@ -385,6 +390,13 @@ func renderText(w io.Writer, r *engine.Report, m runMeta, colour bool) {
 func foldedNote(r *engine.Report, n int) string {
 	return fmt.Sprintf("the --group-by values made more than %s groups: %s counted in the %s groups of their rule and component",
 		commas(int64(r.MaxGroups)), plural(int64(n), "diagnosis beyond them is", "diagnoses beyond them are"), engine.OtherValue)
+}
+
+// cutEarlyNote is said of a group holding conversations completed before
+// their horizon under --max-open: absent records may only have come later.
+func cutEarlyNote(g *engine.Group) string {
+	return fmt.Sprintf("%s completed early, when more conversations were open than --max-open allows: records they lack (a late reply) may have come later; raise --max-open to check.",
+		plural(int64(g.CutEarly), "conversation of this group was", "conversations of this group were"))
 }
 
 // scanNote is said of a group made of probes of many ports: the fix of its
@@ -520,6 +532,9 @@ func renderMarkdown(w io.Writer, r *engine.Report, m runMeta) {
 		}
 		if g.LooksLikeScan() {
 			fmt.Fprintf(w, "\n**%s**\n", scanNote)
+		}
+		if g.CutEarly > 0 {
+			fmt.Fprintf(w, "\n**%s**\n", mdEscape(cutEarlyNote(g)))
 		}
 		fmt.Fprintf(w, "\n%s\n\n", mdEscape(ex.Message))
 		if ex.Remediation != "" {

@@ -420,7 +420,11 @@ func TestExplainScanUnderMaxOpen(t *testing.T) {
 		if !strings.Contains(errs, "more than 1,000 conversations were open at once") || !strings.Contains(errs, "were completed before the 15m0s horizon") {
 			t.Errorf("--workers %s: stderr %q does not report the bound", workers, errs)
 		}
-		if sorted(got) != sorted(want) {
+		// The same diagnoses, those of evicted conversations marked.
+		if !strings.Contains(got, `,"cut_early":true`) {
+			t.Errorf("--workers %s: no diagnosis marked cut_early", workers)
+		}
+		if sorted(strings.ReplaceAll(got, `,"cut_early":true`, "")) != sorted(want) {
 			t.Errorf("--workers %s: diagnoses differ under --max-open 1000", workers)
 		}
 	}
@@ -725,5 +729,47 @@ func TestExplainMarkdownGroupColumn(t *testing.T) {
 	code, out, _ = explainCmd(t, nil, false, "--format", "markdown", incidents+"shop-outage.log.gz")
 	if code != exitOK || strings.Contains(out, "| Group |") {
 		t.Errorf("ungrouped report has a group column")
+	}
+}
+
+// A diagnosis of a conversation completed early under --max-open says so:
+// cut_early in JSON, a note in the text report.
+func TestExplainMarksCutEarly(t *testing.T) {
+	var b strings.Builder
+	rng := rand.New(rand.NewPCG(8, 9))
+	const t0 = 1_741_942_800
+	fmt.Fprintf(&b, "2 123456789012 eni-0target 10.0.2.8 10.0.1.10 41000 8443 6 1 60 %d %d ACCEPT OK\n", t0, t0+1)
+	for i := range 3000 {
+		t := t0 + i/100
+		fmt.Fprintf(&b, "2 123456789012 eni-0target %d.%d.%d.%d 10.0.1.10 %d %d 6 1 44 %d %d REJECT OK\n",
+			1+rng.IntN(200), rng.IntN(256), rng.IntN(256), 1+rng.IntN(254), 1024+rng.IntN(60000), 1+rng.IntN(65000), t, t+1)
+	}
+	path := filepath.Join(t.TempDir(), "scan.log")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := explainCmd(t, nil, false, "--format", "json", "--max-open", "1000", path)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var slow string
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, `"server_port":8443`) {
+			slow = line
+		}
+	}
+	if !strings.Contains(slow, `"cut_early":true`) {
+		t.Errorf("the early-completed conversation's diagnosis: %s", slow)
+	}
+	if n := strings.Count(out, `"cut_early":true`); n < 1000 {
+		t.Errorf("%d diagnoses marked cut_early; want the evicted probes too", n)
+	}
+	_, text, _ := explainCmd(t, nil, false, "--max-open", "1000", "--color", "never", path)
+	if !strings.Contains(strings.Join(strings.Fields(text), " "), "completed early, when more conversations were open than --max-open allows") {
+		t.Errorf("text report without the cut-early note:\n%s", text[:min(len(text), 1500)])
+	}
+	code, out, _ = explainCmd(t, nil, false, "--format", "json", path)
+	if code != exitOK || strings.Contains(out, "cut_early") {
+		t.Errorf("without the bound nothing is cut early")
 	}
 }
