@@ -773,3 +773,20 @@ func TestExplainMarksCutEarly(t *testing.T) {
 		t.Errorf("without the bound nothing is cut early")
 	}
 }
+
+// A stale-topology verdict whose logged REJECT a later check of the
+// topology explains says so.
+func TestExplainStaleTopologyNamesTheMatchingDeny(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "st.log")
+	if err := os.WriteFile(path, []byte("2 111122223333 eni-app1 10.20.1.10 10.20.2.10 45555 9999 6 3 180 1795210000 1795210030 REJECT OK\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := explainCmd(t, nil, false, "--format", "json", "--topology", "testdata/unmodelled/topology.yaml", path)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, `"rule":"stale-topology-denies"`) ||
+		!strings.Contains(out, "The topology's security groups of eni-app1 (sg-app) deny the request too, which matches the rejection logged there.") {
+		t.Errorf("got %s", out)
+	}
+}
