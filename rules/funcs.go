@@ -206,6 +206,10 @@ func requestTraffic(proto string, port int) string {
 // clientPort < 0 means unknown.
 func replyTraffic(proto string, clientPort int) string {
 	switch {
+	case proto == "tcp" && clientPort > 0 && clientPort < 1024:
+		// A TCP client on a reserved port (NFS, rsh) binds another one
+		// below 1024 for its next connection.
+		return "tcp port " + strconv.Itoa(clientPort) + " (the client's reserved port: such clients pick another below 1024 each time, so allow the range they use)"
 	case hasPorts(proto) && clientPort > 0 && clientPort < 1024:
 		return proto + " port " + strconv.Itoa(clientPort)
 	case hasPorts(proto):
