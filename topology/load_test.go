@@ -121,6 +121,16 @@ network_acls:
 			},
 		},
 		{
+			// Found by FuzzParseYAML: an empty list passed as present, and
+			// the topology written back then failed to load.
+			name: "empty cidrs",
+			yaml: "vpcs: [{id: v, cidrs: []}]\nsubnets: [{id: s, vpc: v, cidrs: }]\n",
+			want: []string{
+				"t.yaml:1:8: v: cidrs: missing: a VPC needs at least one CIDR",
+				"t.yaml:2:11: s: cidrs: missing: a subnet needs at least one CIDR",
+			},
+		},
+		{
 			name: "syntax error",
 			yaml: "vpcs:\n  - id: [\n",
 			want: []string{"t.yaml:2: invalid YAML: did not find expected node content around here: a list or mapping is not closed, or a line is indented wrongly"},

@@ -84,9 +84,13 @@ func parseYAML(file string, data []byte, e *errs) *spec {
 }
 
 // addrErrors reports whether an address of item was already reported bad.
-func (d *yamlDecoder) addrErrors(item string) bool {
+func (d *yamlDecoder) addrErrors(item string) bool { return d.fieldErrors(item, "addresses") }
+
+// fieldErrors reports whether a problem with field of item was already
+// reported (a bad entry), so an empty result is not reported again.
+func (d *yamlDecoder) fieldErrors(item, field string) bool {
 	for _, p := range d.e.list {
-		if p.Item == item && p.Field == "addresses" {
+		if p.Item == item && p.Field == field {
 			return true
 		}
 	}
@@ -285,7 +289,7 @@ func (d *yamlDecoder) vpc(i int, n *yaml.Node) *VPC {
 		"name":  func(c *yaml.Node) { d.str(c, item, "name", &v.Name) },
 		"cidrs": func(c *yaml.Node) { d.prefixes(c, item, "cidrs", &v.CIDRs) },
 	})
-	if !seen["cidrs"] {
+	if !seen["cidrs"] || len(v.CIDRs) == 0 && !d.fieldErrors(item, "cidrs") {
 		d.e.add(v.Pos, item, "cidrs", "missing: a VPC needs at least one CIDR")
 	}
 	return v
@@ -306,7 +310,7 @@ func (d *yamlDecoder) subnet(i int, n *yaml.Node) *Subnet {
 	if !seen["vpc"] {
 		d.e.add(s.Pos, item, "vpc", "missing: a subnet belongs to one VPC")
 	}
-	if !seen["cidrs"] {
+	if !seen["cidrs"] || len(s.CIDRs) == 0 && !d.fieldErrors(item, "cidrs") {
 		d.e.add(s.Pos, item, "cidrs", "missing: a subnet needs at least one CIDR")
 	}
 	return s

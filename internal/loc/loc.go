@@ -82,13 +82,73 @@ func YAMLError(err error, data []byte) (line int, msg string) {
 				msg = strings.TrimSpace(rest[i+1:])
 				if strings.HasPrefix(msg, "did not find expected") {
 					last := bytes.Count(bytes.TrimRight(data, "\n"), []byte("\n")) + 1
-					return min(n+1, last), msg + " around here: a list or mapping is not closed, or a line is indented wrongly"
+					line = min(n+1, last)
+					if msg == "did not find expected '-' indicator" {
+						if bad := misindentedItem(data, line); bad > 0 {
+							return bad, msg + ": this line is indented neither as an item of the list above nor inside one"
+						}
+					}
+					return line, msg + " around here: a list or mapping is not closed, or a line is indented wrongly"
+				}
+				if strings.Contains(msg, "tab character") {
+					// Reported on the line before, or at the enclosing
+					// scalar: the first line indented with a tab is it.
+					if bad := tabIndented(data, n); bad > 0 {
+						return bad, msg
+					}
 				}
 				return n, msg
 			}
 		}
 	}
 	return 0, msg
+}
+
+// misindentedItem finds the line that breaks the block list whose first
+// item is at or after line from (1-based): the first line, after that
+// item, indented less than an item's content but more than the list's
+// dashes, or at the dashes without a dash. 0 when there is none.
+func misindentedItem(data []byte, from int) int {
+	lines := strings.Split(string(data), "\n")
+	dash := -1
+	for i := from - 1; i < len(lines); i++ {
+		l := lines[i]
+		body := strings.TrimLeft(l, " ")
+		if body == "" || body[0] == '#' {
+			continue
+		}
+		ind := len(l) - len(body)
+		if dash < 0 {
+			if !strings.HasPrefix(body, "- ") && body != "-" {
+				return 0 // not at a list item: leave the line as reported
+			}
+			dash = ind
+			continue
+		}
+		switch {
+		case ind < dash:
+			return 0 // the list ended cleanly
+		case ind == dash && !strings.HasPrefix(body, "-"):
+			return i + 1
+		case ind > dash && ind < dash+2:
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// tabIndented returns the first line at or after line from (1-based) whose
+// indentation holds a tab; 0 when there is none.
+func tabIndented(data []byte, from int) int {
+	lines := strings.Split(string(data), "\n")
+	for i := max(from-1, 0); i < len(lines); i++ {
+		l := lines[i]
+		ws := l[:len(l)-len(strings.TrimLeft(l, " \t"))]
+		if strings.Contains(ws, "\t") {
+			return i + 1
+		}
+	}
+	return 0
 }
 
 // KindName says what a YAML node is, for "want a list, got ..." messages.

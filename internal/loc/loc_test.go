@@ -47,6 +47,11 @@ func TestYAMLError(t *testing.T) {
 		{"vpcs:\n  - id: [\n", 2, "did not find expected node content around here"},
 		// Scanner errors are right as yaml.v3 gives them.
 		{"a: b\nc: d: e\n", 2, "mapping values are not allowed in this context"},
+		// A line that breaks a block list is found, not the list's start.
+		{"vpcs:\n  - id: vpc-x\n    cidrs: [10.9.0.0/16]\n  bad: : x\n", 4, "did not find expected '-' indicator: this line is indented neither"},
+		{"subnets:\n  - id: s0\n    vpc: v\n  - id: s1\n    vpc: v\n   cidrs: [10.0.1.0/24]\n  - id: s2\n", 6, "did not find expected '-' indicator: this line"},
+		// A tab in the indentation: the line that has it.
+		{"subnets:\n  - id: s0\n    vpc: v\n  - id: s1\n\tcidrs: [10.0.1.0/24]\n", 5, "found a tab character"},
 	} {
 		var n yaml.Node
 		err := yaml.Unmarshal([]byte(tc.yaml), &n)
