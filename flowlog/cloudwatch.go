@@ -310,6 +310,11 @@ type cwObject struct {
 	badMessage  string    // why message is unusable, when it is not a string
 	pending     []cwEvent // logEvents seen before messageType/logStream were known
 	direct      bool      // logEvents being streamed straight out
+	// known is set by a key that makes the object CloudWatch Logs output
+	// (events, logEvents, pages, messageType, message); start is where it
+	// began, to name an object without any.
+	known bool
+	start int64
 }
 
 // cloudWatchReader reads CloudWatch Logs JSON: the output of
@@ -546,11 +551,27 @@ func (c *cloudWatchReader) step() error {
 	}
 	if d, ok := tok.(json.Delim); ok && d == '}' {
 		c.stack = c.stack[:len(c.stack)-1]
-		c.closeObject(obj)
-		return nil
+		return c.closeObject(obj)
 	}
 	key, _ := tok.(string)
 	switch key {
+	case "events", "logEvents", "pages", "messageType", "message":
+		obj.known = true
+	}
+	switch key {
+	case "pages":
+		// Several get-log-events / filter-log-events pages collected in
+		// one object (as flowlogs-reader's fixtures are): each page is an
+		// object of its own.
+		t, err := c.dec.Token()
+		if err != nil {
+			return c.jsonErr(err)
+		}
+		if d, ok := t.(json.Delim); !ok || d != '[' {
+			return c.typeErr(key, "an array of get-log-events or filter-log-events pages")
+		}
+		c.stack = append(c.stack, cwFrame{kind: 'a'})
+		return nil
 	case "events", "logEvents":
 		t, err := c.dec.Token()
 		if err != nil {
@@ -616,7 +637,7 @@ func (c *cloudWatchReader) step() error {
 func (c *cloudWatchReader) open(tok json.Token, _ byte) error {
 	switch tok {
 	case json.Delim('{'):
-		c.stack = append(c.stack, cwFrame{kind: 'o', obj: &cwObject{}})
+		c.stack = append(c.stack, cwFrame{kind: 'o', obj: &cwObject{start: c.dec.InputOffset() - 1}})
 		return nil
 	case json.Delim('['):
 		c.stack = append(c.stack, cwFrame{kind: 'a'})
@@ -626,10 +647,16 @@ func (c *cloudWatchReader) open(tok json.Token, _ byte) error {
 		c.at(c.dec.InputOffset()), tok)
 }
 
-func (c *cloudWatchReader) closeObject(obj *cwObject) {
+func (c *cloudWatchReader) closeObject(obj *cwObject) error {
+	if !obj.known {
+		// Not CloudWatch Logs output: reading it as no records would
+		// report "nothing blocked" for the wrong file.
+		return fmt.Errorf("%s: a JSON object without events, logEvents, pages or message: want CloudWatch Logs output (aws logs get-log-events or filter-log-events JSON, a subscription payload, or one {\"message\": ...} object per line)",
+			c.at(obj.start))
+	}
 	if obj.messageType == "CONTROL_MESSAGE" {
 		c.info.Control++
-		return
+		return nil
 	}
 	for _, ev := range obj.pending {
 		c.queue = append(c.queue, ev)
@@ -639,6 +666,7 @@ func (c *cloudWatchReader) closeObject(obj *cwObject) {
 		c.queue = append(c.queue, cwEvent{Message: obj.message, bad: obj.badMessage})
 		c.qstream = append(c.qstream, obj.stream)
 	}
+	return nil
 }
 
 // decodeEvent decodes one element of an events array. An element of the

@@ -540,3 +540,26 @@ func TestCloudWatchTimestampStandsInForStart(t *testing.T) {
 		t.Errorf("v2 record: %+v", recs)
 	}
 }
+
+// A JSON object that is not CloudWatch Logs output is an input error, not
+// an input without records ("nothing blocked" for the wrong file); pages
+// of get-log-events / filter-log-events collected under "pages" are read.
+func TestCloudWatchObjectShapes(t *testing.T) {
+	dir := t.TempDir()
+	unknown := writeTemp(t, filepath.Join(dir, "ocsf.json"), []byte(`{"class_uid": 4001, "src_endpoint": {"ip": "10.0.0.1"}}`))
+	_, st, err := openAll(t, StreamOptions{}, unknown)
+	if err == nil && len(st.Failed) == 0 {
+		t.Fatalf("an unknown JSON object read without error: %+v", st)
+	}
+	msg := fmt.Sprint(err, st.Failed)
+	if !strings.Contains(msg, unknown+":1:1: a JSON object without events, logEvents, pages or message") {
+		t.Errorf("error %s", msg)
+	}
+	pages := writeTemp(t, filepath.Join(dir, "pages.json"), []byte(`{"pages":[
+		{"events":[{"timestamp":1432917027000,"message":"`+docV2[4]+`"}],"nextToken":"a"},
+		{"events":[{"timestamp":1432917094000,"message":"`+docV2[5]+`"}]}]}`))
+	recs, st, err := openAll(t, StreamOptions{}, pages)
+	if err != nil || len(recs) != 2 || st.Skipped != 0 {
+		t.Fatalf("pages: %d records, %+v, %v", len(recs), st, err)
+	}
+}
