@@ -8,9 +8,11 @@ import (
 	"io"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/flowdiag/flowdiag/engine"
+	"github.com/flowdiag/flowdiag/flowlog"
 	"github.com/flowdiag/flowdiag/review"
 	"github.com/flowdiag/flowdiag/rules"
 	"github.com/flowdiag/flowdiag/topology"
@@ -84,7 +86,8 @@ type reviewSummary struct {
 	records          int64
 	conversations    int64
 	skipped          int64
-	failed           int // inputs that could not be read to their end
+	failed           int  // inputs that could not be read to their end
+	subnetsUnmatched bool // subnet sources, no topology, no record with subnet-id
 	ruleFailures     []engine.RuleFailure
 }
 
@@ -167,6 +170,19 @@ func reviewCmd(p reviewParams, args []string, s stdio) (int, error) {
 		defer stream.Close()
 		opts, uncorrelatable, progressDone := runOptions(s, filter, p.corr)
 		defer progressDone()
+		// Without a topology, a subnet source matches only records that
+		// carry subnet-id: note whether any did.
+		subnetSources := topo == nil && policyUsesSubnets(pol)
+		var sawSubnetID atomic.Bool
+		if subnetSources {
+			keep := opts.KeepRecord
+			opts.KeepRecord = func(r *flowlog.Record) bool {
+				if !r.IsGap() && r.Has(flowlog.FieldSubnetID) && !sawSubnetID.Load() {
+					sawSubnetID.Store(true)
+				}
+				return keep == nil || keep(r)
+			}
+		}
 		var st engine.RunStats
 		if p.workers > 1 {
 			st, err = comp.RunParallel(stream, opts, p.workers, emit)
@@ -177,6 +193,7 @@ func reviewCmd(p reviewParams, args []string, s stdio) (int, error) {
 		sum.records, sum.conversations, sum.skipped = st.Records, st.Conversations, sstats.Skipped
 		sum.failed = len(sstats.Failed)
 		sum.ruleFailures = st.RuleFailures
+		sum.subnetsUnmatched = subnetSources && !sawSubnetID.Load() && st.Records > 0
 		p.inputs.summary(s.err, sstats)
 		reportUncorrelatable(s, uncorrelatable.Load())
 		p.corr.report(s, st.Correlate)
@@ -208,6 +225,10 @@ func reviewCmd(p reviewParams, args []string, s stdio) (int, error) {
 	}
 	if reportRuleFailures(s, sum.ruleFailures) {
 		return exitUsage, errors.New("the review is incomplete: a policy condition failed at run time")
+	}
+	if sum.subnetsUnmatched {
+		// A gate must not pass on prohibitions it could not evaluate.
+		return exitUsage, errors.New("the review is incomplete: the policy selects sources by subnet, but no record carries subnet-id (the default format has none) and no --topology maps addresses to subnets; give --topology, or logs in a format with ${subnet-id}")
 	}
 	if sum.failed > 0 {
 		// A gate must not pass on logs it could not read.
@@ -459,4 +480,20 @@ func flowTextMD(f *review.Finding) string {
 		}
 	}
 	return fmt.Sprintf("%s %s → %s (%d conversations)", fl.Protocol, fl.Client, dst, f.Conversations)
+}
+
+// policyUsesSubnets reports whether a prohibition or exception selects
+// sources by subnet.
+func policyUsesSubnets(p *review.Policy) bool {
+	for _, pr := range p.Prohibitions {
+		if len(pr.From.Subnets) > 0 {
+			return true
+		}
+	}
+	for _, e := range p.Exceptions {
+		if len(e.From.Subnets) > 0 {
+			return true
+		}
+	}
+	return false
 }

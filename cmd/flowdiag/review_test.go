@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -279,5 +280,45 @@ func TestReviewBadInput(t *testing.T) {
 		if code != exitUsage || out != "" || errOut != tc.want {
 			t.Errorf("flowdiag review %s = exit %d, stdout %q, stderr %q; want exit 2, stderr %q", strings.Join(tc.args, " "), code, out, errOut, tc.want)
 		}
+	}
+}
+
+// Without a topology, subnet sources match only records that carry
+// subnet-id: on default-format logs the review cannot evaluate them and
+// must not pass.
+func TestReviewSubnetSourcesNeedSubnetIDs(t *testing.T) {
+	// The bundled incident in the default format: no subnet-id.
+	var b strings.Builder
+	data, err := os.ReadFile(reviewIncident)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if i == 0 {
+			continue
+		}
+		f := strings.Fields(line)
+		b.WriteString("2 " + strings.Join(f[1:14], " ") + "\n")
+	}
+	v2 := filepath.Join(t.TempDir(), "incident-v2.log")
+	if err := os.WriteFile(v2, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	policy := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(policy, []byte("prohibitions:\n  - {id: app-no-internet, reason: r, from: {subnets: [subnet-0app]}, to: internet}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := reviewRun("--policy", policy, "--now", "2026-11-22", v2)
+	if code != exitUsage || !strings.Contains(errs, "the review is incomplete: the policy selects sources by subnet, but no record carries subnet-id") {
+		t.Errorf("default format without topology: exit %d, stderr %q", code, errs)
+	}
+	// With subnet-id in the records, or with the topology, it runs.
+	code, _, errs = reviewRun("--policy", policy, "--now", "2026-11-22", "../../testdata/review/incident.log")
+	if code == exitUsage || strings.Contains(errs, "selects sources by subnet") {
+		t.Errorf("v5 with subnet-id: exit %d, stderr %q", code, errs)
+	}
+	code, _, errs = reviewRun("--policy", policy, "--now", "2026-11-22", "--topology", "../../testdata/review/topology.yaml", v2)
+	if code == exitUsage || strings.Contains(errs, "selects sources by subnet") {
+		t.Errorf("default format with topology: exit %d, stderr %q", code, errs)
 	}
 }
