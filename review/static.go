@@ -3,6 +3,7 @@ package review
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 
 	"strings"
@@ -141,34 +142,141 @@ func (c *Compiled) Analyze() []Finding {
 			continue
 		}
 		enis := c.coveredENIs(p.From)
-		if len(enis) == 0 {
-			continue
+		if len(enis) > 0 {
+			out = append(out, c.analyzeSide(p, reg, enis, false)...)
 		}
-		sgs, sgOpen := c.sgFindings(p, reg, enis)
-		nacls, naclOpen := c.naclFindings(p, reg, enis)
-		// A layer that is open matters less when the other layer closes
-		// the path for every ENI concerned: say so, and lower it to a
-		// warning (defence in depth still wants it fixed).
-		for i := range sgs {
-			f := &sgs[i]
-			if closedFor(f.enis, func(e *topology.ENI) bool {
-				return e.Subnet != nil && e.Subnet.NACL != nil && !naclOpen[e.Subnet.NACL.ID]
-			}) {
-				f.Severity = min(f.Severity, rules.SeverityWarning)
-				f.Message += "; the subnets' network ACLs close the path for now"
+		// A prohibited destination inside the topology has inbound rules
+		// of its own on the path: those that admit the sources matter as
+		// much as the sources' outbound ones.
+		if p.Direction != Inbound {
+			if dst, srcReg := c.destinationSide(p, reg, enis); len(dst) > 0 {
+				in := *p
+				in.Direction = Inbound
+				out = append(out, c.analyzeSide(&in, srcReg, dst, true)...)
 			}
-			out = append(out, f.Finding)
-		}
-		for i := range nacls {
-			f := &nacls[i]
-			if closedFor(f.enis, func(e *topology.ENI) bool { return !sgOpen[e.ID] }) {
-				f.Severity = min(f.Severity, rules.SeverityWarning)
-				f.Message += "; the ENIs' security groups close the path for now"
-			}
-			out = append(out, f.Finding)
 		}
 	}
 	return out
+}
+
+// analyzeSide reports the rules of enis that let reg through, walking p's
+// direction (for the destination side, an inbound copy of p).
+func (c *Compiled) analyzeSide(p *Prohibition, reg region, enis []*topology.ENI, destSide bool) []Finding {
+	var out []Finding
+	sgs, sgOpen := c.sgFindings(p, reg, enis, destSide)
+	nacls, naclOpen := c.naclFindings(p, reg, enis, destSide)
+	// A layer that is open matters less when the other layer closes
+	// the path for every ENI concerned: say so, and lower it to a
+	// warning (defence in depth still wants it fixed).
+	for i := range sgs {
+		f := &sgs[i]
+		if closedFor(f.enis, func(e *topology.ENI) bool {
+			return e.Subnet != nil && e.Subnet.NACL != nil && !naclOpen[e.Subnet.NACL.ID]
+		}) {
+			f.Severity = min(f.Severity, rules.SeverityWarning)
+			f.Message += "; the subnets' network ACLs close the path for now"
+		}
+		out = append(out, f.Finding)
+	}
+	for i := range nacls {
+		f := &nacls[i]
+		if closedFor(f.enis, func(e *topology.ENI) bool { return !sgOpen[e.ID] }) {
+			f.Severity = min(f.Severity, rules.SeverityWarning)
+			f.Message += "; the ENIs' security groups close the path for now"
+		}
+		out = append(out, f.Finding)
+	}
+	return out
+}
+
+// destinationSide returns the topology's ENIs inside an outbound
+// prohibition's destinations (other than its sources) and, as the region
+// their inbound rules must not admit, the sources' addresses with the
+// destinations' protocols and ports.
+func (c *Compiled) destinationSide(p *Prohibition, reg region, sources []*topology.ENI) ([]*topology.ENI, region) {
+	var dst []*topology.ENI
+	var kinds []box // the protocols and ports of the boxes that hold a destination ENI
+	for _, e := range c.topo.ENIs() {
+		if slices.Contains(sources, e) {
+			continue
+		}
+		in := false
+		for _, b := range reg.boxes {
+			if eniIn(e, b.pfx) {
+				in = true
+				k := box{proto: b.proto, ports: b.ports}
+				if !slices.Contains(kinds, k) {
+					kinds = append(kinds, k)
+				}
+			}
+		}
+		if in {
+			dst = append(dst, e)
+		}
+	}
+	if len(dst) == 0 {
+		return nil, region{}
+	}
+	var srcs []netip.Prefix
+	switch {
+	case p.From.All:
+		srcs = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}
+	default:
+		srcs = append(srcs, p.From.CIDRs...)
+		for _, id := range p.From.Subnets {
+			if sn, ok := c.topo.SubnetByID(id); ok {
+				srcs = append(srcs, sn.CIDRs...)
+			}
+		}
+		for _, e := range sources {
+			for _, a := range e.Addresses {
+				srcs = append(srcs, netip.PrefixFrom(a, a.BitLen()))
+			}
+			srcs = append(srcs, e.Prefixes...)
+		}
+	}
+	if len(srcs) == 0 {
+		return nil, region{}
+	}
+	sortPrefixes(srcs)
+	srcs = slices.Compact(srcs)
+	// An ENI's address inside a source CIDR adds nothing.
+	var outer []netip.Prefix
+	for _, q := range srcs {
+		covered := false
+		for _, o := range srcs {
+			if o.Bits() < q.Bits() && o.Contains(q.Addr()) {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			outer = append(outer, q)
+		}
+	}
+	srcs = outer
+	src := region{addrs: srcs, restricted: reg.restricted, internet: p.From.All}
+	for _, a := range srcs {
+		for _, k := range kinds {
+			src.boxes = append(src.boxes, box{a.Masked(), k.proto, k.ports})
+		}
+	}
+	return dst, src
+}
+
+// eniIn reports whether an address or delegated prefix of e lies in pfx.
+func eniIn(e *topology.ENI, pfx netip.Prefix) bool {
+	for _, a := range e.Addresses {
+		if pfx.Contains(a) {
+			return true
+		}
+	}
+	for _, q := range e.Prefixes {
+		if pfx.Bits() <= q.Bits() && pfx.Contains(q.Addr()) {
+			return true
+		}
+	}
+	return false
 }
 
 // unenforceable returns a finding for every destination set of p that
@@ -272,7 +380,7 @@ func boxList(bs []box, max int) string {
 }
 
 // sgFindings checks the security groups of the covered ENIs.
-func (c *Compiled) sgFindings(p *Prohibition, reg region, enis []*topology.ENI) ([]ruleFinding, map[string]bool) {
+func (c *Compiled) sgFindings(p *Prohibition, reg region, enis []*topology.ENI, destSide bool) ([]ruleFinding, map[string]bool) {
 	open := map[string]bool{}
 	byGroup := map[string][]*topology.ENI{}
 	var groups []*topology.SecurityGroup
@@ -331,8 +439,8 @@ func (c *Compiled) sgFindings(p *Prohibition, reg region, enis []*topology.ENI) 
 			out = append(out, ruleFinding{enis: byGroup[g.ID], Finding: Finding{
 				Kind: KindRulePermits, Prohibition: p.ID, Severity: p.Severity, Title: titleOf(p), Reason: p.Reason,
 				Component: g.ID, Rule: name, Location: posOf(r.Pos),
-				Message: fmt.Sprintf("%s allows %s %s %s, which includes destinations prohibited by %s (%s) for %s%s",
-					name, ruleProtoPorts(r.Proto, r.Ports), to, peerText(r, peers), p.ID, hitText(hit, reg), eniList(byGroup[g.ID]), note),
+				Message: ruleMessage(destSide, fmt.Sprintf("%s allows %s %s %s, which includes", name, ruleProtoPorts(r.Proto, r.Ports), to, peerText(r, peers)),
+					p.ID, hitText(hit, reg), eniList(byGroup[g.ID]), note),
 				Fix: c.sgFix(name, r, peers, hitPeers, reg),
 			}})
 		}
@@ -545,7 +653,7 @@ func sameFamily(ps []netip.Prefix, p netip.Prefix) []netip.Prefix {
 // naclFindings walks the network ACLs of the covered ENIs' subnets entry by
 // entry, lowest number first, and reports every allow entry that is the
 // first match for some prohibited traffic.
-func (c *Compiled) naclFindings(p *Prohibition, reg region, enis []*topology.ENI) ([]ruleFinding, map[string]bool) {
+func (c *Compiled) naclFindings(p *Prohibition, reg region, enis []*topology.ENI, destSide bool) ([]ruleFinding, map[string]bool) {
 	open := map[string]bool{}
 	subnets := map[*topology.NACL][]string{}
 	naclENIs := map[*topology.NACL][]*topology.ENI{}
@@ -614,13 +722,23 @@ func (c *Compiled) naclFindings(p *Prohibition, reg region, enis []*topology.ENI
 			out = append(out, ruleFinding{enis: naclENIs[n], Finding: Finding{
 				Kind: KindRulePermits, Prohibition: p.ID, Severity: p.Severity, Title: titleOf(p), Reason: p.Reason,
 				Component: n.ID, Rule: name, Location: posOf(e.Pos),
-				Message: fmt.Sprintf("%s allows %s %s %s and is the first entry to match destinations prohibited by %s (%s) for subnets %s%s",
-					name, ruleProtoPorts(e.Proto, e.Ports), to, e.CIDR, p.ID, hitText(hit, reg), strings.Join(subnets[n], ", "), note),
+				Message: ruleMessage(destSide, fmt.Sprintf("%s allows %s %s %s and is the first entry to match", name, ruleProtoPorts(e.Proto, e.Ports), to, e.CIDR),
+					p.ID, hitText(hit, reg), "subnets "+strings.Join(subnets[n], ", "), note),
 				Fix: c.naclFix(n, name, e, entries, hit, reg, p.Direction),
 			}})
 		}
 	}
 	return out, open
+}
+
+// ruleMessage says what a rule lets through: for the sources' side the
+// prohibited destinations it reaches, for the destination side the
+// prohibited sources it admits.
+func ruleMessage(destSide bool, rule, prohibition, hits, where, note string) string {
+	if destSide {
+		return fmt.Sprintf("%s sources of %s (%s) on their way to its prohibited destinations %s%s", rule, prohibition, hits, where, note)
+	}
+	return fmt.Sprintf("%s destinations prohibited by %s (%s) for %s%s", rule, prohibition, hits, where, note)
 }
 
 // discretize splits boxes of any protocol into one box per protocol an

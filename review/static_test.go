@@ -105,6 +105,9 @@ prohibitions:
 			"error sg-app egress[0] @topo.yaml:14:9: security groups cannot deny, and 0.0.0.0/0 minus the prohibited set is 24 prefixes: deny 10.0.2.0/24 in the subnets' network ACLs, or replace 0.0.0.0/0 in sg-app egress[0] by the destinations the ENIs need",
 			"error sg-app egress[1] @topo.yaml:15:9: remove sg-partner from sg-app egress[1] (it brings in 10.0.2.20/32)",
 			"error acl-a egress #100 @topo.yaml:28:9: add network ACL deny entries in acl-a egress before #100: #99 deny 10.0.2.0/24 tcp 0-1023",
+			// The destination's side: the partner subnet's ACL admits the
+			// app ENI (its group admits nothing, so only a warning).
+			"warning acl-b ingress #100 @topo.yaml:33:9: add network ACL deny entries in acl-b ingress before #100: #90 deny 10.0.1.10/32",
 		}},
 		{"inbound ssh from the internet", `
 destinations:
@@ -209,6 +212,40 @@ prohibitions:
 			if has := strings.Contains(f.Message, "was not applied here"); has != tc.note {
 				t.Errorf("when %q: %s says %q; want the not-applied note %v", tc.when, f.Rule, f.Message, tc.note)
 			}
+		}
+	}
+}
+
+// An outbound prohibition whose destinations are inside the topology
+// reports the destinations' inbound rules that admit its sources (here a
+// group reference and an ACL entry for the staging VPC), besides the
+// sources' outbound ones.
+func TestAnalyzeDestinationSide(t *testing.T) {
+	topo, err := topology.Load("testdata/destside/topology.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := LoadFile("testdata/destside/policy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Compile(p, topo, reviewNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := c.Analyze()
+	Sort(fs)
+	var got []string
+	for _, f := range fs {
+		got = append(got, f.Severity.String()+" "+f.Rule)
+	}
+	want := []string{"error sg-0db ingress[1]", "error sg-0sapp egress[0]", "error acl-0data ingress #110", "error acl-0stg egress #100"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, f := range fs {
+		if strings.Contains(f.Rule, "ingress") && !strings.Contains(f.Message, "sources of staging-no-proddb") {
+			t.Errorf("%s: %s", f.Rule, f.Message)
 		}
 	}
 }
