@@ -26,7 +26,10 @@ Prints flow log records normalized, from S3 text or gzip files, directories, Clo
 JSON or text, subscription payloads and Parquet; '-' reads standard input.
 
 JSON objects use the AWS field names with '_' for '-' (account_id, log_status), as Parquet
-and Athena do; absent fields are omitted; start/end are Unix seconds plus start_time/end_time.`
+and Athena do; absent fields are omitted; start/end are Unix seconds plus start_time/end_time.
+
+NODATA/SKIPDATA records name no flow: under --action, --addr, --port or --protocol they are
+counted on stderr rather than listed, unless --eni names their interface.`
 
 func runRecords(args []string, s stdio) int {
 	fs := newFlagSet("records", s, recordsUsage)
@@ -66,6 +69,14 @@ func records(p recordsParams, args []string, s stdio) (int, error) {
 	} else {
 		pr = newTablePrinter(out)
 	}
+	// A gap record carries no flow, so a filter on the flow (action, address,
+	// port, protocol) cannot tell whether it concerns the traffic asked for:
+	// listing every gap of the dump under "--protocol udp" buries the answer.
+	// Gaps are listed when no such filter is given or --eni names the
+	// interface; otherwise they are counted on stderr.
+	listGaps := len(filter.Actions) == 0 && len(filter.Addrs) == 0 && len(filter.Ports) == 0 && len(filter.Protos) == 0 ||
+		len(filter.ENIs) > 0
+	var hiddenGaps int64
 	var rec flowlog.Record
 	var readErr error
 	for {
@@ -78,6 +89,10 @@ func records(p recordsParams, args []string, s stdio) (int, error) {
 			break
 		}
 		if !filter.Match(&rec) {
+			continue
+		}
+		if !listGaps && rec.IsGap() {
+			hiddenGaps++
 			continue
 		}
 		if err := pr.print(&rec); err != nil {
@@ -93,6 +108,10 @@ func records(p recordsParams, args []string, s stdio) (int, error) {
 	}
 	st := stream.Stats()
 	p.inputs.summary(s.err, st)
+	if hiddenGaps > 0 {
+		fmt.Fprintf(s.err, "flowdiag: %s not listed: they name no flow; add --eni to list an interface's gaps\n",
+			plural(hiddenGaps, "NODATA/SKIPDATA record", "NODATA/SKIPDATA records"))
+	}
 	if readErr != nil {
 		return exitUsage, readErr
 	}

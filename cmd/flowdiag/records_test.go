@@ -163,3 +163,44 @@ func TestRecordsTableStreams(t *testing.T) {
 		t.Fatalf("after one block, %d lines written; want the header and %d rows", n, tableBlock)
 	}
 }
+
+func TestRecordsGapsUnderFlowFilters(t *testing.T) {
+	// Two ENIs, each with a NODATA window; eni-b also carries a UDP flow.
+	in := "2 123456789012 eni-a - - - - - - - 1700000000 1700000060 - NODATA\n" +
+		"2 123456789012 eni-b 10.0.0.5 10.0.0.9 40000 53 17 1 80 1700000000 1700000060 ACCEPT OK\n" +
+		"2 123456789012 eni-b - - - - - - - 1700000060 1700000120 - NODATA\n"
+	tests := []struct {
+		name       string
+		args       []string
+		wantLines  []string // SOURCE column values expected, in order
+		wantHidden string   // substring expected on stderr, "" for none
+	}{
+		{"no filter lists every gap", nil, []string{"-:1", "-:2", "-:3"}, ""},
+		{"time filter keeps gaps in the window", []string{"--since", "1700000070"}, []string{"-:3"}, ""},
+		{"flow filter hides gaps", []string{"--protocol", "udp"}, []string{"-:2"}, "2 NODATA/SKIPDATA records not listed"},
+		{"port filter matching nothing lists nothing", []string{"--port", "1"}, nil, "2 NODATA/SKIPDATA records not listed"},
+		{"eni with a flow filter lists that ENI's gaps", []string{"--eni", "eni-b", "--protocol", "udp"}, []string{"-:2", "-:3"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errs := runRecordsCmd(t, in, append(tt.args, "-")...)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			var got []string
+			for _, l := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+				f := strings.Fields(l)
+				got = append(got, f[len(f)-1])
+			}
+			if strings.Join(got, " ") != strings.Join(tt.wantLines, " ") {
+				t.Errorf("listed %v, want %v\n%s", got, tt.wantLines, out)
+			}
+			if tt.wantHidden == "" && strings.Contains(errs, "not listed") {
+				t.Errorf("unexpected note on stderr: %s", errs)
+			}
+			if tt.wantHidden != "" && !strings.Contains(errs, tt.wantHidden) {
+				t.Errorf("stderr lacks %q:\n%s", tt.wantHidden, errs)
+			}
+		})
+	}
+}
