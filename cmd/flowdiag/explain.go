@@ -130,6 +130,9 @@ func explain(p explainParams, args []string, s stdio) (int, error) {
 	default:
 		return exitUsage, fmt.Errorf("--format: %q is not a format: want text, json or markdown", p.format)
 	}
+	if p.examples < 0 {
+		return exitUsage, fmt.Errorf("--examples: %d is negative: want 0 (counts only) or more", p.examples)
+	}
 	var groupBy []engine.GroupBy
 	for _, g := range p.groupBy {
 		k, err := engine.ParseGroupBy(g)

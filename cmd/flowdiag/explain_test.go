@@ -221,6 +221,7 @@ func TestExplainBadInput(t *testing.T) {
 		{"no input", nil, "no input"},
 		{"bad horizon", []string{"--horizon", "0s", incidents + "same-subnet.log"}, "--horizon: 0s is not a horizon"},
 		{"sub-second horizon", []string{"--horizon", "500ms", incidents + "same-subnet.log"}, "--horizon: 500ms is not a horizon"},
+		{"negative examples", []string{"--examples", "-1", incidents + "same-subnet.log"}, "--examples: -1 is negative"},
 		{"bad max-open", []string{"--max-open", "10", incidents + "same-subnet.log"}, "--max-open: 10 is too few"},
 		{"missing file", []string{incidents + "no-such.log"}, "no-such.log"},
 		{"missing topology", []string{"--topology", incidents + "no-such.yaml", incidents + "same-subnet.log"}, "no-such.yaml"},
