@@ -3,6 +3,7 @@ package review
 import (
 	"encoding/json"
 	"io"
+	"net/url"
 	"path/filepath"
 	"strings"
 
@@ -115,9 +116,19 @@ func sarifLevel(s rules.Severity) string {
 	return "note"
 }
 
-// uri renders a file path as a relative URI reference (forward slashes).
+// uri renders a file path as an RFC 3986 URI reference, as SARIF requires:
+// a relative path stays a relative reference (forward slashes, "./"
+// dropped), an absolute one becomes a file: URI, and characters such as a
+// space or '#' are percent-encoded so that code-scanning tools find the file.
 func uri(path string) string {
-	return strings.TrimPrefix(filepath.ToSlash(path), "./")
+	p := filepath.ToSlash(path)
+	if filepath.IsAbs(path) {
+		if !strings.HasPrefix(p, "/") {
+			p = "/" + p // a Windows drive: file:///C:/...
+		}
+		return (&url.URL{Scheme: "file", Path: p}).String()
+	}
+	return (&url.URL{Path: strings.TrimPrefix(p, "./")}).String()
 }
 
 // WriteSARIF writes the findings as one SARIF 2.1.0 run. The rules are the
