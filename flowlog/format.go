@@ -161,7 +161,12 @@ var ErrUnknownField = errors.New("unknown field")
 // ParseFormat parses a custom format as given to --log-format: AWS's own
 // syntax ("${version} ${account-id} ..."), or plain names separated by white
 // space, in hyphen or underscore spelling ("account_id") and any letter case.
-// An unknown name is an error that suggests the closest known names; a
+//
+// A name flowdiag does not know is kept as an extra column, as in a header
+// line, since AWS keeps adding fields (Format.Extra lists them, so that the
+// caller can warn). It is an error, suggesting the known name, when it is
+// most likely a misspelling: within two edits of a known field the format
+// does not already have, or that field spelled with different hyphens. A
 // repeated field is an error. Error messages start with "--log-format: ".
 func ParseFormat(s string) (*Format, error) {
 	toks, err := formatTokens(s)
@@ -172,17 +177,75 @@ func ParseFormat(s string) (*Format, error) {
 		return nil, errors.New("--log-format: no fields given; want names such as ${version} ${account-id} ...")
 	}
 	f := &Format{}
+	seen := make(map[string]bool, len(toks))
+	var unknown []string
 	for _, t := range toks {
 		fl, ok := LookupField(t)
-		if !ok {
-			return nil, fmt.Errorf("--log-format: %w %q%s", ErrUnknownField, t, didYouMean(t))
+		key := normalizeName(t)
+		if ok {
+			key = fl.String()
 		}
-		if f.set.Has(fl) {
-			return nil, fmt.Errorf("--log-format: field %s given twice", fl)
+		if seen[key] {
+			return nil, fmt.Errorf("--log-format: field %s given twice", key)
 		}
-		f.add(fl, fl.String())
+		seen[key] = true
+		if ok {
+			f.add(fl, fl.String())
+			continue
+		}
+		if !plausibleName([]byte(t)) {
+			return nil, fmt.Errorf("--log-format: %w %q: want letters, digits, '-' and '_', as in the AWS documentation", ErrUnknownField, t)
+		}
+		unknown = append(unknown, t)
+		f.add(FieldInvalid, t)
+	}
+	for _, t := range unknown {
+		if near := misspelt(t, f); near != "" {
+			return nil, fmt.Errorf("--log-format: %w %q (did you mean %s?)", ErrUnknownField, t, near)
+		}
 	}
 	return f, nil
+}
+
+// misspelt returns the known fields, joined by " or ", that name is most
+// likely a misspelling of: those within two edits, or equal but for hyphens,
+// that the format f does not already have. It returns "" when name looks
+// like a field of its own.
+func misspelt(name string, f *Format) string {
+	n := normalizeName(name)
+	best := 3
+	var names []string
+	for fl := FieldVersion; fl < numFields; fl++ {
+		if f.Has(fl) {
+			continue
+		}
+		k := fl.String()
+		d := suggest.Distance(n, k)
+		if strings.ReplaceAll(n, "-", "") == strings.ReplaceAll(k, "-", "") {
+			d = 0 // only hyphens differ: "dst-port" vs "dstport"
+		}
+		switch {
+		case d >= 3:
+		case d < best:
+			best, names = d, []string{k}
+		case d == best:
+			names = append(names, k)
+		}
+	}
+	if len(names) == 0 || len(names) > 3 || len(n) <= best {
+		return ""
+	}
+	return strings.Join(names, " or ")
+}
+
+// Suggest returns " (did you mean x?)" naming the known fields closest to
+// name, or "" when none is close: for warnings about extra columns.
+func Suggest(name string) string {
+	s := didYouMean(name)
+	if strings.HasPrefix(s, " (did you mean") {
+		return s
+	}
+	return ""
 }
 
 // formatTokens splits a --log-format value into field names, removing the

@@ -58,8 +58,13 @@ func TestParseFormatErrors(t *testing.T) {
 		{"version src_port", `--log-format: unknown field "src_port" (did you mean srcport?)`},
 		{"version pkt_src_aws_service Log_Status", ""}, // underscore spelling, any case
 		{"version pkt-src-addr", `--log-format: unknown field "pkt-src-addr" (did you mean pkt-srcaddr?)`},
-		{"version tgw-src-vpc", `--log-format: unknown field "tgw-src-vpc" (did you mean tgw-src-vpc-id or tgw-src-eni?)`},
-		{"version colour", `--log-format: unknown field "colour" (field names are as in the AWS documentation, e.g. srcaddr, dstport, log-status)`},
+		{"version srcaddr dstadr", `--log-format: unknown field "dstadr" (did you mean dstaddr?)`},
+		{"version srcaddr dstaddr srcadr", ""}, // srcaddr is there: a field of its own
+		{"version tgw-src-vpc", ""},            // three edits from tgw-src-vpc-id: kept, the caller warns
+		{"version colour", ""},
+		{"version instance-tag next-hop-interface-id", ""}, // fields newer than flowdiag
+		{"version bad.name", `--log-format: unknown field "bad.name": want letters, digits, '-' and '_', as in the AWS documentation`},
+		{"version Next_Hop NEXT-HOP", `--log-format: field next-hop given twice`},
 		{"${version} ${version}", `--log-format: field version given twice`},
 		{"version account_id ACCOUNT-ID", `--log-format: field account-id given twice`},
 		{"", `--log-format: no fields given; want names such as ${version} ${account-id} ...`},
@@ -81,6 +86,40 @@ func TestParseFormatErrors(t *testing.T) {
 	_, err := ParseFormat("dst-port")
 	if !errors.Is(err, ErrUnknownField) {
 		t.Errorf("errors.Is(%v, ErrUnknownField) = false", err)
+	}
+}
+
+// TestParseFormatExtraColumns: names flowdiag does not know parse as extra
+// columns, exactly as a header line naming them does.
+func TestParseFormatExtraColumns(t *testing.T) {
+	const names = "version srcaddr dstaddr srcport dstport protocol start end action log-status instance-tag next-hop-interface-id"
+	f, err := ParseFormat(names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _, err := ParseHeader(names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.Equal(h) {
+		t.Errorf("--log-format %q differs from the header: %v vs %v", names, f, h)
+	}
+	if got := strings.Join(f.Extra(), " "); got != "instance-tag next-hop-interface-id" {
+		t.Errorf("Extra() = %q", got)
+	}
+	var rec Record
+	line := "11 10.0.0.71 52.95.128.179 34210 80 6 1616729292 1616729349 REJECT OK web eni-1111aaaa2222bbbb3"
+	if err := NewParser(f).Parse([]byte(line), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec.DstPort != 80 || rec.Action != ActionReject || strings.Join(rec.Extra, " ") != "web eni-1111aaaa2222bbbb3" {
+		t.Errorf("parsed %+v", rec)
+	}
+	if got := Suggest("instance-tag"); got != " (did you mean instance-id?)" {
+		t.Errorf("Suggest(instance-tag) = %q", got)
+	}
+	if got := Suggest("colour"); got != "" {
+		t.Errorf("Suggest(colour) = %q", got)
 	}
 }
 

@@ -108,6 +108,10 @@ func (f *inputFlags) options(s stdio) (flowlog.StreamOptions, error) {
 			return opts, err // already starts with "--log-format: "
 		}
 		opts.Format = lf
+		for _, name := range lf.Extra() {
+			fmt.Fprintf(s.err, "flowdiag: warning: --log-format: unknown field %q kept as an extra column%s\n",
+				safe(name), flowlog.Suggest(name))
+		}
 	}
 	opts.Strict = f.strict
 	opts.MaxExamples = maxExamples

@@ -204,3 +204,22 @@ func TestRecordsGapsUnderFlowFilters(t *testing.T) {
 		})
 	}
 }
+
+func TestRecordsLogFormatExtraField(t *testing.T) {
+	in := "11 10.0.0.71 52.95.128.179 34210 80 6 1616729292 1616729349 REJECT OK nat_gateway\n"
+	code, out, errs := runRecordsCmd(t, in, "--log-format",
+		"${version} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${start} ${end} ${action} ${log-status} ${interface-type}", "-")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "10.0.0.71:34210 -> 52.95.128.179:80") {
+		t.Errorf("record not listed:\n%s", out)
+	}
+	if !strings.Contains(errs, `--log-format: unknown field "interface-type" kept as an extra column`) {
+		t.Errorf("no warning for the extra column:\n%s", errs)
+	}
+	code, _, errs = runRecordsCmd(t, in, "--log-format", "version srcadr dstaddr", "-")
+	if code != exitUsage || !strings.Contains(errs, `unknown field "srcadr" (did you mean srcaddr?)`) {
+		t.Errorf("misspelt field: exit %d, %s", code, errs)
+	}
+}
