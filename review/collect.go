@@ -94,12 +94,12 @@ func (c *Collector) Findings() []Finding {
 // mergedMessage restates a traffic finding for several conversations.
 func mergedMessage(f *Finding) string {
 	who := f.Flow.Client
-	if f.ENI != "" {
-		who += " (" + f.ENI + ")"
-	}
 	dst := f.Flow.Server
 	if f.Flow.Protocol != "icmp" && f.Flow.Protocol != "icmpv6" {
 		dst = hostPort(f.Flow.Server, f.Flow.ServerPort)
+	}
+	if f.ENI != "" {
+		dst += " (logged on " + f.ENI + ")" // the ENI that proves it, either end's
 	}
 	n := itoa(f.Conversations)
 	if f.Kind == KindBlocked {

@@ -35,7 +35,7 @@ func TestCollector(t *testing.T) {
 		m.Flow.ClientPort != 50002 || len(m.Evidence) != 2 || m.MoreEvidence != 2 {
 		t.Fatalf("merged = %+v", m)
 	}
-	if want := "3 tcp conversations from 10.0.0.5 (eni-1) to 203.0.113.9:80 were REJECTed: attempts to reach a destination prohibited by p, stopped by a security group or network ACL."; m.Message != want {
+	if want := "3 tcp conversations from 10.0.0.5 to 203.0.113.9:80 (logged on eni-1) were REJECTed: attempts to reach a destination prohibited by p, stopped by a security group or network ACL."; m.Message != want {
 		t.Errorf("message = %q; want %q", m.Message, want)
 	}
 }

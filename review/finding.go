@@ -120,10 +120,12 @@ func (c *Compiled) findingsFrom(d *engine.Diagnosis) []Finding {
 		for i, e := range d.Evidence {
 			f.Evidence[i] = engine.PosString(e)
 		}
-		flow := flowText(d.Flow)
-		who := d.Flow.Client
+		// The ENI is the one whose records prove the verdict (the
+		// destination's when it accepted the request), not necessarily
+		// the source's: say where it was logged rather than whose it is.
+		flow, who := flowText(d.Flow), d.Flow.Client
 		if d.ENI != "" {
-			who += " (" + d.ENI + ")"
+			flow += " (logged on " + d.ENI + ")"
 		}
 		if h.info.blocked {
 			f.Kind, f.Severity = KindBlocked, rules.SeverityInfo
