@@ -441,7 +441,7 @@ func (c *Compiled) sgFindings(p *Prohibition, reg region, enis []*topology.ENI, 
 				Component: g.ID, Rule: name, Location: posOf(r.Pos),
 				Message: ruleMessage(destSide, fmt.Sprintf("%s allows %s %s %s, which includes", name, ruleProtoPorts(r.Proto, r.Ports), to, peerText(r, peers)),
 					p.ID, hitText(hit, reg), eniList(byGroup[g.ID]), note),
-				Fix: c.sgFix(name, r, peers, hitPeers, reg),
+				Fix: c.sgFix(name, r, peers, hitPeers, reg, byGroup[g.ID]),
 			}})
 		}
 	}
@@ -532,7 +532,7 @@ func sgOverlap(r *topology.SGRule, pfx netip.Prefix, b box) (box, bool) {
 }
 
 // sgFix says the narrowest change that stops rule r allowing the region.
-func (c *Compiled) sgFix(name string, r *topology.SGRule, peers []peer, hit []netip.Prefix, reg region) string {
+func (c *Compiled) sgFix(name string, r *topology.SGRule, peers []peer, hit []netip.Prefix, reg region, enis []*topology.ENI) string {
 	if reg.restricted && allAddrs(reg) {
 		return fmt.Sprintf("security groups cannot deny: restrict %s to the protocols and ports the ENIs need, leaving out %s", name, boxList(uniqueProtoPorts(reg.boxes), 4))
 	}
@@ -549,7 +549,7 @@ func (c *Compiled) sgFix(name string, r *topology.SGRule, peers []peer, hit []ne
 		case len(rest) <= 4:
 			fixes = append(fixes, fmt.Sprintf("replace %s in %s by %s", pe.pfx, name, joinPrefixes(rest)))
 		default:
-			vpcs := c.vpcCIDRsIn(pe.pfx)
+			vpcs := vpcCIDRsIn(pe.pfx, enis)
 			if reg.internet && len(vpcs) > 0 {
 				fixes = append(fixes, fmt.Sprintf("replace %s in %s by the VPC CIDR %s (plus any peered or on-premises ranges the ENIs need)", pe.pfx, name, joinPrefixes(vpcs)))
 			} else {
@@ -619,16 +619,31 @@ func protoPortsText(b box) string {
 	return s
 }
 
-func (c *Compiled) vpcCIDRsIn(p netip.Prefix) []netip.Prefix {
+// vpcCIDRsIn returns the CIDRs inside p of the VPCs the ENIs are in: what
+// an allow-all rule of theirs can shrink to. Other VPCs' CIDRs are left
+// out: they are reachable only by peering or a transit gateway, and may be
+// exactly what another prohibition forbids.
+func vpcCIDRsIn(p netip.Prefix, enis []*topology.ENI) []netip.Prefix {
 	var out []netip.Prefix
-	for _, v := range c.topo.VPCs() {
-		for _, q := range v.CIDRs {
+	seen := map[*topology.VPC]bool{}
+	for _, e := range enis {
+		if e.Subnet == nil || e.Subnet.VPC == nil || seen[e.Subnet.VPC] {
+			continue
+		}
+		seen[e.Subnet.VPC] = true
+		for _, q := range e.Subnet.VPC.CIDRs {
 			if p.Overlaps(q) && p.Bits() <= q.Bits() {
 				out = append(out, q)
 			}
 		}
 	}
-	return out
+	slices.SortFunc(out, func(a, b netip.Prefix) int {
+		if c := a.Addr().Compare(b.Addr()); c != 0 {
+			return c
+		}
+		return a.Bits() - b.Bits()
+	})
+	return slices.Compact(out)
 }
 
 func joinPrefixes(ps []netip.Prefix) string {
@@ -724,7 +739,7 @@ func (c *Compiled) naclFindings(p *Prohibition, reg region, enis []*topology.ENI
 				Component: n.ID, Rule: name, Location: posOf(e.Pos),
 				Message: ruleMessage(destSide, fmt.Sprintf("%s allows %s %s %s and is the first entry to match", name, ruleProtoPorts(e.Proto, e.Ports), to, e.CIDR),
 					p.ID, hitText(hit, reg), "subnets "+strings.Join(subnets[n], ", "), note),
-				Fix: c.naclFix(n, name, e, entries, hit, reg, p.Direction),
+				Fix: c.naclFix(n, name, e, entries, hit, reg, p.Direction, naclENIs[n]),
 			}})
 		}
 	}
@@ -824,7 +839,7 @@ func naclSubtract(b box, e *topology.NACLEntry) []box {
 
 // naclFix proposes deny entries just below the allow entry when the
 // prohibited part is a few prefixes, else narrowing the entry's CIDR.
-func (c *Compiled) naclFix(n *topology.NACL, name string, e *topology.NACLEntry, entries []topology.NACLEntry, hit []box, reg region, d Direction) string {
+func (c *Compiled) naclFix(n *topology.NACL, name string, e *topology.NACLEntry, entries []topology.NACLEntry, hit []box, reg region, d Direction, enis []*topology.ENI) string {
 	var addrs []netip.Prefix
 	for _, b := range hit {
 		if len(addrs) == 0 || addrs[len(addrs)-1] != b.pfx {
@@ -842,7 +857,7 @@ func (c *Compiled) naclFix(n *topology.NACL, name string, e *topology.NACLEntry,
 		}
 		return fmt.Sprintf("add network ACL deny entries in %s %s before #%d: %s", n.ID, dirWord(d), e.Rule, strings.Join(adds, ", "))
 	}
-	vpcs := c.vpcCIDRsIn(e.CIDR)
+	vpcs := vpcCIDRsIn(e.CIDR, enis)
 	if reg.internet && len(vpcs) > 0 {
 		return fmt.Sprintf("narrow %s in %s to the VPC CIDR %s (the prohibited part is %d prefixes, too many for deny entries); if the subnet answers clients outside the VPC, keep a separate allow for tcp 1024-65535 to them", e.CIDR, name, joinPrefixes(vpcs), len(addrs))
 	}

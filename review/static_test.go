@@ -249,3 +249,40 @@ func TestAnalyzeDestinationSide(t *testing.T) {
 		}
 	}
 }
+
+// TestAnalyzeFixStaysInOwnVPC: narrowing an allow-all rule of the prod app
+// tier proposes prod's CIDRs, never the staging VPC's (reachable only by
+// peering, and what environment separation forbids).
+func TestAnalyzeFixStaysInOwnVPC(t *testing.T) {
+	topo, err := topology.Load("testdata/destside/topology.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := LoadFile("testdata/destside/policy-internet.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Compile(p, topo, reviewNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := c.Analyze()
+	if len(fs) == 0 {
+		t.Fatal("no findings")
+	}
+	vpcFix := 0
+	for _, f := range fs {
+		if strings.Contains(f.Fix, "10.30.") {
+			t.Errorf("%s: fix names the staging VPC: %s", f.Rule, f.Fix)
+		}
+		if strings.Contains(f.Fix, "the VPC CIDR 10.10.0.0/16") {
+			vpcFix++
+		}
+	}
+	if vpcFix == 0 {
+		for _, f := range fs {
+			t.Logf("%s: %s", f.Rule, f.Fix)
+		}
+		t.Error("no fix proposes the prod VPC CIDR")
+	}
+}
