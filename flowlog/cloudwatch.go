@@ -22,7 +22,6 @@ type msgParser struct {
 	stats    ReadStats
 	warned   map[string]bool
 	sources  map[string]string // stream name -> "file#stream"
-	rows     bool              // Parquet rows: a byte column means nothing to the user
 }
 
 // errSkip says the message produced no record (blank, header, or a bad
@@ -60,12 +59,19 @@ func (m *msgParser) source(file string, stream []byte) string {
 }
 
 // parse parses one line. It returns nil when rec holds a record, errSkip when
-// the line yields none, or a *ParseError in strict mode.
-func (m *msgParser) parse(line []byte, src string, n int64, rec *Record) error {
+// the line yields none, or a *ParseError in strict mode. n is the line of
+// the file the message is on; col is the file column of line[0] (1-based),
+// or 0 when the message's columns are not the file's (an escaped JSON
+// string, a Parquet row): errors then name the line alone.
+func (m *msgParser) parse(line []byte, src string, n int64, col int, rec *Record) error {
 	m.stats.Lines++
+	whole := len(line)
 	line = bytes.TrimPrefix(line, utf8BOM)
-	line = bytes.TrimRight(line, " \t\r\n")
 	line = bytes.TrimLeft(line, " \t")
+	if col > 0 {
+		col += whole - len(line) // columns count from the untrimmed start
+	}
+	line = bytes.TrimRight(line, " \t\r\n")
 	if len(line) == 0 {
 		m.stats.Blank++
 		return errSkip
@@ -98,10 +104,10 @@ func (m *msgParser) parse(line []byte, src string, n int64, rec *Record) error {
 		pe := &ParseError{File: src, Line: n, Err: err}
 		var fe *FieldError
 		if errors.As(err, &fe) {
-			pe.Column, pe.Field = fe.Column, fe.Field
-		}
-		if m.rows {
-			pe.Column = 0
+			pe.Field = fe.Field
+			if col > 0 && fe.Column > 0 {
+				pe.Column = col + fe.Column - 1
+			}
 		}
 		return m.bad(pe)
 	}
@@ -172,7 +178,8 @@ func (p *prefixedReader) Read(rec *Record) error {
 			continue
 		}
 		stream, msg := p.split(line)
-		perr := p.m.parse(msg, p.m.source(p.name, stream), p.line, rec)
+		// msg is a subslice of line: its file column is its offset + 1.
+		perr := p.m.parse(msg, p.m.source(p.name, stream), p.line, cap(line)-cap(msg)+1, rec)
 		if perr == nil || perr != errSkip {
 			return perr
 		}
@@ -299,6 +306,12 @@ type cwEvent struct {
 	// raw: an event whose timestamp is not an integer still has a record.
 	Timestamp json.RawMessage `json:"timestamp"`
 	bad       string          // why the event has the wrong shape, e.g. "message must be a string, found number"
+	// line is the file line of the event's message (of the event when it
+	// has none); col the file column of the message's first character, 0
+	// when an escape comes first and the message's columns are not the
+	// file's.
+	line int64
+	col  int
 }
 
 // cwObject is the state of one JSON object being walked.
@@ -307,6 +320,8 @@ type cwObject struct {
 	stream      string // logStream (subscription payload)
 	message     *string
 	hasMessage  bool
+	msgLine     int64 // where message is: file line and column (as cwEvent's)
+	msgCol      int
 	badMessage  string    // why message is unusable, when it is not a string
 	pending     []cwEvent // logEvents seen before messageType/logStream were known
 	direct      bool      // logEvents being streamed straight out
@@ -331,13 +346,13 @@ type cloudWatchReader struct {
 	m      msgParser
 	info   SourceInfo
 	closer *multiCloser
-	event  int64 // 1-based index of the last event read from the file
 
 	stack   []cwFrame
 	queue   []cwEvent // events ready to be parsed, with their stream
 	qstream []string
 	lines   [][]byte // remaining lines of a multi-line message
 	lsrc    string
+	lline   int64 // the split event's file line
 	lts     int64 // the split event's timestamp (eventTime)
 	err     error
 }
@@ -389,19 +404,30 @@ func (t *lineTracker) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// at renders offset off as "name:line:col", or "name: offset N" when the
-// start of its line was forgotten.
-func (c *cloudWatchReader) at(off int64) string {
+// lineCol returns the 1-based line and column of byte offset off; col is 0
+// when the start of its line was forgotten (the line is always exact).
+func (c *cloudWatchReader) lineCol(off int64) (line int64, col int) {
 	t := c.lt
 	i := sort.Search(len(t.nl), func(i int) bool { return t.nl[i] >= off })
+	line = t.dropped + int64(i) + 1
 	if i == 0 && t.dropped > 0 {
-		return fmt.Sprintf("%s: offset %d", c.name, off)
+		return line, 0
 	}
 	start := int64(0)
 	if i > 0 {
 		start = t.nl[i-1] + 1
 	}
-	return fmt.Sprintf("%s:%d:%d", c.name, t.dropped+int64(i)+1, off-start+1)
+	return line, int(off - start + 1)
+}
+
+// at renders offset off as "name:line:col", or "name:line" when the start
+// of its line was forgotten.
+func (c *cloudWatchReader) at(off int64) string {
+	line, col := c.lineCol(off)
+	if col == 0 {
+		return fmt.Sprintf("%s:%d", c.name, line)
+	}
+	return fmt.Sprintf("%s:%d:%d", c.name, line, col)
 }
 
 func (c *cloudWatchReader) SourceInfo() SourceInfo { return c.info }
@@ -413,7 +439,7 @@ func (c *cloudWatchReader) Read(rec *Record) error {
 		if len(c.lines) > 0 {
 			l := c.lines[0]
 			c.lines = c.lines[1:]
-			err := c.m.parse(l, c.lsrc, c.event, rec)
+			err := c.m.parse(l, c.lsrc, c.lline, 0, rec) // lines of one escaped string: no file columns
 			if err == nil {
 				stampRecord(rec, c.lts)
 			}
@@ -442,7 +468,6 @@ func (c *cloudWatchReader) Read(rec *Record) error {
 // emit parses one event's message; a message holding several lines is split
 // and each line parsed with the event's position.
 func (c *cloudWatchReader) emit(ev cwEvent, stream string, rec *Record) error {
-	c.event++
 	if ev.LogStreamName != "" {
 		stream = ev.LogStreamName
 	}
@@ -453,16 +478,16 @@ func (c *cloudWatchReader) emit(ev cwEvent, stream string, rec *Record) error {
 		if ev.bad != "" {
 			why = ev.bad
 		}
-		return c.m.bad(&ParseError{File: src, Line: c.event, Field: "message", Err: errors.New(why)})
+		return c.m.bad(&ParseError{File: src, Line: ev.line, Field: "message", Err: errors.New(why)})
 	}
 	msg := []byte(*ev.Message)
 	ts := eventTime(ev.Timestamp)
 	if i := bytes.IndexByte(msg, '\n'); i >= 0 && i < len(bytes.TrimRight(msg, "\r\n"))-1 {
 		c.lines = bytes.Split(bytes.TrimRight(msg, "\r\n"), []byte("\n"))
-		c.lsrc, c.lts = src, ts
+		c.lsrc, c.lline, c.lts = src, ev.line, ts
 		return errSkip
 	}
-	err := c.m.parse(msg, src, c.event, rec)
+	err := c.m.parse(msg, src, ev.line, ev.col, rec)
 	if err == nil {
 		stampRecord(rec, ts)
 	}
@@ -604,6 +629,9 @@ func (c *cloudWatchReader) step() error {
 		return nil
 	case "messageType", "logStream", "logStreamName", "message":
 		var s *string
+		if key == "message" {
+			obj.msgLine, obj.msgCol = c.valueAt()
+		}
 		if err := c.dec.Decode(&s); err != nil {
 			var te *json.UnmarshalTypeError
 			if !errors.As(err, &te) {
@@ -663,26 +691,123 @@ func (c *cloudWatchReader) closeObject(obj *cwObject) error {
 		c.qstream = append(c.qstream, obj.stream)
 	}
 	if obj.hasMessage && !obj.direct && len(obj.pending) == 0 {
-		c.queue = append(c.queue, cwEvent{Message: obj.message, bad: obj.badMessage})
+		line, col := obj.msgLine, obj.msgCol
+		if line == 0 {
+			line, _ = c.lineCol(obj.start)
+		}
+		if obj.message == nil {
+			col = 0
+		}
+		c.queue = append(c.queue, cwEvent{Message: obj.message, bad: obj.badMessage, line: line, col: col})
 		c.qstream = append(c.qstream, obj.stream)
 	}
 	return nil
 }
 
 // decodeEvent decodes one element of an events array. An element of the
-// wrong shape is a bad event, skipped in lenient mode.
+// wrong shape is a bad event, skipped in lenient mode. The event keeps the
+// file line of its message, so that evidence and errors point into the
+// file (AWS CLI output is pretty-printed, one key a line).
 func (c *cloudWatchReader) decodeEvent(ev *cwEvent) error {
-	err := c.dec.Decode(ev)
-	if err == nil {
-		return nil
+	var raw json.RawMessage
+	if err := c.dec.Decode(&raw); err != nil {
+		return c.jsonErr(err)
 	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		// The decoder consumed the whole value; report it as a bad event.
+	start := c.dec.InputOffset() - int64(len(raw))
+	err := json.Unmarshal(raw, ev)
+	if err != nil {
+		var te *json.UnmarshalTypeError
+		if !errors.As(err, &te) {
+			return c.jsonErr(err)
+		}
+		// Report it as a bad event.
 		*ev = cwEvent{bad: badShape(te)}
+	}
+	at, escaped := messageAt(raw)
+	if at < 0 {
+		ev.line, _ = c.lineCol(start)
 		return nil
 	}
-	return c.jsonErr(err)
+	ev.line, ev.col = c.lineCol(start + int64(at))
+	if escaped || ev.Message == nil {
+		ev.col = 0
+	}
+	return nil
+}
+
+// messageAt returns the offset in a raw JSON object of the first character
+// of its top-level "message" string value (or of the value, when it is not a
+// string), -1 when there is none, and whether the string holds an escape
+// (its columns are then not the file's).
+func messageAt(raw []byte) (at int, escaped bool) {
+	depth := 0
+	for i := 0; i < len(raw); i++ {
+		switch raw[i] {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		case '"':
+			end := stringEnd(raw, i)
+			if depth == 1 && string(raw[i:end]) == `"message"` {
+				j := end
+				for j < len(raw) && (isSpace(raw[j]) || raw[j] == '\n' || raw[j] == '\r') {
+					j++
+				}
+				if j < len(raw) && raw[j] == ':' {
+					j++
+					for j < len(raw) && (isSpace(raw[j]) || raw[j] == '\n' || raw[j] == '\r') {
+						j++
+					}
+					if j < len(raw) && raw[j] == '"' {
+						e := stringEnd(raw, j)
+						return j + 1, bytes.IndexByte(raw[j:e], '\\') >= 0
+					}
+					return j, false
+				}
+			}
+			i = end - 1
+		}
+	}
+	return -1, false
+}
+
+// stringEnd returns the offset just past the JSON string starting at
+// raw[i] == '"' (len(raw) when it is not closed).
+func stringEnd(raw []byte, i int) int {
+	for j := i + 1; j < len(raw); j++ {
+		switch raw[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return len(raw)
+}
+
+// valueAt returns the file line and column of the next JSON value, the one
+// after the key the decoder just returned: of its first character inside the
+// quotes for a string. col is 0 when the string holds an escape, or is not
+// yet in the decoder's buffer, so that its columns cannot be trusted.
+func (c *cloudWatchReader) valueAt() (line int64, col int) {
+	off := c.dec.InputOffset()
+	var b [4096]byte
+	n, _ := io.ReadFull(c.dec.Buffered(), b[:]) // a peek: the decoder keeps its buffer
+	i := 0
+	for i < n && (isSpace(b[i]) || b[i] == '\n' || b[i] == '\r' || b[i] == ':') {
+		i++
+	}
+	if i == n || b[i] != '"' {
+		line, _ = c.lineCol(off + int64(i))
+		return line, 0
+	}
+	i++
+	line, col = c.lineCol(off + int64(i))
+	if e := stringEnd(b[:n], i-1); e == n || bytes.IndexByte(b[i:e], '\\') >= 0 {
+		col = 0
+	}
+	return line, col
 }
 
 // badShape says which key of an event has a value of the wrong JSON type.

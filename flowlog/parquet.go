@@ -90,7 +90,6 @@ func openParquet(name string, br *bufio.Reader, file *os.File, opts StreamOption
 	ro := opts.ReaderOptions
 	ro.Format = nil // the schema is the format
 	p.m = newMsgParser(ro)
-	p.m.rows = true
 	f, unknown, err := ParseHeader(strings.Join(p.names, " "))
 	if err != nil {
 		return nil, fmt.Errorf("%s: Parquet columns: %w", name, err)
@@ -161,7 +160,7 @@ func (p *parquetReader) Read(rec *Record) error {
 			}
 			continue
 		}
-		err := p.m.parse(p.line, p.name, p.row, rec)
+		err := p.m.parse(p.line, p.name, p.row, 0, rec) // a row has no file columns
 		if err == errSkip {
 			continue
 		}

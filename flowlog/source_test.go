@@ -190,18 +190,18 @@ func TestStreamSamples(t *testing.T) {
 			// flowlogs-reader test_iteration: 5 records, 1 skipped ("bogus!").
 			file: "filter-log-events-pages.json", content: ContentCloudWatch, skipped: 1,
 			want: []string{
-				"testdata/sources/filter-log-events-pages.json#log_0:1 eni-102010ab tcp 198.51.100.1:443->192.0.2.1:49152 10/840 ACCEPT",
-				"testdata/sources/filter-log-events-pages.json#log_0:2 eni-102010ab tcp 192.0.2.1:49152->198.51.100.1:443 20/1680 ACCEPT",
-				"testdata/sources/filter-log-events-pages.json#log_0:3 eni-102010cd tcp 192.0.2.1:49152->198.51.100.1:443 20/1680 REJECT",
-				"testdata/sources/filter-log-events-pages.json#log_1:4 eni-1a2b3c4d NODATA 1431280876-1431280934",
-				"testdata/sources/filter-log-events-pages.json#log_2:5 eni-4b118871 SKIPDATA 1431280876-1431280934",
+				"testdata/sources/filter-log-events-pages.json#log_0:5 eni-102010ab tcp 198.51.100.1:443->192.0.2.1:49152 10/840 ACCEPT",
+				"testdata/sources/filter-log-events-pages.json#log_0:9 eni-102010ab tcp 192.0.2.1:49152->198.51.100.1:443 20/1680 ACCEPT",
+				"testdata/sources/filter-log-events-pages.json#log_0:18 eni-102010cd tcp 192.0.2.1:49152->198.51.100.1:443 20/1680 REJECT",
+				"testdata/sources/filter-log-events-pages.json#log_1:22 eni-1a2b3c4d NODATA 1431280876-1431280934",
+				"testdata/sources/filter-log-events-pages.json#log_2:26 eni-4b118871 SKIPDATA 1431280876-1431280934",
 			},
 		},
 		{
 			file: "valid_vpc_flow_cw.json", content: ContentCloudWatch,
 			want: []string{
 				"testdata/sources/valid_vpc_flow_cw.json#eni-1235b8ca123456789:1 eni-1235b8ca123456789 tcp 172.31.16.139:20641->172.31.16.21:22 20/4249 ACCEPT",
-				"testdata/sources/valid_vpc_flow_cw.json#eni-1235b8ca123456789:2 eni-1235b8ca123456789 tcp 172.31.9.69:49761->172.31.9.12:3389 20/4249 REJECT",
+				"testdata/sources/valid_vpc_flow_cw.json#eni-1235b8ca123456789:1 eni-1235b8ca123456789 tcp 172.31.9.69:49761->172.31.9.12:3389 20/4249 REJECT",
 			},
 		},
 		{
@@ -210,7 +210,7 @@ func TestStreamSamples(t *testing.T) {
 			opts: StreamOptions{ReaderOptions: ReaderOptions{Format: mustLogFormat(t, "${version} ${interface-id} ${srcaddr} ${dstaddr}")}},
 			want: []string{
 				"testdata/sources/valid_vpc_flow_cw_custom.json#eni-1234567890abcdef:1 eni-1235b8ca123456789 hopopt 172.31.16.139:0->172.31.16.21:0 0/0 -",
-				"testdata/sources/valid_vpc_flow_cw_custom.json#eni-1234567890abcdef:2 eni-1235b8ca123456789 hopopt 172.31.9.69:0->172.31.9.12:0 0/0 -",
+				"testdata/sources/valid_vpc_flow_cw_custom.json#eni-1234567890abcdef:1 eni-1235b8ca123456789 hopopt 172.31.9.69:0->172.31.9.12:0 0/0 -",
 			},
 		},
 		{
@@ -284,10 +284,12 @@ func TestSubscriptionPayloads(t *testing.T) {
 	for i := range recs {
 		got = append(got, brief(&recs[i]))
 	}
+	// Positions are file lines (of the decompressed object): events that
+	// share a line share it.
 	want := []string{
 		p + "#eni-1235b8ca123456789-all:1 eni-1235b8ca123456789 tcp 172.31.16.139:20641->172.31.16.21:22 20/4249 ACCEPT",
 		p + "#eni-11111111aaaaaaaaa-all:2 eni-11111111aaaaaaaaa SKIPDATA 1431280876-1431280934",
-		p + "#eni-11111111aaaaaaaaa-all:4 eni-1235b8ca123456789 tcp 172.31.9.69:49761->172.31.9.12:3389 20/4249 REJECT",
+		p + "#eni-11111111aaaaaaaaa-all:2 eni-1235b8ca123456789 tcp 172.31.9.69:49761->172.31.9.12:3389 20/4249 REJECT",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("records:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -321,7 +323,7 @@ func TestMessageLinesAndGetLogEvents(t *testing.T) {
 		p1 + ":2 eni-1235b8ca123456789 tcp 172.31.9.69:49761->172.31.9.12:3389 20/4249 REJECT",
 		p1 + ":3 eni-1235b8ca123456789 NODATA 1431280876-1431280934",
 		p2 + ":1 eni-1235b8ca123456789 icmp 203.0.113.12:0->172.31.16.139:0 4/336 ACCEPT",
-		p2 + ":2 eni-1235b8ca123456789 icmp 172.31.16.139:0->203.0.113.12:0 4/336 REJECT",
+		p2 + ":1 eni-1235b8ca123456789 icmp 172.31.16.139:0->203.0.113.12:0 4/336 REJECT",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("records:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
