@@ -221,19 +221,7 @@ prohibitions:
 // group reference and an ACL entry for the staging VPC), besides the
 // sources' outbound ones.
 func TestAnalyzeDestinationSide(t *testing.T) {
-	topo, err := topology.Load("testdata/destside/topology.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := LoadFile("testdata/destside/policy.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := Compile(p, topo, reviewNow)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs := c.Analyze()
+	fs := analyzeTestdata(t, "testdata/destside/topology.yaml", "testdata/destside/policy.yaml")
 	Sort(fs)
 	var got []string
 	for _, f := range fs {
@@ -254,19 +242,7 @@ func TestAnalyzeDestinationSide(t *testing.T) {
 // tier proposes prod's CIDRs, never the staging VPC's (reachable only by
 // peering, and what environment separation forbids).
 func TestAnalyzeFixStaysInOwnVPC(t *testing.T) {
-	topo, err := topology.Load("testdata/destside/topology.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := LoadFile("testdata/destside/policy-internet.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := Compile(p, topo, reviewNow)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs := c.Analyze()
+	fs := analyzeTestdata(t, "testdata/destside/topology.yaml", "testdata/destside/policy-internet.yaml")
 	if len(fs) == 0 {
 		t.Fatal("no findings")
 	}
@@ -285,4 +261,23 @@ func TestAnalyzeFixStaysInOwnVPC(t *testing.T) {
 		}
 		t.Error("no fix proposes the prod VPC CIDR")
 	}
+}
+
+// analyzeTestdata loads a topology and a policy and returns the static
+// findings.
+func analyzeTestdata(t *testing.T, topoFile, policyFile string) []Finding {
+	t.Helper()
+	topo, err := topology.Load(topoFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := LoadFile(policyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Compile(p, topo, reviewNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Analyze()
 }
