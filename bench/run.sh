@@ -252,14 +252,17 @@ for r in "${runs[@]}"; do
 			name="$kind-$n-topo$topo-w$w"
 			o="$out/results/$name.out"
 			[[ $cmd == records ]] && o=/dev/null
+			[[ $o != /dev/null ]] && rm -f "$o" # never compare a previous run's output
 			measure "$name" "$o" "${args[@]}" "$in"
 			rps=$(awk -v n="$n" -v w="$wall" 'BEGIN {if (w > 0) printf "%.0f", n / w; else print "-"}')
 			mbps=$(awk -v m="$size_mb" -v w="$wall" 'BEGIN {if (w > 0) printf "%.1f", m / w; else print "-"}')
 			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$n" "$size_mb" "$topo" "$w" "$wall" "$rps" "$mbps" "$rss" "$rc" "$cpu" "$load1" >>"$results"
 			log "$(printf '%-5s %9s topo=%s workers=%s: %6ss %10s rec/s %7s MB/s %6s MB RSS (exit %s)' "$kind" "$n" "$topo" "$w" "$wall" "$rps" "$mbps" "$rss" "$rc")"
 		done
-		# 1 worker vs 2 workers: same output after sorting lines.
-		if [[ $cmd == explain && $has_workers == 1 ]]; then
+		# 1 worker vs 2 workers: same output after sorting lines (both run
+		# just now: outputs of earlier runs, perhaps of another build, are
+		# not compared).
+		if [[ $cmd == explain && $has_workers == 1 && " $workers " == *" 1 "* && " $workers " == *" 2 "* ]]; then
 			a="$out/results/$kind-$n-topo$topo-w1.out"
 			b="$out/results/$kind-$n-topo$topo-w2.out"
 			if [[ -f $a && -f $b ]]; then
