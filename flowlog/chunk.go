@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"sync"
 )
 
@@ -33,10 +34,18 @@ const chunkBytes = 1 << 20
 // mode, the error Read would have returned. Stats reports on the stream
 // afterwards; Read then returns io.EOF. It must be called before any Read.
 func ReadParallel[T any](s *Stream, workers int, keep func(r *Record, out *T) bool, deliver func(recs []T, read int64) error) error {
-	return readParallel(s, workers, chunkBytes, keep, deliver)
+	return readParallel(s, workers, chunking{size: chunkBytes, mapMin: 4 * chunkBytes}, keep, deliver)
 }
 
-func readParallel[T any](s *Stream, workers, chunk int, keep func(r *Record, out *T) bool, deliver func(recs []T, read int64) error) error {
+// chunking says how text inputs are cut: into chunks of size bytes, read
+// into buffers, or sliced from a memory mapping of the file for plain files
+// of at least mapMin bytes (0: never mapped).
+type chunking struct {
+	size   int
+	mapMin int64
+}
+
+func readParallel[T any](s *Stream, workers int, ck chunking, keep func(r *Record, out *T) bool, deliver func(recs []T, read int64) error) error {
 	if s.err != nil {
 		return s.err
 	}
@@ -48,12 +57,15 @@ func readParallel[T any](s *Stream, workers, chunk int, keep func(r *Record, out
 		return readMergedParallel(s, workers, keep, deliver)
 	}
 	workers = max(workers, 1)
+	chunk := ck.size
 	p := &parallel[T]{
-		s:     s,
-		keep:  keep,
-		quit:  make(chan struct{}),
-		work:  make(chan *chunkJob[T], workers),
-		order: make(chan *chunkJob[T], 2*workers+2),
+		s:      s,
+		chunk:  chunk,
+		mapMin: ck.mapMin,
+		keep:   keep,
+		quit:   make(chan struct{}),
+		work:   make(chan *chunkJob[T], workers),
+		order:  make(chan *chunkJob[T], 2*workers+2),
 	}
 	p.bufs.New = func() any { b := make([]byte, 0, chunk); return &b }
 	var wg sync.WaitGroup
@@ -76,6 +88,9 @@ func readParallel[T any](s *Stream, workers, chunk int, keep func(r *Record, out
 	for range p.order { // let the producer finish
 	}
 	wg.Wait()
+	for _, m := range p.maps { // of inputs not read to their end
+		m.unmap()
+	}
 	s.next = len(s.inputs)
 	if err != nil && s.err == nil {
 		s.err = err
@@ -84,20 +99,25 @@ func readParallel[T any](s *Stream, workers, chunk int, keep func(r *Record, out
 }
 
 type parallel[T any] struct {
-	s     *Stream
-	keep  func(*Record, *T) bool
-	quit  chan struct{}
-	work  chan *chunkJob[T]
-	order chan *chunkJob[T]
-	bufs  sync.Pool // *[]byte chunk buffers
-	recs  sync.Pool // *[]T record slices, handed back after deliver
+	s      *Stream
+	chunk  int
+	mapMin int64
+	maps   []*fileMap // mappings made by the producer; unmapped at their input's end, or at the end
+	keep   func(*Record, *T) bool
+	quit   chan struct{}
+	work   chan *chunkJob[T]
+	order  chan *chunkJob[T]
+	bufs   sync.Pool // *[]byte chunk buffers
+	recs   sync.Pool // *[]T record slices, handed back after deliver
 }
 
 // chunkJob is one piece of one input: a chunk of text to parse, or records
 // read serially, and, on an input's last job, how the input ended.
 type chunkJob[T any] struct {
 	name      string
-	data      *[]byte // text to parse; nil when recs were read serially
+	data      *[]byte  // text to parse; nil when recs were read serially
+	fmap      *fileMap // data is fmap.data[off:...]; else a buffer of the pool
+	off       int
 	firstLine int64   // line number of data's first line
 	parser    *Format // format in effect at the first line; nil: none yet
 	implicit  bool    // the format is the default one, not from a header or the options
@@ -109,6 +129,7 @@ type chunkJob[T any] struct {
 	read  int64
 	stats ReadStats
 	err   error // *ParseError in strict mode: the stream stops after recs
+	fault bool  // the mapped file shrank under the worker: the input ends after recs
 	done  chan struct{}
 
 	end *inputEnd
@@ -128,6 +149,7 @@ type inputEnd struct {
 	readErr error       // read error of chunked text (wrapped by the consumer)
 	openErr *InputError // could not be opened, or read further (serial inputs)
 	closeEr error
+	fmap    *fileMap // the input's mapping, unmapped once the input is consumed
 	// parseErr: a serially read input stopped at a bad line (strict).
 	parseErr bool
 }
@@ -169,7 +191,16 @@ func (p *parallel[T]) produce() {
 		var end *inputEnd
 		var ok bool
 		if tr, isText := rr.(*textReader); isText {
-			end, ok = p.chunkText(in.Name(), tr, &pending)
+			var m *fileMap
+			if tr.file != nil && p.mapMin > 0 {
+				m = mapFile(tr.file, p.mapMin)
+			}
+			if m != nil {
+				p.maps = append(p.maps, m)
+				end, ok = p.chunkMapped(in.Name(), tr, m, &pending)
+			} else {
+				end, ok = p.chunkText(in.Name(), tr, &pending)
+			}
 		} else {
 			end, ok = p.serial(in.Name(), rr, &pending)
 		}
@@ -283,13 +314,7 @@ func (p *parallel[T]) chunkText(name string, tr *textReader, pending *[]lineWarn
 		*bp = data
 		if len(data) > 0 {
 			j := &chunkJob[T]{name: name, data: bp, firstLine: line + 1, info: tr.info, done: make(chan struct{})}
-			if shadow.parser != nil {
-				j.parser = shadow.parser.f
-			}
-			j.implicit = shadow.implicit
-			line += p.followHeaders(shadow, data, line)
-			j.warns, *pending = *pending, nil
-			if !p.send(j, true) {
+			if !p.sendText(j, shadow, &line, pending) {
 				return nil, false
 			}
 		} else {
@@ -299,6 +324,77 @@ func (p *parallel[T]) chunkText(name string, tr *textReader, pending *[]lineWarn
 			return end, true
 		}
 	}
+}
+
+// sendText queues a job of text whose data starts after line lines, with
+// the format in effect there, and advances line past its lines.
+func (p *parallel[T]) sendText(j *chunkJob[T], shadow *Reader, line *int64, pending *[]lineWarn) bool {
+	if shadow.parser != nil {
+		j.parser = shadow.parser.f
+	}
+	j.implicit = shadow.implicit
+	*line += p.followHeaders(shadow, *j.data, *line)
+	j.warns, *pending = *pending, nil
+	return p.send(j, true)
+}
+
+// chunkMapped is chunkText on a plain file mapped in memory: the chunks
+// are slices of the mapping, cut at line boundaries, and nothing is copied.
+// A line longer than a chunk goes whole into one (the worker reports it
+// when beyond MaxLineBytes). Should the file shrink while mapped, reading
+// past its new end faults: that ends the input with a read error instead
+// of crashing the process.
+func (p *parallel[T]) chunkMapped(name string, tr *textReader, m *fileMap, pending *[]lineWarn) (end *inputEnd, ok bool) {
+	shadow := tr.Reader
+	shadow.opts.Warn = func(msg string) { *pending = append(*pending, lineWarn{shadow.line, msg}) }
+	end = &inputEnd{info: tr.info, fmap: m}
+	// The file offset is past what the sniffing buffered but did not consume.
+	at, err := tr.file.Seek(0, io.SeekCurrent)
+	if err != nil || at < int64(shadow.br.Buffered()) || at > int64(len(m.data)) {
+		end.readErr = fmt.Errorf("cannot tell the read position: %v", err)
+		return end, true
+	}
+	off := int(at) - shadow.br.Buffered()
+	line := int64(0)
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			if !isMemoryFault(r) {
+				panic(r)
+			}
+			end, ok = &inputEnd{info: tr.info, fmap: m, readErr: errFileShrank}, true
+		}
+	}()
+	data := m.data
+	for off < len(data) {
+		cut := min(off+p.chunk, len(data))
+		if cut < len(data) {
+			if i := bytes.LastIndexByte(data[off:cut], '\n'); i >= 0 {
+				cut = off + i + 1
+			} else if i := bytes.IndexByte(data[cut:], '\n'); i >= 0 {
+				cut += i + 1
+			} else {
+				cut = len(data)
+			}
+		}
+		chunk := data[off:cut]
+		j := &chunkJob[T]{name: name, data: &chunk, fmap: m, off: off, firstLine: line + 1, info: tr.info, done: make(chan struct{})}
+		if !p.sendText(j, shadow, &line, pending) {
+			return nil, false
+		}
+		off = cut
+	}
+	return end, true
+}
+
+// errFileShrank is the read error of a mapped file cut short while read.
+var errFileShrank = errors.New("the file shrank while being read (truncated or rewritten?)")
+
+// isMemoryFault reports whether a recovered panic is a memory fault turned
+// into a panic by debug.SetPanicOnFault.
+func isMemoryFault(r any) bool {
+	_, ok := r.(interface{ Addr() uintptr })
+	return ok
 }
 
 // readLine extends buf with the rest of a line longer than a chunk: up to
@@ -371,7 +467,23 @@ func (p *parallel[T]) worker() {
 }
 
 func (p *parallel[T]) parse(rd *Reader, j *chunkJob[T], rec *Record) {
-	rd.br.Reset(bytes.NewReader(*j.data))
+	if j.fmap != nil {
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+		defer func() {
+			if r := recover(); r != nil {
+				if !isMemoryFault(r) {
+					panic(r)
+				}
+				// What was parsed is delivered; the input ends there with
+				// a read error (see consume).
+				j.fault = true
+				j.stats = rd.stats
+				j.stats.Examples = append([]error(nil), rd.stats.Examples...)
+			}
+		}()
+	}
+	rd.resetMem(*j.data)
+	defer rd.resetMem(nil)
 	rd.name = j.name
 	rd.line = j.firstLine - 1
 	rd.stats = ReadStats{}
@@ -419,14 +531,22 @@ func (p *parallel[T]) consume(deliver func([]T, int64) error) error {
 	s := p.s
 	var cur InputStats
 	started := false
+	faulted := false // the current input's mapped file shrank: its other chunks are skipped
 	for j := range p.order {
 		<-j.done
 		if !started {
 			cur, started = InputStats{Name: j.name}, true
 		}
-		if j.data != nil {
+		switch {
+		case j.fmap != nil:
+			j.fmap.release(j.off, j.off+len(*j.data))
+		case j.data != nil:
 			p.bufs.Put(j.data)
 		}
+		if faulted && j.end == nil {
+			continue
+		}
+		faulted = faulted || j.fault
 		var stopLine int64 = -1 // warnings of lines before it are given
 		var pe *ParseError
 		if j.err != nil && j.data != nil && errors.As(j.err, &pe) {
@@ -456,6 +576,13 @@ func (p *parallel[T]) consume(deliver func([]T, int64) error) error {
 			continue
 		}
 		e := j.end
+		if e.fmap != nil {
+			e.fmap.unmap() // every job of the input has been parsed and delivered
+		}
+		if faulted && e.readErr == nil {
+			e.readErr = errFileShrank
+		}
+		faulted = false
 		started = false
 		cur.SourceInfo = e.info
 		if e.stats != nil {

@@ -54,10 +54,10 @@ func serialRun(t *testing.T, paths []string, opts StreamOptions) streamRun {
 	return out
 }
 
-func parallelRun(t *testing.T, paths []string, opts StreamOptions, workers, chunk int, drop func(*Record) bool) streamRun {
+func parallelRun(t *testing.T, paths []string, opts StreamOptions, workers int, ck chunking, drop func(*Record) bool) streamRun {
 	var out streamRun
 	s := openTestStream(t, paths, opts, &out.warns)
-	err := readParallel(s, workers, chunk, func(r *Record, x *Record) bool {
+	err := readParallel(s, workers, ck, func(r *Record, x *Record) bool {
 		if drop != nil && drop(r) {
 			return false
 		}
@@ -172,9 +172,9 @@ func TestReadParallelMatchesRead(t *testing.T) {
 			t.Fatalf("fixture too weak: %d records, warnings %q\n%s", want.read, want.warns, want.stats)
 		}
 		for _, workers := range []int{1, 2, 3} {
-			for _, chunk := range []int{1, 97, 1000, 1 << 20} {
-				name := fmt.Sprintf("strict=%v/workers=%d/chunk=%d", strict, workers, chunk)
-				got := parallelRun(t, files, opts, workers, chunk, nil)
+			for _, ck := range []chunking{{1, 0}, {97, 0}, {1000, 0}, {1 << 20, 0}, {1, 1}, {97, 1}, {1000, 2000}, {1 << 20, 1}} {
+				name := fmt.Sprintf("strict=%v/workers=%d/chunk=%d/mapMin=%d", strict, workers, ck.size, ck.mapMin)
+				got := parallelRun(t, files, opts, workers, ck, nil)
 				if got.err != want.err {
 					t.Errorf("%s: error %q; want %q", name, got.err, want.err)
 				}
@@ -200,7 +200,7 @@ func TestReadParallelMatchesRead(t *testing.T) {
 func TestReadParallelKeepAndStop(t *testing.T) {
 	files := chunkFixtures(t)
 	all := serialRun(t, files, StreamOptions{})
-	got := parallelRun(t, files, StreamOptions{}, 2, 500, func(r *Record) bool { return r.Action != ActionReject })
+	got := parallelRun(t, files, StreamOptions{}, 2, chunking{500, 1}, func(r *Record) bool { return r.Action != ActionReject })
 	if got.read != all.read {
 		t.Errorf("read %d; want %d (dropped records are still read)", got.read, all.read)
 	}
@@ -219,7 +219,7 @@ func TestReadParallelKeepAndStop(t *testing.T) {
 	s := openTestStream(t, files, StreamOptions{}, &warns)
 	stop := errors.New("enough")
 	calls := 0
-	err := readParallel(s, 2, 100, func(r *Record, x *int64) bool { *x = r.Pos.Line; return true },
+	err := readParallel(s, 2, chunking{100, 1}, func(r *Record, x *int64) bool { *x = r.Pos.Line; return true },
 		func(recs []int64, read int64) error {
 			calls++
 			if calls == 3 {
@@ -247,7 +247,8 @@ func FuzzReadParallel(f *testing.F) {
 		opts.Strict = strict
 		opts.MaxLineBytes = 64
 		want := serialRun(t, []string{p}, opts)
-		got := parallelRun(t, []string{p}, opts, 2, int(chunk)%200+1, nil)
+		// Odd chunk values map the file, even ones read it.
+		got := parallelRun(t, []string{p}, opts, 2, chunking{int(chunk)%200 + 1, int64(chunk % 2)}, nil)
 		if got.err != want.err || got.stats != want.stats || !reflect.DeepEqual(got.warns, want.warns) {
 			t.Fatalf("error %q stats\n%s warnings %q\nwant error %q stats\n%s warnings %q", got.err, got.stats, got.warns, want.err, want.stats, want.warns)
 		}
@@ -266,5 +267,53 @@ func TestReadParallelAfterRead(t *testing.T) {
 	err := ReadParallel(s, 2, func(*Record, *int) bool { return true }, func([]int, int64) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "already being read") {
 		t.Errorf("ReadParallel after Read = %v; want an error saying the stream is being read", err)
+	}
+}
+
+// TestReadParallelFileShrinks: a mapped file truncated while being read ends
+// with a read error naming the file, after the records already delivered,
+// instead of crashing the process on the memory fault.
+func TestReadParallelFileShrinks(t *testing.T) {
+	const v2 = "2 123456789012 eni-0a1b2c3d 10.0.1.5 10.0.2.9 51234 443 6 10 840 1700000000 1700000060 ACCEPT OK\n"
+	p := filepath.Join(t.TempDir(), "growing.log")
+	for _, strict := range []bool{false, true} {
+		if err := os.WriteFile(p, []byte(strings.Repeat(v2, 20000)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var warns []string
+		opts := StreamOptions{}
+		opts.Strict = strict
+		s := openTestStream(t, []string{p}, opts, &warns)
+		var got int64
+		err := readParallel(s, 2, chunking{size: 4096, mapMin: 1}, func(r *Record, x *int64) bool { *x = r.Pos.Line; return true },
+			func(recs []int64, read int64) error {
+				if got == 0 {
+					if err := os.Truncate(p, 0); err != nil {
+						t.Fatal(err)
+					}
+				}
+				for _, l := range recs {
+					if l != got+1 {
+						t.Fatalf("line %d after %d", l, got)
+					}
+					got = l
+				}
+				return nil
+			})
+		st := s.Stats()
+		var failed error
+		if len(st.Failed) > 0 {
+			failed = st.Failed[0]
+		}
+		if err == nil {
+			err = failed
+		}
+		if err == nil || !strings.Contains(err.Error(), "shrank") || !strings.Contains(err.Error(), "growing.log") {
+			t.Errorf("strict=%v: error %v; want the file named and said to have shrunk", strict, err)
+		}
+		t.Logf("strict=%v: %d records, then: %v", strict, got, err)
+		if got == 0 || got >= 20000 {
+			t.Errorf("strict=%v: %d records delivered; want those before the truncation", strict, got)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package flowlog
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -60,6 +61,8 @@ const (
 // line accepted, whatever the input size.
 type Reader struct {
 	br        *bufio.Reader
+	mem       []byte // lines still to read when reading from memory (chunk workers), else unused
+	inMem     bool   // lines come from mem instead of br: no copy through br's buffer
 	name      string
 	opts      ReaderOptions
 	parser    *Parser
@@ -264,6 +267,9 @@ func (r *Reader) warn(msg string) {
 // than MaxLineBytes is consumed without being kept and reported with tooLong.
 // The returned slice is valid until the next call.
 func (r *Reader) readLine() (line []byte, tooLong bool, err error) {
+	if r.inMem {
+		return r.memLine()
+	}
 	line, err = r.br.ReadSlice('\n')
 	if err == bufio.ErrBufferFull {
 		line, tooLong, err = r.readLong(line)
@@ -279,6 +285,31 @@ func (r *Reader) readLine() (line []byte, tooLong bool, err error) {
 		return nil, true, nil
 	}
 	return line, tooLong, nil
+}
+
+// memLine is readLine on lines held in memory: slices of mem, not copied.
+func (r *Reader) memLine() ([]byte, bool, error) {
+	if len(r.mem) == 0 {
+		return nil, false, io.EOF
+	}
+	line := r.mem
+	if i := bytes.IndexByte(r.mem, '\n'); i >= 0 {
+		line, r.mem = r.mem[:i+1], r.mem[i+1:]
+	} else {
+		r.mem = nil
+	}
+	line = trimEOL(line)
+	if len(line) > r.opts.MaxLineBytes {
+		return nil, true, nil
+	}
+	return line, false, nil
+}
+
+// resetMem makes r read the lines of data, which must stay unchanged until
+// the last Read; r keeps no reference to it afterwards beyond the records'
+// own copies (the parser copies or interns what it keeps).
+func (r *Reader) resetMem(data []byte) {
+	r.mem, r.inMem = data, true
 }
 
 // readLong continues a line that did not fit the buffer, keeping at most

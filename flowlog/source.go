@@ -220,7 +220,11 @@ func openReader(name string, r io.Reader, file *os.File, opts StreamOptions, clo
 	case ContentPrefixed:
 		return newPrefixedReader(name, br, opts.ReaderOptions, info, closer), nil
 	}
-	return &textReader{Reader: NewReader(br, name, opts.ReaderOptions), info: info, closer: closer}, nil
+	tr := &textReader{Reader: NewReader(br, name, opts.ReaderOptions), info: info, closer: closer}
+	if file != nil && tr.Reader.br == br {
+		tr.file = file // plain text straight from the file: ReadParallel may map it
+	}
+	return tr, nil
 }
 
 // peek returns up to sniffBytes of br without consuming them.
@@ -341,6 +345,7 @@ type textReader struct {
 	*Reader
 	info   SourceInfo
 	closer *multiCloser
+	file   *os.File // the file Reader reads undecoded through its buffer; nil if any other
 }
 
 func (t *textReader) SourceInfo() SourceInfo { return t.info }
