@@ -64,6 +64,14 @@ func readMergedParallel[T any](s *Stream, workers int, keep func(r *Record, out 
 	quit := make(chan struct{})
 	var wg sync.WaitGroup
 	feeds := make([]*mergeFeed[T], len(m.order))
+	// free takes back the batches the merge has used up, for the inputs'
+	// goroutines to fill again.
+	var free sync.Pool
+	recycle := func(b *mergeBatch[T]) {
+		clear(b.recs) // T may hold pointers: let them go
+		*b = mergeBatch[T]{times: b.times[:0], slots: b.slots[:0], recs: b.recs[:0]}
+		free.Put(b)
+	}
 	start := func(pos int) {
 		if feeds[pos] != nil {
 			return
@@ -82,7 +90,7 @@ func readMergedParallel[T any](s *Stream, workers int, keep func(r *Record, out 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			produceMerged(s, f.idx, stdin, stdinRec, keep, f.ch, quit)
+			produceMerged(s, f.idx, stdin, stdinRec, keep, f.ch, &free, quit)
 		}()
 	}
 	stop := func() {
@@ -160,18 +168,23 @@ func readMergedParallel[T any](s *Stream, workers int, keep func(r *Record, out 
 		read++
 		f.pos++
 		if f.pos == len(b.times) {
-			if b.end {
-				heap.Pop(&open)
-				if err := finish(b); err != nil {
-					flush()
-					stop()
-					return err
-				}
-			} else if ok, err := next(f); err != nil {
+			// b is used up (its kept records were copied into out).
+			var ok bool
+			var err error
+			end := b.end
+			if end {
+				err = finish(b)
+			}
+			recycle(b)
+			if err == nil && !end {
+				ok, err = next(f)
+			}
+			if err != nil {
 				flush()
 				stop()
 				return err
-			} else if ok {
+			}
+			if ok {
 				heap.Fix(&open, 0)
 			} else {
 				heap.Pop(&open)
@@ -196,7 +209,7 @@ func readMergedParallel[T any](s *Stream, workers int, keep func(r *Record, out 
 
 // produceMerged reads input idx and sends its records in batches on ch
 // until the end, an error, or quit.
-func produceMerged[T any](s *Stream, idx int, rr RecordReader, first *Record, keep func(*Record, *T) bool, ch chan<- *mergeBatch[T], quit <-chan struct{}) {
+func produceMerged[T any](s *Stream, idx int, rr RecordReader, first *Record, keep func(*Record, *T) bool, ch chan<- *mergeBatch[T], free *sync.Pool, quit <-chan struct{}) {
 	in := s.inputs[idx]
 	name := in.Name()
 	send := func(b *mergeBatch[T]) bool {
@@ -220,6 +233,9 @@ func produceMerged[T any](s *Stream, idx int, rr RecordReader, first *Record, ke
 		}
 	}
 	newBatch := func() *mergeBatch[T] {
+		if b, ok := free.Get().(*mergeBatch[T]); ok {
+			return b
+		}
 		return &mergeBatch[T]{
 			times: make([]int64, 0, mergeBatchLen),
 			slots: make([]int32, 0, mergeBatchLen),
@@ -228,17 +244,20 @@ func produceMerged[T any](s *Stream, idx int, rr RecordReader, first *Record, ke
 	}
 	b := newBatch()
 	var rec Record
+	var zero T
 	add := func(r *Record) {
 		t := int64(math.MinInt64)
 		if r.Has(FieldStart) {
 			t = r.Start
 		}
 		b.times = append(b.times, t)
-		var v T
-		if keep(r, &v) {
-			b.slots = append(b.slots, int32(len(b.recs)))
-			b.recs = append(b.recs, v)
+		// keep fills the record's place in the batch: a T of its own
+		// would escape to the heap, one allocation per record.
+		b.recs = append(b.recs, zero)
+		if keep(r, &b.recs[len(b.recs)-1]) {
+			b.slots = append(b.slots, int32(len(b.recs)-1))
 		} else {
+			b.recs = b.recs[:len(b.recs)-1]
 			b.slots = append(b.slots, -1)
 		}
 	}
