@@ -22,7 +22,7 @@ Usage: bench/run.sh [flags]
                           conversations fall within one horizon (memory bound
                           under a scan; kind "flood")
   --only LIST             dataset kinds to run, comma separated, from
-                          v2,v2gz,v5,flood (default v2,v2gz,v5)
+                          v2,v2gz,v2s3,v5,flood (default v2,v2gz,v2s3,v5)
   --workers "1 2"         worker counts to run when flowdiag explain has
                           --workers (default "1 2"); outputs are compared
   --seed N                generator seed (default 1)
@@ -48,7 +48,7 @@ cmd=explain
 sizes="1M 10M"
 large=0
 scan=0
-only="v2,v2gz,v5"
+only="v2,v2gz,v2s3,v5"
 workers="1 2"
 seed=1
 timeout_s=900
@@ -91,7 +91,7 @@ records() {
 for s in $sizes; do records "$s" >/dev/null; done
 IFS=, read -r -a kinds <<<"$only"
 for k in "${kinds[@]}"; do
-	case "$k" in v2 | v2gz | v5 | flood) ;; *) die "--only: \"$k\": want v2, v2gz, v5 or flood" ;; esac
+	case "$k" in v2 | v2gz | v2s3 | v5 | flood) ;; *) die "--only: \"$k\": want v2, v2gz, v2s3, v5 or flood" ;; esac
 done
 
 mkdir -p "$out" "$data" "$out/results"
@@ -129,7 +129,7 @@ stamp=$(sha256sum "$fg" | cut -c1-16) # regenerate when the generator changes
 
 # bytes_per_record estimates text size, for the disk-space check.
 bytes_per_record() {
-	case "$1" in v2 | flood) echo 115 ;; v2gz) echo 40 ;; v5) echo 240 ;; esac
+	case "$1" in v2 | flood) echo 115 ;; v2gz | v2s3) echo 40 ;; v5) echo 240 ;; esac
 }
 
 # dataset KIND N: generate (or reuse) and print its directory.
@@ -139,6 +139,7 @@ dataset() {
 	case "$kind" in
 	v2) flags=(--format v2) ;;
 	v2gz) flags=(--format v2 --gzip) ;;
+	v2s3) flags=(--format v2 --gzip --files 24) ;; # gzip objects in the S3 key layout
 	v5) flags=(--format v5) ;;
 	flood) flags=(--format v2 --rate 10000 --scan-share 0.95) ;;
 	esac
@@ -160,7 +161,18 @@ dataset() {
 }
 
 input_of() {
-	if [[ -f "$1/flows.log.gz" ]]; then echo "$1/flows.log.gz"; else echo "$1/flows.log"; fi
+	if [[ -d "$1/AWSLogs" ]]; then
+		echo "$1/AWSLogs"
+	elif [[ -f "$1/flows.log.gz" ]]; then
+		echo "$1/flows.log.gz"
+	else
+		echo "$1/flows.log"
+	fi
+}
+
+# bytes_of PATH: size of a file, or of every file under a directory.
+bytes_of() {
+	find "$1" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}'
 }
 
 # --- one measured run -----------------------------------------------------------
@@ -235,8 +247,8 @@ for r in "${runs[@]}"; do
 	n=${r#*:}
 	dir=$(dataset "$kind" "$n")
 	in=$(input_of "$dir")
-	size_mb=$(awk -v b="$(stat -c %s "$in")" 'BEGIN {printf "%.1f", b / 1e6}')
-	cat "$in" >/dev/null # warm the page cache
+	size_mb=$(awk -v b="$(bytes_of "$in")" 'BEGIN {printf "%.1f", b / 1e6}')
+	find "$in" -type f -exec cat {} + >/dev/null # warm the page cache
 	topos="n"
 	[[ $cmd == explain ]] && topos="n y"
 	for topo in $topos; do
