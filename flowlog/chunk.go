@@ -39,10 +39,12 @@ func ReadParallel[T any](s *Stream, workers int, keep func(r *Record, out *T) bo
 
 // chunking says how text inputs are cut: into chunks of size bytes, read
 // into buffers, or sliced from a memory mapping of the file for plain files
-// of at least mapMin bytes (0: never mapped).
+// of at least mapMin bytes (0: never mapped); and, for inputs merged by
+// time, how long their batches are (zero: the default).
 type chunking struct {
 	size   int
 	mapMin int64
+	merge  mergeSizing
 }
 
 func readParallel[T any](s *Stream, workers int, ck chunking, keep func(r *Record, out *T) bool, deliver func(recs []T, read int64) error) error {
@@ -54,7 +56,7 @@ func readParallel[T any](s *Stream, workers int, ck chunking, keep func(r *Recor
 	}
 	if s.opts.MergeByTime && len(s.inputs) > 1 {
 		// Several inputs merged by time: one reader keeps them in step.
-		return readMergedParallel(s, workers, keep, deliver)
+		return readMergedParallel(s, workers, ck.merge, keep, deliver)
 	}
 	workers = max(workers, 1)
 	chunk := ck.size

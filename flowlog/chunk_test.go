@@ -172,7 +172,7 @@ func TestReadParallelMatchesRead(t *testing.T) {
 			t.Fatalf("fixture too weak: %d records, warnings %q\n%s", want.read, want.warns, want.stats)
 		}
 		for _, workers := range []int{1, 2, 3} {
-			for _, ck := range []chunking{{1, 0}, {97, 0}, {1000, 0}, {1 << 20, 0}, {1, 1}, {97, 1}, {1000, 2000}, {1 << 20, 1}} {
+			for _, ck := range []chunking{{size: 1}, {size: 97}, {size: 1000}, {size: 1 << 20}, {size: 1, mapMin: 1}, {size: 97, mapMin: 1}, {size: 1000, mapMin: 2000}, {size: 1 << 20, mapMin: 1}} {
 				name := fmt.Sprintf("strict=%v/workers=%d/chunk=%d/mapMin=%d", strict, workers, ck.size, ck.mapMin)
 				got := parallelRun(t, files, opts, workers, ck, nil)
 				if got.err != want.err {
@@ -200,7 +200,7 @@ func TestReadParallelMatchesRead(t *testing.T) {
 func TestReadParallelKeepAndStop(t *testing.T) {
 	files := chunkFixtures(t)
 	all := serialRun(t, files, StreamOptions{})
-	got := parallelRun(t, files, StreamOptions{}, 2, chunking{500, 1}, func(r *Record) bool { return r.Action != ActionReject })
+	got := parallelRun(t, files, StreamOptions{}, 2, chunking{size: 500, mapMin: 1}, func(r *Record) bool { return r.Action != ActionReject })
 	if got.read != all.read {
 		t.Errorf("read %d; want %d (dropped records are still read)", got.read, all.read)
 	}
@@ -219,7 +219,7 @@ func TestReadParallelKeepAndStop(t *testing.T) {
 	s := openTestStream(t, files, StreamOptions{}, &warns)
 	stop := errors.New("enough")
 	calls := 0
-	err := readParallel(s, 2, chunking{100, 1}, func(r *Record, x *int64) bool { *x = r.Pos.Line; return true },
+	err := readParallel(s, 2, chunking{size: 100, mapMin: 1}, func(r *Record, x *int64) bool { *x = r.Pos.Line; return true },
 		func(recs []int64, read int64) error {
 			calls++
 			if calls == 3 {
@@ -248,7 +248,7 @@ func FuzzReadParallel(f *testing.F) {
 		opts.MaxLineBytes = 64
 		want := serialRun(t, []string{p}, opts)
 		// Odd chunk values map the file, even ones read it.
-		got := parallelRun(t, []string{p}, opts, 2, chunking{int(chunk)%200 + 1, int64(chunk % 2)}, nil)
+		got := parallelRun(t, []string{p}, opts, 2, chunking{size: int(chunk)%200 + 1, mapMin: int64(chunk % 2)}, nil)
 		if got.err != want.err || got.stats != want.stats || !reflect.DeepEqual(got.warns, want.warns) {
 			t.Fatalf("error %q stats\n%s warnings %q\nwant error %q stats\n%s warnings %q", got.err, got.stats, got.warns, want.err, want.stats, want.warns)
 		}

@@ -199,11 +199,17 @@ func TestReadParallelMerged(t *testing.T) {
 				}
 			}
 			wantStats := s.Stats()
-			for _, workers := range []int{1, 2, 4} {
+			// The default sizing, and batches of a few records whose length
+			// changes as inputs start and end.
+			for _, run := range []struct {
+				workers int
+				sizing  mergeSizing
+			}{{1, mergeSizing{}}, {2, mergeSizing{}}, {4, mergeSizing{}}, {1, mergeSizing{3, 50, 40}}, {2, mergeSizing{3, 50, 40}}, {4, mergeSizing{1, 7, 12}}} {
+				workers := run.workers
 				p, _ := OpenStream(tc.paths, strings.NewReader(stdinData), opts)
 				var got []seen
 				var read int64
-				err := ReadParallel(p, workers, func(r *Record, out *seen) bool {
+				err := readParallel(p, workers, chunking{size: chunkBytes, merge: run.sizing}, func(r *Record, out *seen) bool {
 					*out = seen{fmt.Sprintf("%s:%d", filepath.Base(r.Pos.Source), r.Pos.Line), r.Start}
 					return keepOdd(r)
 				}, func(recs []seen, n int64) error {
@@ -212,22 +218,36 @@ func TestReadParallelMerged(t *testing.T) {
 					return nil
 				})
 				if fmt.Sprint(err) != fmt.Sprint(wantErr) {
-					t.Errorf("workers %d: error %v; want %v", workers, err, wantErr)
+					t.Errorf("workers %d, batches %+v: error %v; want %v", workers, run.sizing, err, wantErr)
 				}
 				if !slices.Equal(got, want) {
-					t.Errorf("workers %d: %d records, order differs from Read's %d", workers, len(got), len(want))
+					t.Errorf("workers %d, batches %+v: %d records, order differs from Read's %d", workers, run.sizing, len(got), len(want))
 				}
 				st := p.Stats()
 				if wantErr != nil {
 					continue // after a strict stop the inputs read ahead count more than Read had read
 				}
 				if st.Records != wantStats.Records || st.Skipped != wantStats.Skipped || len(st.Failed) != len(wantStats.Failed) || len(st.Inputs) != len(wantStats.Inputs) {
-					t.Errorf("workers %d: stats %+v / %d inputs; want %+v / %d", workers, st.ReadStats, len(st.Inputs), wantStats.ReadStats, len(wantStats.Inputs))
+					t.Errorf("workers %d, batches %+v: stats %+v / %d inputs; want %+v / %d", workers, run.sizing, st.ReadStats, len(st.Inputs), wantStats.ReadStats, len(wantStats.Inputs))
 				}
 				if read != st.Records {
-					t.Errorf("workers %d: deliver was told %d records read; stats say %d", workers, read, st.Records)
+					t.Errorf("workers %d, batches %+v: deliver was told %d records read; stats say %d", workers, run.sizing, read, st.Records)
 				}
 			}
 		})
+	}
+}
+
+// TestMergeBatchLen: a few inputs read at once share the budget in long
+// batches; many get the minimum, so that their total stays bounded.
+func TestMergeBatchLen(t *testing.T) {
+	z := mergeSizing{min: mergeBatchMin, max: mergeBatchMax, budget: mergeBatchBudget}
+	for _, tc := range []struct {
+		running int32
+		want    int
+	}{{0, 4096}, {1, 4096}, {2, 4096}, {4, 4096}, {5, 3276}, {16, 1024}, {64, 256}, {1000, 256}} {
+		if got := z.batchLen(tc.running); got != tc.want {
+			t.Errorf("batchLen(%d) = %d; want %d", tc.running, got, tc.want)
+		}
 	}
 }

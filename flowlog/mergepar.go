@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"sync"
+	"sync/atomic"
 )
 
 // mergeBatch is a run of records one input's goroutine read, in file order.
@@ -49,9 +50,35 @@ func (h *feedHeap[T]) Pop() any {
 	return x
 }
 
-// mergeBatchLen bounds what each open input holds: three batches of it, so
-// even hundreds of overlapping per-ENI files stay a few tens of MB.
-const mergeBatchLen = 256
+// mergeSizing says how long the batches are that an input's goroutine
+// hands to the merge; it holds up to three (one filling, two queued). The
+// inputs being read share budget records per batch, within min..max.
+type mergeSizing struct{ min, max, budget int }
+
+// The default sizing gives the two or three consecutive S3 objects open at
+// a time long batches (a hand-off between goroutines every 256 records
+// cost a tenth of the CPU), and hundreds of overlapping per-ENI files
+// short ones, so that what they hold together stays a few tens of MB.
+const (
+	mergeBatchMin    = 256
+	mergeBatchMax    = 4096
+	mergeBatchBudget = 16384
+)
+
+// batchLen is the batch length for an input while running inputs are
+// being read.
+func (z mergeSizing) batchLen(running int32) int {
+	return min(max(z.budget/max(int(running), 1), z.min), z.max)
+}
+
+// mergeShared is what the goroutines of a merge share.
+type mergeShared[T any] struct {
+	sizing mergeSizing
+	// free takes back the batches the merge has used up, for the inputs'
+	// goroutines to fill again.
+	free    sync.Pool
+	running atomic.Int32 // inputs being read
+}
 
 // readMergedParallel is ReadParallel for inputs merged by time. Each input
 // is read and parsed by a goroutine of its own, ahead of the merge by at
@@ -59,18 +86,19 @@ const mergeBatchLen = 256
 // (prefetch of workers inputs), so parsing and decompression of several
 // files overlap; the merge itself, on this goroutine, takes records in
 // exactly the order Read gives them.
-func readMergedParallel[T any](s *Stream, workers int, keep func(r *Record, out *T) bool, deliver func(recs []T, read int64) error) error {
+func readMergedParallel[T any](s *Stream, workers int, sizing mergeSizing, keep func(r *Record, out *T) bool, deliver func(recs []T, read int64) error) error {
 	m := s.peek()
 	quit := make(chan struct{})
 	var wg sync.WaitGroup
 	feeds := make([]*mergeFeed[T], len(m.order))
-	// free takes back the batches the merge has used up, for the inputs'
-	// goroutines to fill again.
-	var free sync.Pool
+	if sizing == (mergeSizing{}) {
+		sizing = mergeSizing{min: mergeBatchMin, max: mergeBatchMax, budget: mergeBatchBudget}
+	}
+	sh := &mergeShared[T]{sizing: sizing}
 	recycle := func(b *mergeBatch[T]) {
 		clear(b.recs) // T may hold pointers: let them go
 		*b = mergeBatch[T]{times: b.times[:0], slots: b.slots[:0], recs: b.recs[:0]}
-		free.Put(b)
+		sh.free.Put(b)
 	}
 	start := func(pos int) {
 		if feeds[pos] != nil {
@@ -88,9 +116,11 @@ func readMergedParallel[T any](s *Stream, workers int, keep func(r *Record, out 
 			}
 		}
 		wg.Add(1)
+		sh.running.Add(1)
 		go func() {
 			defer wg.Done()
-			produceMerged(s, f.idx, stdin, stdinRec, keep, f.ch, &free, quit)
+			defer sh.running.Add(-1)
+			produceMerged(s, f.idx, stdin, stdinRec, keep, f.ch, sh, quit)
 		}()
 	}
 	stop := func() {
@@ -103,7 +133,7 @@ func readMergedParallel[T any](s *Stream, workers int, keep func(r *Record, out 
 	}
 	prefetch := max(workers, 1)
 	var open feedHeap[T]
-	out := make([]T, 0, mergeBatchLen)
+	out := make([]T, 0, 1024)
 	var read int64
 	flush := func() error {
 		if len(out) == 0 && read == 0 {
@@ -209,7 +239,7 @@ func readMergedParallel[T any](s *Stream, workers int, keep func(r *Record, out 
 
 // produceMerged reads input idx and sends its records in batches on ch
 // until the end, an error, or quit.
-func produceMerged[T any](s *Stream, idx int, rr RecordReader, first *Record, keep func(*Record, *T) bool, ch chan<- *mergeBatch[T], free *sync.Pool, quit <-chan struct{}) {
+func produceMerged[T any](s *Stream, idx int, rr RecordReader, first *Record, keep func(*Record, *T) bool, ch chan<- *mergeBatch[T], sh *mergeShared[T], quit <-chan struct{}) {
 	in := s.inputs[idx]
 	name := in.Name()
 	send := func(b *mergeBatch[T]) bool {
@@ -232,14 +262,18 @@ func produceMerged[T any](s *Stream, idx int, rr RecordReader, first *Record, ke
 			return
 		}
 	}
+	size := 0 // of the batch being filled
 	newBatch := func() *mergeBatch[T] {
-		if b, ok := free.Get().(*mergeBatch[T]); ok {
+		size = sh.sizing.batchLen(sh.running.Load())
+		// A recycled batch much longer than wanted (from when fewer inputs
+		// were open) would hold memory the budget does not count.
+		if b, ok := sh.free.Get().(*mergeBatch[T]); ok && cap(b.times) <= 2*size {
 			return b
 		}
 		return &mergeBatch[T]{
-			times: make([]int64, 0, mergeBatchLen),
-			slots: make([]int32, 0, mergeBatchLen),
-			recs:  make([]T, 0, mergeBatchLen),
+			times: make([]int64, 0, size),
+			slots: make([]int32, 0, size),
+			recs:  make([]T, 0, size),
 		}
 	}
 	b := newBatch()
@@ -268,7 +302,7 @@ func produceMerged[T any](s *Stream, idx int, rr RecordReader, first *Record, ke
 		err := rr.Read(&rec)
 		if err == nil {
 			add(&rec)
-			if len(b.times) == mergeBatchLen {
+			if len(b.times) >= size {
 				if !send(b) {
 					rr.Close()
 					return
