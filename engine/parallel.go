@@ -103,7 +103,9 @@ func (e *Engine) RunParallel(s *flowlog.Stream, opts ParallelOptions, sink func(
 		stopped = true
 	default:
 	}
-	if readErr == nil && !stopped {
+	// After a read error (strict mode) the conversations read before it
+	// are diagnosed all the same: nothing read is lost.
+	if !stopped && !errors.Is(readErr, errStopped) {
 		corr.Flush()
 	}
 	if len(batch.convs) > 0 {

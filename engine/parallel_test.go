@@ -103,19 +103,30 @@ func TestRunParallelSinkError(t *testing.T) {
 		t.Errorf("RunParallel = %v after %d sink calls; want %v after 2", err, calls, stop)
 	}
 
-	// A strict stream's parse error ends the run with that error.
+	// A strict stream's parse error ends the run with that error, after
+	// the conversations read before it are diagnosed (Run and RunParallel).
 	bad := filepath.Join(t.TempDir(), "bad.log")
-	if err := writeFile(bad, "2 123456789012 eni-0a 10.0.1.5 10.0.2.9 51234 443 6 10 840 1700000000 1700000060 ACCEPT OK\n2 x\n"); err != nil {
+	if err := writeFile(bad, "2 123456789012 eni-0a 198.51.100.7 10.0.1.5 51234 22 6 1 60 1700000000 1700000060 REJECT OK\n2 x\n"); err != nil {
 		t.Fatal(err)
 	}
-	st, err = flowlog.OpenStream([]string{bad}, nil, flowlog.StreamOptions{ReaderOptions: flowlog.ReaderOptions{Strict: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := eng.RunParallel(st, ParallelOptions{Workers: 2}, func(*Diagnosis, []byte) error { return nil })
-	var pe *flowlog.ParseError
-	if !errors.As(err, &pe) || pe.Line != 2 || rs.Records != 1 {
-		t.Errorf("RunParallel on a bad line = %v after %d records; want a ParseError at line 2 after 1", err, rs.Records)
+	strict := flowlog.StreamOptions{ReaderOptions: flowlog.ReaderOptions{Strict: true}}
+	for _, workers := range []int{0, 1, 2} {
+		st, err = flowlog.OpenStream([]string{bad}, nil, strict)
+		if err != nil {
+			t.Fatal(err)
+		}
+		diagnosed := 0
+		var rs RunStats
+		if workers == 0 {
+			rs, err = eng.Run(st, RunOptions{}, func(*Diagnosis) error { diagnosed++; return nil })
+		} else {
+			rs, err = eng.RunParallel(st, ParallelOptions{Workers: workers}, func(*Diagnosis, []byte) error { diagnosed++; return nil })
+		}
+		var pe *flowlog.ParseError
+		if !errors.As(err, &pe) || pe.Line != 2 || rs.Records != 1 || diagnosed != 1 {
+			t.Errorf("workers %d (0: Run) on a bad line = %v after %d records, %d diagnosed; want a ParseError at line 2 after 1 record, 1 diagnosed",
+				workers, err, rs.Records, diagnosed)
+		}
 	}
 }
 

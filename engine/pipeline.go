@@ -50,7 +50,9 @@ func sortFailures(fs []RuleFailure) []RuleFailure {
 
 // Run reads every record of src, correlates them into conversations and
 // diagnoses each, handing every diagnosis to sink in the order conversations
-// complete. A sink error stops the run and is returned.
+// complete. A sink error stops the run and is returned. A read error (an
+// input failing in strict mode) stops reading and is returned too, after
+// the conversations read before it are diagnosed: nothing read is lost.
 func (e *Engine) Run(src RecordSource, opts RunOptions, sink func(*Diagnosis) error) (RunStats, error) {
 	var st RunStats
 	w := e.NewWorker()
@@ -77,13 +79,15 @@ func (e *Engine) Run(src RecordSource, opts RunOptions, sink func(*Diagnosis) er
 		every = 1 << 20
 	}
 	var rec flowlog.Record
+	var readErr error
 	for sinkErr == nil {
 		err := src.Read(&rec)
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return st, err
+			readErr = err
+			break
 		}
 		st.Records++
 		if opts.Progress != nil && st.Records%every == 0 {
@@ -100,5 +104,8 @@ func (e *Engine) Run(src RecordSource, opts RunOptions, sink func(*Diagnosis) er
 	}
 	st.Correlate = corr.Stats()
 	st.RuleFailures = sortFailures(w.Failures())
-	return st, sinkErr
+	if sinkErr != nil {
+		return st, sinkErr
+	}
+	return st, readErr
 }

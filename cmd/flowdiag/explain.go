@@ -231,6 +231,7 @@ func explain(p explainParams, args []string, s stdio) (int, error) {
 		inputs: args, topology: p.topology, records: st.Records, conversations: st.Conversations,
 		skipped: sstats.Skipped, gaps: sstats.Gaps, rules: len(set.Rules()), failed: len(sstats.Failed),
 		ruleFailures: len(st.RuleFailures), uncorrelatable: uncorrelatable.Load(),
+		stopped: readStop(runErr),
 	}
 	switch p.format {
 	case "text":
@@ -413,11 +414,36 @@ type runMeta struct {
 	skipped       int64
 	gaps          int64
 	rules         int
-	failed        int // inputs that could not be read to their end
-	ruleFailures  int // rules that failed at run time and were skipped
+	failed        int    // inputs that could not be read to their end
+	stopped       string // with --strict, the bad input that stopped reading
+	ruleFailures  int    // rules that failed at run time and were skipped
 	// uncorrelatable counts records left out for lack of protocol,
 	// addresses or ports.
 	uncorrelatable int64
+}
+
+// readStop returns the message of err when an input's failure stopped
+// reading (--strict): the run still diagnosed what was read before it, and
+// the report must say it covers only that. It returns "" otherwise.
+func readStop(err error) string {
+	var pe *flowlog.ParseError
+	var ie *flowlog.InputError
+	if errors.As(err, &pe) || errors.As(err, &ie) {
+		return err.Error()
+	}
+	return ""
+}
+
+// incompleteNote is the report's warning that it covers only part of the
+// input, or "".
+func incompleteNote(failed int, stopped, what string) string {
+	switch {
+	case stopped != "":
+		return fmt.Sprintf("INCOMPLETE: reading stopped at a bad input (--strict): %s. The %s below cover only the records read before it.", stopped, what)
+	case failed > 0:
+		return fmt.Sprintf("INCOMPLETE: %s could not be read to the end (see stderr); the %s below cover only what was read.", plural(int64(failed), "input", "inputs"), what)
+	}
+	return ""
 }
 
 // reportRuleFailures names on stderr each rule that failed at run time and

@@ -254,14 +254,13 @@ func renderText(w io.Writer, r *engine.Report, m runMeta, colour bool) {
 	if first, last, ok := r.Window(); ok {
 		fmt.Fprintf(w, "%s\n", pal.dim(timeRange(first, last)))
 	}
-	if m.failed > 0 {
-		for _, line := range wrap(fmt.Sprintf("INCOMPLETE: %s could not be read to the end (see stderr); the diagnoses below cover only what was read.",
-			plural(int64(m.failed), "input", "inputs")), "", textWidth) {
+	if note := incompleteNote(m.failed, m.stopped, "diagnoses"); note != "" {
+		for _, line := range wrap(safe(note), "", textWidth) {
 			fmt.Fprintln(w, pal.sev(rules.SeverityCritical, line))
 		}
 	}
 	if len(groups) == 0 {
-		if m.failed > 0 {
+		if m.failed > 0 || m.stopped != "" {
 			fmt.Fprintln(w, "\nNothing blocked or suspicious was found in what could be read.")
 		} else {
 			fmt.Fprintln(w, "\nNothing blocked or suspicious was found.")
@@ -455,7 +454,9 @@ func renderMarkdown(w io.Writer, r *engine.Report, m runMeta) {
 	if m.skipped > 0 || m.gaps > 0 {
 		fmt.Fprintf(w, "- **Evidence quality:** %s skipped, %s\n", plural(m.skipped, "unparsed line", "unparsed lines"), plural(m.gaps, "NODATA/SKIPDATA record", "NODATA/SKIPDATA records"))
 	}
-	if m.failed > 0 {
+	if m.stopped != "" {
+		fmt.Fprintf(w, "- **Incomplete:** reading stopped at a bad input (--strict): %s; the diagnoses cover only the records read before it\n", mdEscape(m.stopped))
+	} else if m.failed > 0 {
 		fmt.Fprintf(w, "- **Incomplete:** %s could not be read to the end; the diagnoses cover only what was read\n",
 			plural(int64(m.failed), "input", "inputs"))
 	}
@@ -464,6 +465,10 @@ func renderMarkdown(w io.Writer, r *engine.Report, m runMeta) {
 	}
 	fmt.Fprintln(w)
 	if len(groups) == 0 {
+		if m.failed > 0 || m.stopped != "" {
+			fmt.Fprintln(w, "Nothing blocked or suspicious was found in what could be read.")
+			return
+		}
 		fmt.Fprintln(w, "Nothing blocked or suspicious was found.")
 		return
 	}

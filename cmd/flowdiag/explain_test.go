@@ -791,3 +791,49 @@ func TestExplainStaleTopologyNamesTheMatchingDeny(t *testing.T) {
 		t.Errorf("got %s", out)
 	}
 }
+
+// TestStrictStopKeepsWhatWasRead: --strict stops at the first bad line, but
+// the conversations read before it are still diagnosed and the report says
+// it covers only those (QA round 7: it printed "Nothing blocked" instead).
+func TestStrictStopKeepsWhatWasRead(t *testing.T) {
+	good, err := os.ReadFile(incidents + "same-subnet.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Count(string(good), "\n")
+	bad := "5 123456789012 eni-0web1 10.20.10.21 10.20.10.22 abc 8080 6 1 60 1795183800 1795183801 ACCEPT OK vpc-0shop subnet-0app-a i-0web1 2 IPv4 10.20.10.21 10.20.10.22 eu-west-1 euw1-az1 egress 1\n"
+	path := filepath.Join(t.TempDir(), "stops.log")
+	if err := os.WriteFile(path, append(good, bad...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	where := fmt.Sprintf("stops.log:%d:", lines+1)
+	for _, args := range [][]string{
+		{"explain", "--strict", "--workers", "1", path},
+		{"explain", "--strict", "--workers", "2", path},
+		{"explain", "--strict", "--format", "markdown", path},
+		{"explain", "--strict", "--format", "json", "--workers", "1", path},
+		{"explain", "--strict", "--format", "json", "--workers", "2", path},
+	} {
+		code, out, errs := runCmd("", args...)
+		if code != exitUsage {
+			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
+		}
+		if !strings.Contains(out, "same-subnet-request-rejected") && !strings.Contains(out, "same subnet") {
+			t.Errorf("%v: the conversations read before the bad line were not diagnosed:\n%s", args, out)
+		}
+		if strings.Contains(out, "Nothing blocked") {
+			t.Errorf("%v: report claims nothing was found:\n%s", args, out)
+		}
+		if !slices.Contains(args, "json") && !strings.Contains(out, "reading stopped at a bad input (--strict)") {
+			t.Errorf("%v: report does not say reading stopped:\n%s", args, out)
+		}
+		if !strings.Contains(errs, where) || !strings.Contains(errs, "srcport") {
+			t.Errorf("%v: stderr does not name %s and the field:\n%s", args, where, errs)
+		}
+	}
+	// review: the findings so far, marked incomplete, and exit 2.
+	code, out, errs := runCmd("", "review", "--strict", "--policy", "../../testdata/review/policy.yaml", "--topology", "../../testdata/review/topology.yaml", "--now", "2026-11-22", path)
+	if code != exitUsage || !strings.Contains(out, "reading stopped at a bad input (--strict)") || !strings.Contains(errs, where) {
+		t.Errorf("review --strict: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+}

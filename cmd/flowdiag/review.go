@@ -86,8 +86,9 @@ type reviewSummary struct {
 	records          int64
 	conversations    int64
 	skipped          int64
-	failed           int  // inputs that could not be read to their end
-	subnetsUnmatched bool // subnet sources, no topology, no record with subnet-id
+	failed           int    // inputs that could not be read to their end
+	stopped          string // with --strict, the bad input that stopped reading
+	subnetsUnmatched bool   // subnet sources, no topology, no record with subnet-id
 	ruleFailures     []engine.RuleFailure
 }
 
@@ -162,6 +163,7 @@ func reviewCmd(p reviewParams, args []string, s stdio) (int, error) {
 		out.Write(b)
 		return out.WriteByte('\n')
 	}
+	var readErr error // a bad input that stopped reading (--strict)
 	if len(args) > 0 {
 		stream, err := p.inputs.open(args, s)
 		if err != nil {
@@ -197,10 +199,13 @@ func reviewCmd(p reviewParams, args []string, s stdio) (int, error) {
 		p.inputs.summary(s.err, sstats)
 		reportUncorrelatable(s, uncorrelatable.Load())
 		p.corr.report(s, st.Correlate)
-		if err != nil {
+		// A bad input under --strict stops reading, but what was read
+		// before it is reported (marked incomplete), then the error.
+		if sum.stopped = readStop(err); err != nil && sum.stopped == "" {
 			out.Flush()
 			return exitUsage, err
 		}
+		readErr = err
 	}
 	rest := append(comp.Analyze(), comp.PolicyFindings()...)
 	review.Sort(rest)
@@ -222,6 +227,9 @@ func reviewCmd(p reviewParams, args []string, s stdio) (int, error) {
 	}
 	if err := out.Flush(); err != nil {
 		return exitUsage, err
+	}
+	if readErr != nil {
+		return exitUsage, fmt.Errorf("%w (the review is incomplete)", readErr)
 	}
 	if reportRuleFailures(s, sum.ruleFailures) {
 		return exitUsage, errors.New("the review is incomplete: a policy condition failed at run time")
@@ -380,9 +388,8 @@ func renderReviewText(w io.Writer, fs []review.Finding, sum reviewSummary, colou
 			}
 		}
 	}
-	if sum.failed > 0 {
-		for _, line := range wrap(fmt.Sprintf("INCOMPLETE: %s could not be read to the end (see stderr); the findings cover only what was read.",
-			plural(int64(sum.failed), "input", "inputs")), "", textWidth) {
+	if note := incompleteNote(sum.failed, sum.stopped, "findings"); note != "" {
+		for _, line := range wrap(safe(note), "", textWidth) {
 			fmt.Fprintln(w, pal.sev(rules.SeverityCritical, line))
 		}
 	}
@@ -417,7 +424,9 @@ func renderReviewMarkdown(w io.Writer, fs []review.Finding, sum reviewSummary) {
 		fmt.Fprintln(w, "- **Topology:** none — no rule analysis")
 	}
 	fmt.Fprintf(w, "- **Review time:** %s\n", sum.now.Format("2006-01-02 15:04 UTC"))
-	if sum.failed > 0 {
+	if sum.stopped != "" {
+		fmt.Fprintf(w, "- **Incomplete:** reading stopped at a bad input (--strict): %s; the findings cover only the records read before it\n", mdEscape(sum.stopped))
+	} else if sum.failed > 0 {
 		fmt.Fprintf(w, "- **Incomplete:** %s could not be read to the end; the findings cover only what was read\n",
 			plural(int64(sum.failed), "input", "inputs"))
 	}
