@@ -530,6 +530,55 @@ func TestReportSourcesAndScans(t *testing.T) {
 	}
 }
 
+// TestReportFixesAndServices: a group counts its distinct fixes (up to 8)
+// and services (ICMP once, whatever its "ports"), independently of the
+// order diagnoses arrive in.
+func TestReportFixesAndServices(t *testing.T) {
+	diag := func(proto string, port uint16, fix string) Diagnosis {
+		return Diagnosis{Rule: "r", Severity: rules.SeverityError, Verdict: "sg", Component: "sg-1", Direction: "ingress", Leg: "request",
+			Flow: Flow{Protocol: proto, Client: "198.51.100.7", Server: "10.0.0.5", ServerPort: port}, Remediation: fix}
+	}
+	ds := []Diagnosis{
+		diag("tcp", 8443, "allow tcp 8443"), diag("tcp", 8443, "allow tcp 8443"), diag("icmp", 0, "allow icmp"),
+		diag("icmp", 2048, "allow icmp"), diag("udp", 8443, "allow udp 8443"), diag("tcp", 22, ""),
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	var first string
+	for i := range 6 {
+		sh := append([]Diagnosis(nil), ds...)
+		if i > 0 {
+			rng.Shuffle(len(sh), func(i, j int) { sh[i], sh[j] = sh[j], sh[i] })
+		}
+		r := NewReport(nil, 3)
+		for _, d := range sh {
+			r.Add(d)
+		}
+		g := r.Groups()[0]
+		fixes, ok := g.Fixes()
+		svc, sok := g.Services(4)
+		got := fmt.Sprint(fixes, ok, svc, sok, g.ServerPorts())
+		if i == 0 {
+			first = got
+			want := "[{allow icmp 2} {allow tcp 8443 2} {allow udp 8443 1}] true [icmp tcp/22 tcp/8443 udp/8443] true 4"
+			if got != want {
+				t.Errorf("fixes, services = %s; want %s", got, want)
+			}
+		} else if got != first {
+			t.Fatalf("order-dependent: %s vs %s", got, first)
+		}
+		if _, ok := g.Services(3); ok {
+			t.Errorf("Services(3) listed 4 services")
+		}
+	}
+	r := NewReport(nil, 3)
+	for p := range 9 {
+		r.Add(diag("tcp", uint16(p+1), fmt.Sprint("allow port ", p+1)))
+	}
+	if fixes, ok := r.Groups()[0].Fixes(); ok {
+		t.Errorf("9 distinct fixes kept: %v", fixes)
+	}
+}
+
 // Beyond MaxGroups, diagnoses whose group-by values would open a group are
 // counted in the (other) group of their rule and component; nothing is
 // lost from the totals and existing groups go on counting.

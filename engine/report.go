@@ -97,18 +97,68 @@ type Group struct {
 
 	// clients counts conversations per client address while the group has
 	// at most maxClients of them; manyClients is set beyond. ports holds
-	// the distinct server ports, at most maxPorts. Both are independent of
-	// the order diagnoses arrive in, so reports stay deterministic.
+	// the distinct services (protocol and server port), at most maxPorts;
+	// fixes the distinct remediations, at most maxFixes. All are
+	// independent of the order diagnoses arrive in, so reports stay
+	// deterministic.
 	clients     map[string]int
 	manyClients bool
-	ports       map[uint16]int // conversations per server port, while at most maxPorts ports
-	manyPorts   bool           // more than maxPorts distinct server ports
+	ports       map[service]int // conversations per service, while at most maxPorts
+	manyPorts   bool            // more than maxPorts distinct services
+	fixes       map[string]int  // conversations per remediation, while at most maxFixes
+	manyFixes   bool            // more than maxFixes distinct remediations
+}
+
+// service is a protocol and server port; protocols without ports have
+// port 0.
+type service struct {
+	proto string
+	port  uint16
+}
+
+func (v service) hasPorts() bool { return v.proto == "tcp" || v.proto == "udp" || v.proto == "sctp" }
+
+func (v service) String() string {
+	if v.hasPorts() {
+		return v.proto + "/" + strconv.Itoa(int(v.port))
+	}
+	return v.proto
 }
 
 const (
 	maxClients = 64
 	maxPorts   = 1024
+	maxFixes   = 8
 )
+
+// FixCount is a remediation and how many of a group's conversations it is
+// the fix for.
+type FixCount struct {
+	Fix           string
+	Conversations int
+}
+
+// Fixes returns the group's distinct remediations, most conversations
+// first, and false when there are more than 8 (then each is only in the
+// diagnoses). A group gathers one rule and blamed component, but the fix
+// names ports and peers, which may differ from one conversation to the
+// next: showing the first example's alone would fix only some of them.
+func (g *Group) Fixes() ([]FixCount, bool) {
+	if g.manyFixes {
+		return nil, false
+	}
+	out := make([]FixCount, 0, len(g.fixes))
+	for f, k := range g.fixes {
+		out = append(out, FixCount{f, k})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Conversations != out[j].Conversations {
+			return out[i].Conversations > out[j].Conversations
+		}
+		return out[i].Fix < out[j].Fix
+	})
+	return out, true
+}
 
 // ClientCount is a client address and how many of a group's conversations
 // it started.
@@ -140,13 +190,28 @@ func (g *Group) TopClients(n int) ([]ClientCount, bool) {
 	return out, true
 }
 
-// ServerPorts is the number of distinct server ports in the group, at most
-// 1024 (more is reported as 1024).
+// ServerPorts is the number of distinct services in the group: server
+// ports, told apart by protocol, a protocol without ports (ICMP) counting
+// once. At most 1024 (more is reported as 1024).
 func (g *Group) ServerPorts() int {
 	if g.manyPorts {
 		return maxPorts
 	}
 	return len(g.ports)
+}
+
+// Services returns the group's distinct services ("tcp/8443", "icmp"),
+// sorted, when there are at most n of them.
+func (g *Group) Services(n int) ([]string, bool) {
+	if g.manyPorts || len(g.ports) > n {
+		return nil, false
+	}
+	out := make([]string, 0, len(g.ports))
+	for v := range g.ports {
+		out = append(out, v.String())
+	}
+	sort.Strings(out)
+	return out, true
 }
 
 // LooksLikeScan reports probing of many ports: more than 1024 distinct
@@ -193,14 +258,28 @@ func (g *Group) addSource(d *Diagnosis) {
 			g.manyClients, g.clients = true, nil
 		}
 	}
+	if !g.manyFixes && d.Remediation != "" {
+		if g.fixes == nil {
+			g.fixes = map[string]int{}
+		}
+		if _, ok := g.fixes[d.Remediation]; ok || len(g.fixes) < maxFixes {
+			g.fixes[d.Remediation]++
+		} else {
+			g.manyFixes, g.fixes = true, nil
+		}
+	}
 	if g.manyPorts {
 		return
 	}
 	if g.ports == nil {
-		g.ports = map[uint16]int{}
+		g.ports = map[service]int{}
 	}
-	if _, ok := g.ports[d.Flow.ServerPort]; ok || len(g.ports) < maxPorts {
-		g.ports[d.Flow.ServerPort]++
+	v := service{d.Flow.Protocol, d.Flow.ServerPort}
+	if !v.hasPorts() {
+		v.port = 0
+	}
+	if _, ok := g.ports[v]; ok || len(g.ports) < maxPorts {
+		g.ports[v]++
 	} else {
 		g.manyPorts, g.ports = true, nil
 	}

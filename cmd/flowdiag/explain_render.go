@@ -329,13 +329,23 @@ func renderText(w io.Writer, r *engine.Report, m runMeta, colour bool) {
 		for _, line := range wrap(safe(ex.Message), "   ", textWidth) {
 			fmt.Fprintln(w, line)
 		}
-		if ex.Remediation != "" {
-			lines := wrap("Fix: "+safe(ex.Remediation), "   ", textWidth)
+		if label, fixes := groupFixes(g); len(fixes) == 1 {
+			lines := wrap(label+" "+safe(fixes[0]), "   ", textWidth)
 			for j, line := range lines {
 				if j == 0 {
-					line = "   " + pal.bold("Fix:") + strings.TrimPrefix(line, "   Fix:")
+					line = "   " + pal.bold(label) + strings.TrimPrefix(line, "   "+label)
 				}
 				fmt.Fprintln(w, line)
+			}
+		} else if len(fixes) > 1 {
+			fmt.Fprintln(w, "   "+pal.bold(label))
+			for _, f := range fixes {
+				for _, line := range wrap("- "+safe(f), "     ", textWidth) {
+					if strings.HasPrefix(line, "     - ") {
+						line = "   - " + strings.TrimPrefix(line, "     - ")
+					}
+					fmt.Fprintln(w, line)
+				}
 			}
 		}
 		fmt.Fprintln(w, "   Evidence:")
@@ -385,6 +395,28 @@ func renderText(w io.Writer, r *engine.Report, m runMeta, colour bool) {
 	}
 }
 
+// groupFixes returns how to present a group's fixes and the fixes: the
+// one fix all its conversations share; each distinct fix with its count of
+// conversations, when they differ (a group is one rule and component, but
+// fixes name ports and peers); or, beyond what the report counts, the
+// first example's, labelled as such.
+func groupFixes(g *engine.Group) (label string, fixes []string) {
+	all, ok := g.Fixes()
+	switch {
+	case !ok:
+		return "Fix (for the first example; this group's conversations need more than 8 different fixes: --format json gives each, --group-by port or client splits the group):",
+			[]string{g.Examples[0].Remediation}
+	case len(all) == 0:
+		return "", nil
+	case len(all) == 1:
+		return "Fix:", []string{all[0].Fix}
+	}
+	for _, f := range all {
+		fixes = append(fixes, fmt.Sprintf("%s (%s)", f.Fix, plural(int64(f.Conversations), "conversation", "conversations")))
+	}
+	return fmt.Sprintf("Fixes (%d different, for different conversations of this group):", len(all)), fixes
+}
+
 // foldedNote says how many diagnoses the report's bound on groups folded.
 func foldedNote(r *engine.Report, n int) string {
 	return fmt.Sprintf("the --group-by values made more than %s groups: %s counted in the %s groups of their rule and component",
@@ -417,7 +449,9 @@ func sourcesLine(g *engine.Group) string {
 			fmt.Fprintf(&b, "%s (%s)", c.Client, commas(int64(c.Conversations)))
 		}
 	}
-	if n := g.ServerPorts(); n > 1 {
+	if svc, ok := g.Services(4); ok && len(svc) > 1 {
+		fmt.Fprintf(&b, "; to %s", strings.Join(svc, ", "))
+	} else if n := g.ServerPorts(); n > 1 {
 		more := ""
 		if n >= 1024 {
 			more = "+"
@@ -542,8 +576,14 @@ func renderMarkdown(w io.Writer, r *engine.Report, m runMeta) {
 			fmt.Fprintf(w, "\n**%s**\n", mdEscape(cutEarlyNote(g)))
 		}
 		fmt.Fprintf(w, "\n%s\n\n", mdEscape(ex.Message))
-		if ex.Remediation != "" {
-			fmt.Fprintf(w, "**Fix:** %s\n\n", mdEscape(ex.Remediation))
+		if label, fixes := groupFixes(g); len(fixes) == 1 {
+			fmt.Fprintf(w, "**%s** %s\n\n", strings.TrimSuffix(label, ":")+":", mdEscape(fixes[0]))
+		} else if len(fixes) > 1 {
+			fmt.Fprintf(w, "**%s**\n\n", label)
+			for _, f := range fixes {
+				fmt.Fprintf(w, "- %s\n", mdEscape(f))
+			}
+			fmt.Fprintln(w)
 		}
 		fmt.Fprintln(w, "| Flow | ENI | First seen (UTC) | Packets | Evidence |")
 		fmt.Fprintln(w, "|---|---|---|---:|---|")

@@ -837,3 +837,44 @@ func TestStrictStopKeepsWhatWasRead(t *testing.T) {
 		t.Errorf("review --strict: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
 }
+
+// TestExplainGroupListsEveryFix: one group (one rule and component) whose
+// conversations need different fixes lists each fix with its count, and
+// its services by protocol (ICMP is not "port 0"); the text once showed the
+// first example's fix for all (QA round 7).
+func TestExplainGroupListsEveryFix(t *testing.T) {
+	dir := "../../testdata/explain/mixed-group/"
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--topology", dir + "topology.yaml"}, []string{
+			"Fixes (2 different, for different conversations of this group):",
+			"allowing tcp port 8080 from the client's", "allowing tcp port 8443 from 198.51.100.7.",
+			"; to tcp/8080, tcp/8443",
+		}},
+		{nil, []string{
+			"Fixes (2 different, for different conversations of this group):",
+			"- Allow icmp echo requests (type 8) from 198.51.100.7", "- Allow tcp port 8443 from 198.51.100.7",
+			"Sources: 198.51.100.7 (2); to icmp, tcp/8443",
+		}},
+		{[]string{"--format", "markdown", "--topology", dir + "topology.yaml"}, []string{
+			"**Fixes (2 different, for different conversations of this group):**", "- Add an inbound rule to sg-web allowing tcp port 8443",
+		}},
+	} {
+		args := append(append([]string{"--color", "never"}, tc.args...), dir+"flows.log")
+		if slices.Contains(tc.args, "markdown") {
+			args = args[2:]
+		}
+		_, out, errs := explainCmd(t, nil, false, args...)
+		flat := strings.Join(strings.Fields(out), " ")
+		for _, w := range tc.want {
+			if !strings.Contains(flat, strings.Join(strings.Fields(w), " ")) {
+				t.Errorf("%v: output lacks %q:\n%s%s", tc.args, w, out, errs)
+			}
+		}
+		if strings.Contains(out, "2 server ports") {
+			t.Errorf("%v: ICMP counted as a server port:\n%s", tc.args, out)
+		}
+	}
+}
