@@ -1,7 +1,10 @@
 package topology
 
 import (
+	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -223,5 +226,34 @@ enis:
 	}
 	if p := topo.Evaluate(pkt(t, "tcp 10.0.1.6:40000 -> 10.0.1.5:443")); !p.DstSGIngress.Decision.Allowed {
 		t.Errorf("the rule's CIDR no longer matches: %+v", p.DstSGIngress)
+	}
+}
+
+// TestLoadRefusesFlowLogs: a flow log given as the topology (the arguments
+// swapped) is named as such from its first bytes, not parsed as YAML and
+// echoed back whole.
+func TestLoadRefusesFlowLogs(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"header.log", []byte("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n"), "line 1 is a flow log header"},
+		{"records.log", []byte("2 123456789012 eni-0a 10.0.1.5 10.0.2.9 51234 443 6 10 840 1700000000 1700000060 ACCEPT OK\n"), "line 1 is a flow log record"},
+		{"dump.log.gz", []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0}, "gzip-compressed"},
+	} {
+		path := filepath.Join(dir, tc.name)
+		if err := os.WriteFile(path, append(tc.data, bytes.Repeat([]byte("x"), 100_000)...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(path)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "not a topology") || len(err.Error()) > 300 {
+			t.Errorf("Load(%s) = %v; want a short error saying %q", tc.name, err, tc.want)
+		}
+	}
+	// A topology still loads.
+	if _, err := Load(filepath.Join("..", "testdata", "incidents", "shop-topology.yaml")); err != nil {
+		t.Errorf("Load(shop-topology.yaml) = %v", err)
 	}
 }

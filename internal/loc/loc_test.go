@@ -75,6 +75,12 @@ func TestKindName(t *testing.T) {
 	}
 	root := doc.Content[0]
 	want := map[string]string{"m": "a mapping", "l": "a list", "s": `"x"`, "n": "nothing"}
+	// A long scalar (a whole file folded into one) is cut, at a character
+	// boundary, with its length.
+	long := strings.Repeat("é", 40)
+	if got, want := KindName(&yaml.Node{Kind: yaml.ScalarNode, Value: long}), `"`+strings.Repeat("é", 30)+`"… (80 bytes)`; got != want {
+		t.Errorf("KindName(long) = %q; want %q", got, want)
+	}
 	for i := 0; i < len(root.Content); i += 2 {
 		k, v := root.Content[i].Value, root.Content[i+1]
 		if got := KindName(v); got != want[k] {
