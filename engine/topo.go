@@ -181,7 +181,7 @@ func setCheck(dst *rules.Check, c *topology.Check, kind, direction, leg, where s
 	dst.ENI, dst.Subnet = c.ENI, c.Subnet
 	if !c.Applies {
 		dst.Applies, dst.Allowed, dst.Implicit = false, false, false
-		dst.Component, dst.Rule, dst.RuleNumber = "", "", 0
+		dst.Component, dst.Rule, dst.RuleNumber, dst.FreeBelow = "", "", 0, 0
 		return
 	}
 	by := &c.Decision.By
@@ -189,6 +189,7 @@ func setCheck(dst *rules.Check, c *topology.Check, kind, direction, leg, where s
 	dst.Allowed = c.Decision.Allowed
 	dst.Component = by.ID
 	dst.RuleNumber = by.RuleNumber
+	dst.FreeBelow = by.FreeBelow
 	dst.Implicit = by.Implicit
 	dst.Rule = by.Text
 }

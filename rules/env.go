@@ -145,12 +145,16 @@ type Check struct {
 	Leg       string `expr:"leg"`       // request or reply
 	// RuleNumber is the deciding NACL entry number (32767 and 32768 are the
 	// implicit deny entries); 0 for a security group.
-	RuleNumber int    `expr:"rule_number"`
-	Implicit   bool   `expr:"implicit"` // decided by the default deny / no rule allowed
-	Rule       string `expr:"rule"`     // human text of the deciding rule
-	ENI        string `expr:"eni"`
-	Subnet     string `expr:"subnet"`
-	Where      string `expr:"where"` // client or server
+	RuleNumber int `expr:"rule_number"`
+	// FreeBelow is, for a NACL, the highest rule number below RuleNumber
+	// that no entry of the direction uses, or 0 when none is free (a deny
+	// at #1): then no entry can be added before it.
+	FreeBelow int    `expr:"free_below"`
+	Implicit  bool   `expr:"implicit"` // decided by the default deny / no rule allowed
+	Rule      string `expr:"rule"`     // human text of the deciding rule
+	ENI       string `expr:"eni"`
+	Subnet    string `expr:"subnet"`
+	Where     string `expr:"where"` // client or server
 }
 
 // Gaps describes NODATA and SKIPDATA records overlapping the conversation on

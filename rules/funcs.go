@@ -109,6 +109,9 @@ func (h *helpers) options() []expr.Option {
 		expr.Function("any_cidr", func(p ...any) (any, error) {
 			return anyCIDR(p[0].(string)), nil
 		}, new(func(string) string)),
+		expr.Function("nacl_place", func(p ...any) (any, error) {
+			return naclPlace(p[0].(int), p[1].(int)), nil
+		}, new(func(int, int) string)),
 		expr.Function("teardown_only", func(p ...any) (any, error) {
 			f := p[0].(int)
 			return f >= 0 && f&flagSYN == 0, nil
@@ -220,6 +223,16 @@ func replyTraffic(proto string, clientPort int) string {
 		return "icmpv6 echo replies (type 129)"
 	}
 	return protocolWords(proto)
+}
+
+// naclPlace says where a network ACL entry that must precede entry
+// ruleNumber goes: below it, or, when no rule number below it is free
+// (freeBelow 0, a deny at #1), after that entry is renumbered.
+func naclPlace(ruleNumber, freeBelow int) string {
+	if freeBelow > 0 || ruleNumber <= 0 {
+		return "with a rule number below " + strconv.Itoa(ruleNumber)
+	}
+	return "before rule #" + strconv.Itoa(ruleNumber) + ": no rule number below it is free, so renumber that rule (or narrow or remove it) first"
 }
 
 // anyCIDR is the CIDR of every address of addr's family, "0.0.0.0/0" or

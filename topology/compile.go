@@ -511,14 +511,36 @@ func compileNACL(n *NACL, e *errs) {
 		for fam := 0; fam < 2; fam++ {
 			es := n.c[dir][fam]
 			sort.SliceStable(es, func(i, j int) bool { return es[i].ref.RuleNumber < es[j].ref.RuleNumber })
+			for i := range es {
+				es[i].ref.FreeBelow = freeBelow(seen, es[i].ref.RuleNumber)
+			}
 			num, all := 32767, "0.0.0.0/0"
 			if fam == 1 {
 				num, all = 32768, "::/0"
 			}
 			n.implicit[dir][fam] = RuleRef{Kind: KindNACL, ID: n.ID, Egress: egress, RuleNumber: num, Index: -1, Implicit: true, Pos: n.Pos,
+				FreeBelow: freeBelow(seen, maxNACLRule+1),
 				Text: fmt.Sprintf("%s %s * (rule %d) deny all %s %s: no entry matched", n.ID, dirName(egress), num, peerWord(egress), all)}
 		}
 	}
+}
+
+// maxNACLRule is the highest number a NACL entry can have (32767 and
+// 32768 are the implicit denies).
+const maxNACLRule = 32766
+
+// freeBelow is the highest rule number below n that no entry of the
+// direction uses (IPv4 and IPv6 entries share the numbers), or 0: a fix
+// that must precede entry n goes there, and with 0 it cannot go anywhere.
+func freeBelow(used map[int]Pos, n int) int {
+	c := min(n-1, maxNACLRule)
+	for c >= 1 {
+		if _, ok := used[c]; !ok {
+			return c
+		}
+		c--
+	}
+	return 0
 }
 
 func peerWord(egress bool) string {

@@ -53,7 +53,11 @@ type RuleRef struct {
 	RuleNumber int
 	Index      int
 	Implicit   bool
-	Text       string // "acl-0a egress #100 allow tcp 1024-65535 to 0.0.0.0/0"
+	// FreeBelow is, for a NACL entry, the highest rule number below it
+	// that the direction leaves free (where an entry preceding it can
+	// go), or 0 when every number below it is taken.
+	FreeBelow int
+	Text      string // "acl-0a egress #100 allow tcp 1024-65535 to 0.0.0.0/0"
 	Pos        Pos
 }
 

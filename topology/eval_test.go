@@ -230,7 +230,7 @@ func TestRuleRefFields(t *testing.T) {
 	topo := loadThreeTier(t)
 	path := topo.Evaluate(pkt(t, "tcp 10.0.1.10:51000 -> 10.0.2.20:8080"))
 	got := path.ReplyDstNACLEgress.Decision.By
-	want := RuleRef{Kind: KindNACL, ID: "acl-0app", Egress: true, RuleNumber: 32767, Index: -1, Implicit: true,
+	want := RuleRef{Kind: KindNACL, ID: "acl-0app", Egress: true, RuleNumber: 32767, Index: -1, Implicit: true, FreeBelow: 32766,
 		Text: "acl-0app egress * (rule 32767) deny all to 0.0.0.0/0: no entry matched", Pos: got.Pos}
 	if got != want {
 		t.Errorf("reply NACL RuleRef = %+v; want %+v", got, want)

@@ -55,7 +55,13 @@ func (p *Path) Fix(i int) string {
 		return fmt.Sprintf("add to %s an %s rule: allow %s %s %s", target, dir, what, word, peer)
 	}
 	peer := fixCIDR(remote, true)
-	if by.Implicit {
+	switch {
+	case by.FreeBelow == 0:
+		// Nothing can precede the deny (it is #1, or every number below
+		// it is taken): "numbered below" would be no fix at all.
+		return fmt.Sprintf("no entry can precede %s %s #%d, the deny that matched (no lower rule number is free): renumber it (or narrow or remove it), then add below it to %s %s: allow %s %s %s",
+			by.ID, dir, by.RuleNumber, by.ID, dir, what, word, peer)
+	case by.Implicit:
 		return fmt.Sprintf("add to %s %s an entry numbered below %d: allow %s %s %s", by.ID, dir, by.RuleNumber, what, word, peer)
 	}
 	return fmt.Sprintf("add to %s %s an entry numbered below %d (the deny that matched): allow %s %s %s", by.ID, dir, by.RuleNumber, what, word, peer)

@@ -257,3 +257,37 @@ func TestLoadRefusesFlowLogs(t *testing.T) {
 		t.Errorf("Load(shop-topology.yaml) = %v", err)
 	}
 }
+
+// TestFreeBelow: the number a preceding entry can take is the highest free
+// one below, IPv4 and IPv6 entries sharing the numbers of a direction.
+func TestFreeBelow(t *testing.T) {
+	used := map[int]Pos{1: {}, 2: {}, 3: {}, 10: {}, 9: {}, maxNACLRule: {}}
+	for _, tc := range []struct{ n, want int }{
+		{1, 0}, {2, 0}, {4, 0}, {3, 0}, {10, 8}, {11, 8}, {5, 4}, {maxNACLRule + 1, maxNACLRule - 1}, {40000, maxNACLRule - 1},
+	} {
+		if got := freeBelow(used, tc.n); got != tc.want {
+			t.Errorf("freeBelow(%d) = %d; want %d", tc.n, got, tc.want)
+		}
+	}
+	topo, err := ParseYAML("t.yaml", []byte(`vpcs:
+  - {id: vpc-1, cidrs: [10.0.0.0/16, "2600:1f18::/56"]}
+subnets:
+  - {id: subnet-a, vpc: vpc-1, cidrs: [10.0.1.0/24, "2600:1f18::/64"], nacl: acl-1}
+network_acls:
+  - id: acl-1
+    vpc: vpc-1
+    ingress:
+      - {rule: 1, proto: all, cidr: "::/0", action: allow}
+      - {rule: 2, proto: tcp, ports: 22, cidr: 0.0.0.0/0, action: deny}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := topo.nacls[0]
+	if got := n.c[0][0][0].ref.FreeBelow; got != 0 {
+		t.Errorf("deny #2 after an IPv6 #1: FreeBelow %d; want 0", got)
+	}
+	if got := n.implicit[0][0].FreeBelow; got != maxNACLRule {
+		t.Errorf("implicit deny: FreeBelow %d; want %d", got, maxNACLRule)
+	}
+}

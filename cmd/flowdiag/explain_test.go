@@ -878,3 +878,36 @@ func TestExplainGroupListsEveryFix(t *testing.T) {
 		}
 	}
 }
+
+// TestFixWhenNoRuleNumberIsFree: a deny at #1 (or with every number below
+// it taken) cannot be preceded; explain and why say to renumber it rather
+// than "add an entry numbered below 1" (QA round 7).
+func TestFixWhenNoRuleNumberIsFree(t *testing.T) {
+	dir := "../../testdata/explain/mixed-group/"
+	topo, err := os.ReadFile(dir + "topology.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ from, to string }{
+		{"{rule: 50, proto: tcp", "{rule: 1, proto: tcp"},
+		// A deny at #4 with #1-#3 taken: no number below it is free either.
+		{"{rule: 50, proto: tcp", "{rule: 1, proto: udp, ports: 53, cidr: 10.9.0.0/16, action: allow}\n      - {rule: 2, proto: udp, ports: 54, cidr: 10.9.0.0/16, action: allow}\n      - {rule: 3, proto: udp, ports: 55, cidr: 10.9.0.0/16, action: allow}\n      - {rule: 4, proto: tcp"},
+	} {
+		if !strings.Contains(string(topo), tc.from) {
+			t.Fatalf("fixture changed: no %q", tc.from)
+		}
+		path := filepath.Join(t.TempDir(), "topology.yaml")
+		if err := os.WriteFile(path, []byte(strings.Replace(string(topo), tc.from, tc.to, 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, out, errs := explainCmd(t, nil, false, "--color", "never", "--topology", path, dir+"flows.log")
+		flat := strings.Join(strings.Fields(out), " ")
+		if !strings.Contains(flat, "no rule number below it is free, so renumber that rule (or narrow or remove it) first") || strings.Contains(flat, "below 1.") {
+			t.Errorf("%s: explain fix:\n%s%s", tc.to, out, errs)
+		}
+		code, out, errs := runCmd("", "why", "--topology", path, "--from", "10.0.0.200", "--to", "10.0.1.10:8080")
+		if code == exitUsage || !strings.Contains(out, "(no lower rule number is free): renumber it (or narrow or remove it), then add below it to acl-app ingress: allow tcp 8080 from 10.0.0.0/24") {
+			t.Errorf("%s: why: exit %d\n%s%s", tc.to, code, out, errs)
+		}
+	}
+}
