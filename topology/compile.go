@@ -520,7 +520,7 @@ func compileNACL(n *NACL, e *errs) {
 			}
 			n.implicit[dir][fam] = RuleRef{Kind: KindNACL, ID: n.ID, Egress: egress, RuleNumber: num, Index: -1, Implicit: true, Pos: n.Pos,
 				FreeBelow: freeBelow(seen, maxNACLRule+1),
-				Text: fmt.Sprintf("%s %s * (rule %d) deny all %s %s: no entry matched", n.ID, dirName(egress), num, peerWord(egress), all)}
+				Text:      fmt.Sprintf("%s %s * (rule %d) deny all %s %s: no entry matched", n.ID, dirName(egress), num, peerWord(egress), all)}
 		}
 	}
 }

@@ -58,7 +58,7 @@ type RuleRef struct {
 	// go), or 0 when every number below it is taken.
 	FreeBelow int
 	Text      string // "acl-0a egress #100 allow tcp 1024-65535 to 0.0.0.0/0"
-	Pos        Pos
+	Pos       Pos
 }
 
 // Decision is a verdict and the rule that gave it.
