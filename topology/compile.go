@@ -322,6 +322,11 @@ func (t *Topology) linkENIs(e *errs) {
 				e.add(n.Pos, n.ID, "security_groups", "security group %s is not in the topology", gid)
 				continue
 			}
+			// AWS attaches a group only to interfaces of its own VPC.
+			if n.Subnet != nil && g.VPCID != "" && n.Subnet.VPCID != "" && g.VPCID != n.Subnet.VPCID {
+				e.add(n.Pos, n.ID, "security_groups", "security group %s is in %s, not in the ENI's VPC %s (its subnet %s)", gid, g.VPCID, n.Subnet.VPCID, n.Subnet.ID)
+				continue
+			}
 			n.Groups = append(n.Groups, g)
 		}
 		ids := strings.Join(n.SecurityGroupIDs, ",")

@@ -105,6 +105,18 @@ network_acls:
 			},
 		},
 		{
+			// QA round 7: AWS attaches a group only within its VPC.
+			name: "security group of another VPC",
+			yaml: `vpcs: [{id: vpc-1, cidrs: [10.0.0.0/16]}, {id: vpc-2, cidrs: [10.1.0.0/16]}]
+subnets: [{id: subnet-a, vpc: vpc-1, cidrs: [10.0.1.0/24]}]
+security_groups: [{id: sg-1, vpc: vpc-1}, {id: sg-2, vpc: vpc-2}, {id: sg-3}]
+enis: [{id: eni-1, subnet: subnet-a, addresses: [10.0.1.5], security_groups: [sg-1, sg-2, sg-3]}]
+`,
+			want: []string{
+				"t.yaml:4:8: eni-1: security_groups: security group sg-2 is in vpc-2, not in the ENI's VPC vpc-1 (its subnet subnet-a)",
+			},
+		},
+		{
 			name: "empty peer and address lists",
 			yaml: "vpcs: [{id: vpc-1, cidrs: [10.0.0.0/16]}]\nsubnets: [{id: subnet-a, vpc: vpc-1, cidrs: [10.0.1.0/24]}]\n" +
 				"security_groups:\n  - id: sg-1\n    vpc: vpc-1\n    ingress:\n      - {proto: tcp, ports: 22, cidrs: []}\n" +
