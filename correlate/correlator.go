@@ -1159,7 +1159,8 @@ func (c *finisher) role(vs *viewState, clientLo bool, client, server netip.Addr)
 		}
 	} else {
 		own := ownIn(&vs.fam, client)
-		if !own.IsValid() && c.owner != nil {
+		forwards := false // the topology gives the guessed own address to another ENI
+		if c.owner != nil {
 			cid, cok := c.owner.OwnerENI(client)
 			sid, sok := c.owner.OwnerENI(server)
 			if cok && cid == vs.view.ENI {
@@ -1168,10 +1169,21 @@ func (c *finisher) role(vs *viewState, clientLo bool, client, server netip.Addr)
 			if sok && sid == vs.view.ENI {
 				return RoleServer
 			}
+			// The records guess an ENI's address from what all of them
+			// share (or the one private IPv4 of two): a NAT gateway
+			// forwarding for one instance shows that instance's address
+			// on every record. When the topology gives that address to
+			// another ENI, this one forwards for it.
+			if own.IsValid() {
+				u := own.Unmap()
+				if cok && u == client.Unmap() || sok && u == server.Unmap() {
+					own, forwards = netip.Addr{}, true
+				}
+			}
 			// One end is another ENI's: this ENI is the other end, when
 			// it may own that address (not a transit ENI forwarding for
 			// an address outside the topology's subnets).
-			if m, ok := c.owner.(MayOwnHints); ok {
+			if m, ok := c.owner.(MayOwnHints); ok && !own.IsValid() {
 				switch {
 				case cok && !sok && m.MayOwn(vs.view.ENI, server):
 					return RoleServer
@@ -1181,7 +1193,7 @@ func (c *finisher) role(vs *viewState, clientLo bool, client, server netip.Addr)
 			}
 		}
 		if !own.IsValid() {
-			if vs.translated {
+			if vs.translated || forwards {
 				return RoleTransit
 			}
 			return RoleUnknown

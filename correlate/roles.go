@@ -15,13 +15,32 @@ package correlate
 //   - the reply was accepted on one ENI and rejected on the other: the
 //     accepting ENI is the server's.
 //
-// Anything else stays RoleUnknown: the logs cannot tell.
+// Anything else stays RoleUnknown: the logs cannot tell. Two ENIs whose
+// records both claim the same end are told apart the same way: the one that
+// does not own it forwards the packets (RoleTransit).
 func inferRoles(views []View) {
 	if len(views) != 2 {
 		return
 	}
 	a, b := &views[0], &views[1]
 	if a.Role == RoleTransit || b.Role == RoleTransit {
+		return
+	}
+	acceptedOnly := func(l *Leg) bool { return l.Accept.Records > 0 && l.Reject.Records == 0 }
+	rejectedOnly := func(l *Leg) bool { return l.Reject.Records > 0 && l.Accept.Records == 0 }
+	if a.Role == b.Role && (a.Role == RoleClient || a.Role == RoleServer) {
+		// Two ENIs cannot own one address: the records' guess (the one
+		// private address, or the address every record shares) is wrong
+		// for one of them, which forwards the packets (a NAT gateway
+		// before translation, an appliance). The request leaves the
+		// client's ENI first and reaches the server's last: when one ENI
+		// accepted it and the other rejected it, that tells which.
+		switch {
+		case acceptedOnly(&a.Request) && rejectedOnly(&b.Request):
+			transitOf(a, b).Role = RoleTransit
+		case acceptedOnly(&b.Request) && rejectedOnly(&a.Request):
+			transitOf(b, a).Role = RoleTransit
+		}
 		return
 	}
 	switch {
@@ -36,8 +55,6 @@ func inferRoles(views []View) {
 		return
 	}
 	server := func(s, c *View) { s.Role, c.Role = RoleServer, RoleClient }
-	acceptedOnly := func(l *Leg) bool { return l.Accept.Records > 0 && l.Reject.Records == 0 }
-	rejectedOnly := func(l *Leg) bool { return l.Reject.Records > 0 && l.Accept.Records == 0 }
 	switch {
 	case acceptedOnly(&a.Request) && rejectedOnly(&b.Request):
 		server(b, a)
@@ -52,6 +69,17 @@ func inferRoles(views []View) {
 	case acceptedOnly(&b.Reply) && rejectedOnly(&a.Reply):
 		server(b, a)
 	}
+}
+
+// transitOf returns which of two views claiming the same end forwards the
+// request: acc accepted it and rej rejected it after. Both claiming the
+// client, the client's ENI sent it first, so rej forwards; both claiming
+// the server, the server's ENI got it last, so acc forwarded it to rej.
+func transitOf(acc, rej *View) *View {
+	if acc.Role == RoleClient {
+		return rej
+	}
+	return acc
 }
 
 func opposite(r Role) Role {

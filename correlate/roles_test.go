@@ -34,3 +34,57 @@ eni-x 10.0.5.5:6000 -> 10.0.0.1:443 tcp ACCEPT t=400-460 dir=egress
 	}
 	t.Fatalf("no conversation to 10.0.0.1:\n%s", b.String())
 }
+
+// TestInferRoles covers each inference of inferRoles on two views of one
+// conversation, including two views that claim the same end (one of them
+// forwards the packets).
+func TestInferRoles(t *testing.T) {
+	acc := Leg{Seen: true, Accept: Tally{Records: 1}}
+	rej := Leg{Seen: true, Reject: Tally{Records: 1}}
+	none := Leg{}
+	tests := []struct {
+		name         string
+		a, b         View
+		wantA, wantB Role
+	}{
+		{"one known gives the other",
+			View{Role: RoleClient, Request: acc}, View{Request: acc},
+			RoleClient, RoleServer},
+		{"request rejected second is the server",
+			View{Request: acc}, View{Request: rej},
+			RoleClient, RoleServer},
+		{"request rejected first is the server too (order by ENI)",
+			View{Request: rej}, View{Request: acc},
+			RoleServer, RoleClient},
+		{"reply seen on one only: that is the server",
+			View{Request: acc, Reply: none}, View{Request: acc, Reply: acc},
+			RoleClient, RoleServer},
+		{"reply accepted on one, rejected on the other",
+			View{Request: acc, Reply: rej}, View{Request: acc, Reply: acc},
+			RoleClient, RoleServer},
+		{"nothing tells",
+			View{Request: acc, Reply: acc}, View{Request: acc, Reply: acc},
+			RoleUnknown, RoleUnknown},
+		{"both claim client: the rejecting one forwards",
+			View{Role: RoleClient, Request: acc}, View{Role: RoleClient, Request: rej},
+			RoleClient, RoleTransit},
+		{"both claim server: the accepting one forwarded",
+			View{Role: RoleServer, Request: rej}, View{Role: RoleServer, Request: acc},
+			RoleServer, RoleTransit},
+		{"both claim client, no reject: cannot tell",
+			View{Role: RoleClient, Request: acc}, View{Role: RoleClient, Request: acc},
+			RoleClient, RoleClient},
+		{"a transit view is left alone",
+			View{Role: RoleTransit, Request: acc}, View{Request: rej},
+			RoleTransit, RoleUnknown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			views := []View{tt.a, tt.b}
+			inferRoles(views)
+			if views[0].Role != tt.wantA || views[1].Role != tt.wantB {
+				t.Errorf("roles = %v, %v; want %v, %v", views[0].Role, views[1].Role, tt.wantA, tt.wantB)
+			}
+		})
+	}
+}

@@ -120,6 +120,19 @@ func fillTopo(env *rules.Env, c *correlate.Conversation, topo *topology.Topology
 	if env.Transit.Seen {
 		if e, ok := topo.ENIByID(env.Transit.ENI); ok {
 			env.Transit.Groups = e.GroupList
+			if e.Subnet != nil {
+				if env.Transit.Subnet == "" {
+					env.Transit.Subnet = e.Subnet.ID
+				}
+				if env.Transit.Subnet == e.Subnet.ID {
+					env.Transit.SubnetCIDRs = familyCIDRs(e.Subnet, c.Client.Addr())
+				}
+			}
+			var tc topology.TransitChecks
+			topo.EvaluateTransit(e.ID, path.Packet, &tc)
+			setCheck(&t.TransitSGIngress, &tc.SGIngress, "sg", "ingress", "request", "transit")
+			setCheck(&t.TransitNACLIngress, &tc.NACLIngress, "nacl", "ingress", "request", "transit")
+			setCheck(&t.TransitNACLEgress, &tc.NACLEgress, "nacl", "egress", "reply", "transit")
 		}
 	}
 	// The CIDRs of the flow's family: a NACL entry holds one of them.

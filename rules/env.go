@@ -129,6 +129,14 @@ type Topo struct {
 	// only rules for all types allow, when it is at an ENI that logged a
 	// rejection; applies is false otherwise.
 	OtherICMPBlock Check `expr:"other_icmp_block"`
+	// Checks at the transit ENI (one that logged the conversation but owns
+	// neither end: a NAT gateway before translation, an appliance), when
+	// the topology knows it. TransitSGIngress applies only when the ENI has
+	// security groups; the network ACL checks only when the client is
+	// outside the transit ENI's subnet.
+	TransitSGIngress   Check `expr:"transit_sg_ingress"`
+	TransitNACLIngress Check `expr:"transit_nacl_ingress"`
+	TransitNACLEgress  Check `expr:"transit_nacl_egress"` // the reply leaving toward the client
 }
 
 // Check is one security group or network ACL evaluation.

@@ -318,6 +318,52 @@ func (t *Topology) EvaluateInto(p Packet, path *Path) {
 	}
 }
 
+// TransitChecks are the checks on an ENI that forwards a conversation
+// whose ends are other addresses: a NAT gateway before translation, a
+// firewall appliance, a Gateway Load Balancer endpoint.
+type TransitChecks struct {
+	// SGIngress: the ENI's security groups admitting the request (only
+	// when it has groups: NAT gateways and Transit Gateway attachments
+	// have none).
+	SGIngress Check
+	// NACLIngress: its subnet's network ACL admitting the request from
+	// the client; NACLEgress: letting the reply out toward the client.
+	// Both apply only when the client is outside that subnet.
+	NACLIngress, NACLEgress Check
+}
+
+// EvaluateTransit evaluates request packet p (client to server) on the way
+// through ENI eni, which owns neither end; ok is false when the topology
+// does not know eni.
+func (t *Topology) EvaluateTransit(eni string, p Packet, out *TransitChecks) (ok bool) {
+	*out = TransitChecks{}
+	e, ok := t.eniByID[eni]
+	if !ok {
+		return false
+	}
+	src := t.endpoint(p.Src)
+	fam := 0
+	if src.Private.Is6() {
+		fam = 1
+	}
+	var srcPeerENI *ENI
+	if !src.Public {
+		srcPeerENI = src.ENI
+	}
+	srcKey := keyOf(src.Addr)
+	if len(e.Groups) > 0 {
+		sgCheck(&out.SGIngress, e, false, p.Proto, srcKey, srcPeerENI, p.DstPort, p.ICMPType, p.ICMPCode)
+	}
+	if e.Subnet == nil || e.Subnet.NACL == nil || src.Subnet == e.Subnet {
+		return true
+	}
+	at := Endpoint{Addr: e.PrimaryV4(), Private: e.PrimaryV4(), ENI: e, Subnet: e.Subnet}
+	rt, rc := replyICMP(p.Proto, p.ICMPType, p.ICMPCode)
+	naclCheck(&out.NACLIngress, e.Subnet.NACL, &at, 0, fam, p.Proto, srcKey, p.DstPort, p.ICMPType, p.ICMPCode)
+	naclCheck(&out.NACLEgress, e.Subnet.NACL, &at, 1, fam, p.Proto, srcKey, p.SrcPort, rt, rc)
+	return true
+}
+
 func naclOf(ep *Endpoint) *NACL {
 	if ep.Subnet == nil {
 		return nil

@@ -911,3 +911,57 @@ func TestFixWhenNoRuleNumberIsFree(t *testing.T) {
 		}
 	}
 }
+
+// TestExplainNATGatewayRejects: a REJECT logged on a NAT gateway's ENI
+// (the packets of an instance on their way out, before translation) is the
+// NAT subnet's network ACL: named with the topology, "forwarding ENI"
+// without. QA round 7 found it ignored: "accepted, nothing answered".
+func TestExplainNATGatewayRejects(t *testing.T) {
+	dir := "../../testdata/explain/nat-gateway/"
+	topo, err := os.ReadFile(dir + "topology.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The reply case: the NAT subnet lets only https out.
+	pubEgress := "    egress:\n      - {rule: 100, proto: all, cidr: 0.0.0.0/0, action: allow}\n      - {rule: 101, proto: all, cidr: \"::/0\", action: allow}\n  - id: acl-app"
+	if !strings.Contains(string(topo), pubEgress) {
+		t.Fatal("fixture changed: acl-pub egress")
+	}
+	narrow := filepath.Join(t.TempDir(), "topology.yaml")
+	if err := os.WriteFile(narrow, []byte(strings.Replace(string(topo), pubEgress,
+		"    egress:\n      - {rule: 100, proto: tcp, ports: 443, cidr: 0.0.0.0/0, action: allow}\n  - id: acl-app", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, topology, log string
+		want               diag
+		fix                string
+	}{
+		{"request, topology", dir + "topology.yaml", "request.log",
+			diag{Rule: "transit-nacl-denies-request", Verdict: "nacl", Component: "acl-pub", NACLRule: 32767, Direction: "ingress", Leg: "request", ENI: "eni-nat"},
+			"Add an inbound entry to acl-pub allowing tcp port 22 from 10.0.1.0/24 (the client's subnet), with a rule number below 32767."},
+		{"request, no topology", "", "request.log",
+			diag{Rule: "transit-eni-request-rejected", Verdict: "nacl-or-sg", Leg: "request", ENI: "eni-nat"}, "Allow tcp port 22 to 93.184.216.34 in the network ACL of the subnet of eni-nat"},
+		{"reply, topology", narrow, "reply.log",
+			diag{Rule: "transit-nacl-denies-reply", Verdict: "nacl", Component: "acl-pub", NACLRule: 32767, Direction: "egress", Leg: "reply", ENI: "eni-nat"},
+			"Add an outbound entry to acl-pub: allow tcp ports 1024-65535 to 10.0.1.0/24 (the client's subnet), with a rule number below 32767."},
+	} {
+		args := []string{"--format", "json"}
+		if tc.topology != "" {
+			args = append(args, "--topology", tc.topology)
+		}
+		_, out, errs := explainCmd(t, nil, false, append(args, dir+tc.log)...)
+		var got diag
+		var full struct {
+			Remediation string   `json:"remediation"`
+			Evidence    []string `json:"evidence"`
+		}
+		if err := json.Unmarshal([]byte(out), &got); err != nil || strings.Count(out, "\n") != 1 {
+			t.Fatalf("%s: want one diagnosis, got %q (%v)\n%s", tc.name, out, err, errs)
+		}
+		json.Unmarshal([]byte(out), &full)
+		if got != tc.want || !strings.HasPrefix(full.Remediation, tc.fix) || len(full.Evidence) == 0 {
+			t.Errorf("%s:\n got %+v\nwant %+v\nfix %q\nevidence %v", tc.name, got, tc.want, full.Remediation, full.Evidence)
+		}
+	}
+}
