@@ -934,8 +934,8 @@ func TestExplainNATGatewayRejects(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, topology, log string
-		want               diag
-		fix                string
+		want                diag
+		fix                 string
 	}{
 		{"request, topology", dir + "topology.yaml", "request.log",
 			diag{Rule: "transit-nacl-denies-request", Verdict: "nacl", Component: "acl-pub", NACLRule: 32767, Direction: "ingress", Leg: "request", ENI: "eni-nat"},
