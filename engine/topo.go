@@ -135,11 +135,13 @@ func fillTopo(env *rules.Env, c *correlate.Conversation, topo *topology.Topology
 			setCheck(&t.TransitNACLEgress, &tc.NACLEgress, "nacl", "egress", "reply", "transit")
 		}
 	}
-	// The CIDRs of the flow's family: a NACL entry holds one of them.
-	if path.Src.Subnet != nil && (env.Client.Subnet == "" || env.Client.Subnet == path.Src.Subnet.ID) {
+	// The CIDRs of the flow's family: a NACL entry holds one of them. Not
+	// when the flow carries the end's public address (a hairpin through
+	// the internet gateway): NACLs see that address, not the subnet's.
+	if path.Src.Subnet != nil && !path.Src.Public && (env.Client.Subnet == "" || env.Client.Subnet == path.Src.Subnet.ID) {
 		env.Client.SubnetCIDRs = familyCIDRs(path.Src.Subnet, c.Client.Addr())
 	}
-	if path.Dst.Subnet != nil && (env.Server.Subnet == "" || env.Server.Subnet == path.Dst.Subnet.ID) {
+	if path.Dst.Subnet != nil && !path.Dst.Public && (env.Server.Subnet == "" || env.Server.Subnet == path.Dst.Subnet.ID) {
 		env.Server.SubnetCIDRs = familyCIDRs(path.Dst.Subnet, c.Client.Addr())
 	}
 	if path.Src.ENI != nil && (!env.Client.Seen || env.Client.ENI == path.Src.ENI.ID) {

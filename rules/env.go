@@ -62,7 +62,9 @@ type Side struct {
 	// topology knows the ENI; "" otherwise.
 	Groups string `expr:"groups"`
 	// SubnetCIDRs are the CIDRs of the ENI's subnet in the flow's address
-	// family, comma-joined, when the topology knows the subnet; "" otherwise.
+	// family, comma-joined, when the topology knows the subnet and the flow
+	// carries the end's private address; "" otherwise (a flow to an
+	// instance's public IP is seen by NACLs from that public IP).
 	SubnetCIDRs string `expr:"subnet_cidrs"`
 	Request     Leg    `expr:"request"` // client->server records on this ENI
 	Reply       Leg    `expr:"reply"`   // server->client records on this ENI

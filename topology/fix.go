@@ -99,7 +99,9 @@ func matchText(proto flowlog.Proto, port uint16, typ, code int16) string {
 // subnet's CIDR of the packet's family when it is in one, else the single
 // address.
 func fixCIDR(ep Endpoint, subnet bool) string {
-	if subnet && ep.Subnet != nil {
+	// A public address is what the NACL saw (a hairpin through the
+	// internet gateway): the subnet's private CIDR would not match it.
+	if subnet && ep.Subnet != nil && !ep.Public {
 		for _, p := range ep.Subnet.CIDRs {
 			if p.Contains(ep.Private) {
 				return p.String()

@@ -965,3 +965,41 @@ func TestExplainNATGatewayRejects(t *testing.T) {
 		}
 	}
 }
+
+// A flow to another instance's public IP (a hairpin through the internet
+// gateway) reaches the NACLs from that public address: the fix names it,
+// not the instance's private subnet, which an entry would never match.
+func TestFixForPublicAddressNamesIt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hairpin.log")
+	const logs = "2 111122223333 eni-0app1 10.0.2.20 203.0.113.10 40500 443 6 2 120 1795183000 1795183050 REJECT OK\n"
+	if err := os.WriteFile(path, []byte(logs), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := explainCmd(t, nil, false, "--format", "json", "--topology", threeTier, path)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var d struct{ Rule, Component, Remediation string }
+	if err := json.Unmarshal([]byte(strings.SplitN(out, "\n", 2)[0]), &d); err != nil {
+		t.Fatalf("%v in %q", err, out)
+	}
+	if d.Rule != "nacl-denies-request-leaving-client" || d.Component != "acl-0app" {
+		t.Errorf("diagnosis %s on %s; want nacl-denies-request-leaving-client on acl-0app", d.Rule, d.Component)
+	}
+	if !strings.Contains(d.Remediation, "tcp port 443 to 203.0.113.10,") || strings.Contains(d.Remediation, "10.0.1.0/24") {
+		t.Errorf("fix %q; want it to allow tcp 443 to 203.0.113.10, not the web subnet", d.Remediation)
+	}
+
+	code, out, errs = topoRunCmd("why", "--topology", threeTier, "--from", "10.0.2.20", "--to", "203.0.113.10:443")
+	if code != exitFinding {
+		t.Fatalf("why: exit %d, want %d: %s", code, exitFinding, errs)
+	}
+	for _, want := range []string{
+		"fix: add to acl-0app egress an entry numbered below 32767: allow tcp 443 to 203.0.113.10/32\n",
+		"and: add to acl-0app ingress an entry numbered below 32767: allow tcp 1024-65535 from 203.0.113.10/32\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("why output lacks %q:\n%s", want, out)
+		}
+	}
+}
