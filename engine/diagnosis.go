@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/flowdiag/flowdiag/correlate"
@@ -91,6 +92,15 @@ func newDiagnosis(c *correlate.Conversation, win *rules.Rule, out rules.Outcome,
 		}
 	}
 	d.evidenceFrom(c)
+	if d.Subnet == "" && d.ENI != "" {
+		// The logs of d.ENI had no subnet-id; the topology may know it.
+		for _, e := range [...]*rules.Side{&env.Client, &env.Server, &env.Transit} {
+			if e.ENI == d.ENI {
+				d.Subnet = e.Subnet
+				break
+			}
+		}
+	}
 	return d
 }
 
@@ -98,24 +108,50 @@ func newDiagnosis(c *correlate.Conversation, win *rules.Rule, out rules.Outcome,
 // blamed leg on the blamed ENI when the rule names them, else every leg that
 // saw a rejection, else everything. Packets and bytes are those of the same
 // legs (rejected traffic when there was any).
+//
+// A rule may blame a place the topology predicts, on an ENI that logged
+// nothing (the reply denied leaving a server whose ENI is not monitored).
+// Then the evidence is what a logging ENI saw, d.ENI and d.Subnet name that
+// ENI (the fields say whose records show the traffic; the component names
+// the blamed place), and packets and bytes count only the blamed leg, which
+// may be none: a reply never seen.
 func (d *Diagnosis) evidenceFrom(c *correlate.Conversation) {
 	var legs []*correlate.Leg
 	var view *correlate.View
 	if d.ENI != "" {
 		view, _ = c.View(d.ENI)
 	}
-	if view != nil {
-		d.Subnet = firstNonEmpty(d.Subnet, view.Subnet)
-		d.VPC = view.VPC
+	blamedLeg := func(v *correlate.View) []*correlate.Leg {
 		switch d.Leg {
 		case "request":
-			legs = append(legs, &view.Request)
+			return []*correlate.Leg{&v.Request}
 		case "reply":
-			legs = append(legs, &view.Reply)
-		default:
-			legs = append(legs, &view.Request, &view.Reply)
+			return []*correlate.Leg{&v.Reply}
 		}
-	} else {
+		return []*correlate.Leg{&v.Request, &v.Reply}
+	}
+	predicted := false
+	switch {
+	case view != nil:
+		d.Subnet = firstNonEmpty(d.Subnet, view.Subnet)
+		d.VPC = view.VPC
+		legs = blamedLeg(view)
+	case d.ENI != "" && len(c.Views) > 0 && !gapsOn(c, d.ENI):
+		// The evidence and d.ENI name one logging ENI: the first that saw
+		// the blamed leg, else the first.
+		predicted = true
+		view = &c.Views[0]
+		for i := range c.Views {
+			if blamedLeg(&c.Views[i])[0].Seen {
+				view = &c.Views[i]
+				break
+			}
+		}
+		d.ENI, d.Subnet, d.VPC = view.ENI, view.Subnet, view.VPC
+		if legs = blamedLeg(view); !legs[0].Seen {
+			legs = []*correlate.Leg{&view.Request, &view.Reply} // never logged: show what was
+		}
+	default:
 		for i := range c.Views {
 			v := &c.Views[i]
 			for _, l := range [...]*correlate.Leg{&v.Request, &v.Reply} {
@@ -129,11 +165,16 @@ func (d *Diagnosis) evidenceFrom(c *correlate.Conversation) {
 				legs = append(legs, &c.Views[i].Request, &c.Views[i].Reply)
 			}
 		}
-		if d.ENI == "" && len(c.Views) == 1 {
-			d.ENI = c.Views[0].ENI
-			d.Subnet = firstNonEmpty(d.Subnet, c.Views[0].Subnet)
-			d.VPC = c.Views[0].VPC
-		}
+	}
+	if view == nil && d.ENI == "" && len(c.Views) == 1 {
+		v := &c.Views[0]
+		d.ENI = v.ENI
+		d.Subnet = firstNonEmpty(d.Subnet, v.Subnet)
+		d.VPC = v.VPC
+	}
+	// A prediction counts the packets of the blamed leg only.
+	blamed := func(l *correlate.Leg) bool {
+		return !predicted || d.Leg == "" || (d.Leg == "request" && l == &view.Request) || (d.Leg == "reply" && l == &view.Reply)
 	}
 	rejected := false
 	for _, l := range legs {
@@ -145,12 +186,14 @@ func (d *Diagnosis) evidenceFrom(c *correlate.Conversation) {
 		if !l.Seen {
 			continue
 		}
-		if rejected {
-			d.Packets += l.Reject.Packets
-			d.Bytes += l.Reject.Bytes
-		} else {
-			d.Packets += l.Accept.Packets
-			d.Bytes += l.Accept.Bytes
+		if blamed(l) {
+			if rejected {
+				d.Packets += l.Reject.Packets
+				d.Bytes += l.Reject.Bytes
+			} else {
+				d.Packets += l.Accept.Packets
+				d.Bytes += l.Accept.Bytes
+			}
 		}
 		if len(legs) == 1 {
 			d.Evidence = l.Evidence // shared with the conversation; never modified
@@ -159,6 +202,18 @@ func (d *Diagnosis) evidenceFrom(c *correlate.Conversation) {
 		}
 		d.MoreEvidence += l.MoreEvidence
 	}
+}
+
+// gapsOn reports whether enis (one ENI id or a list) names an ENI whose
+// NODATA/SKIPDATA records overlap c: a rule blaming missing evidence blames
+// the ENI that logged the gap, which rightly has no view of c.
+func gapsOn(c *correlate.Conversation, enis string) bool {
+	for i := range c.Gaps {
+		if strings.Contains(enis, c.Gaps[i].ENI) {
+			return true
+		}
+	}
+	return false
 }
 
 func firstNonEmpty(a, b string) string {

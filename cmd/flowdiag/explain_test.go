@@ -1003,3 +1003,63 @@ func TestFixForPublicAddressNamesIt(t *testing.T) {
 		}
 	}
 }
+
+// When only one side was logged, a block the topology predicts on the other
+// side is worded as a prediction, and the diagnosis's ENI, evidence and
+// packets are those of the ENI that logged the traffic: a reply never seen
+// has no packets.
+func TestPredictedBlockNamesTheLoggingENI(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, log       string
+		rule, component string
+		leg             string
+		packets         int
+		message         string
+	}{
+		{"reply denied leaving an unlogged server",
+			"2 111122223333 eni-0web1 10.0.1.10 10.0.2.20 40000 8080 6 3 180 1795183000 1795183050 ACCEPT OK\n",
+			"nacl-denies-reply-leaving-server", "acl-0app", "reply", 0,
+			"The server's ENI logged nothing and no reply was seen; by the topology, the reply 10.0.2.20:8080 -> 10.0.1.10:40000 is denied leaving subnet subnet-0app"},
+		{"request denied entering an unlogged server",
+			"2 111122223333 eni-0app1 10.0.2.20 10.0.3.30 40000 5432 6 3 180 1795183000 1795183050 ACCEPT OK\n",
+			"nacl-denies-request-entering-server", "acl-0db", "request", 3,
+			"The server's ENI logged nothing; by the topology, the request tcp 10.0.2.20 -> 10.0.3.30:5432 is denied entering subnet subnet-0db"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".log")
+			if err := os.WriteFile(path, []byte(tc.log), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, out, errs := explainCmd(t, nil, false, "--format", "json", "--topology", threeTier, path)
+			if code != exitFinding && code != exitOK {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			var d struct {
+				Rule, Component, Leg, ENI, Subnet, Message string
+				Packets                                    int
+				Evidence                                   []string
+			}
+			if err := json.Unmarshal([]byte(strings.SplitN(out, "\n", 2)[0]), &d); err != nil {
+				t.Fatalf("%v in %q", err, out)
+			}
+			logger := strings.Fields(tc.log)[2]
+			wantSubnet := map[string]string{"eni-0web1": "subnet-0web", "eni-0app1": "subnet-0app"}[logger]
+			if d.Rule != tc.rule || d.Component != tc.component || d.Leg != tc.leg {
+				t.Errorf("diagnosis %s on %s (%s leg); want %s on %s (%s leg)", d.Rule, d.Component, d.Leg, tc.rule, tc.component, tc.leg)
+			}
+			if d.ENI != logger || d.Subnet != wantSubnet {
+				t.Errorf("eni %q subnet %q; want the logging ENI %s in %s", d.ENI, d.Subnet, logger, wantSubnet)
+			}
+			if d.Packets != tc.packets {
+				t.Errorf("packets %d; want %d (of the blamed leg)", d.Packets, tc.packets)
+			}
+			if len(d.Evidence) != 1 || !strings.HasSuffix(d.Evidence[0], ".log:1") {
+				t.Errorf("evidence %v; want the logged record", d.Evidence)
+			}
+			if !strings.HasPrefix(d.Message, tc.message) {
+				t.Errorf("message %q; want it to begin %q", d.Message, tc.message)
+			}
+		})
+	}
+}
