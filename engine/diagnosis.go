@@ -138,13 +138,21 @@ func (d *Diagnosis) evidenceFrom(c *correlate.Conversation) {
 		legs = blamedLeg(view)
 	case d.ENI != "" && len(c.Views) > 0 && !gapsOn(c, d.ENI):
 		// The evidence and d.ENI name one logging ENI: the first that saw
-		// the blamed leg, else the first.
+		// the blamed leg, else the first; an end's ENI before one that
+		// forwards (a NAT gateway's).
 		predicted = true
-		view = &c.Views[0]
+		best := -1
 		for i := range c.Views {
-			if blamedLeg(&c.Views[i])[0].Seen {
-				view = &c.Views[i]
-				break
+			v := &c.Views[i]
+			rank := 0
+			if blamedLeg(v)[0].Seen {
+				rank += 2
+			}
+			if v.Role != correlate.RoleTransit {
+				rank++
+			}
+			if rank > best {
+				view, best = v, rank
 			}
 		}
 		d.ENI, d.Subnet, d.VPC = view.ENI, view.Subnet, view.VPC

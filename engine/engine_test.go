@@ -628,3 +628,41 @@ func TestReportFoldsBeyondMaxGroups(t *testing.T) {
 		t.Errorf("without group-by: %d groups, %d folded", len(r.Groups()), r.Folded())
 	}
 }
+
+// TestEvidenceOfPredictedBlock: a diagnosis blaming an ENI that logged
+// nothing takes its evidence from one logging ENI, an end's rather than a
+// forwarding one's, names that ENI, and counts only the blamed leg's packets.
+func TestEvidenceOfPredictedBlock(t *testing.T) {
+	req := flowlog.Pos{Source: "t.log", Line: 1}
+	fwd := flowlog.Pos{Source: "t.log", Line: 2}
+	c := &correlate.Conversation{Views: []correlate.View{
+		{ENI: "eni-0nat", Role: correlate.RoleTransit, Request: correlate.Leg{Seen: true,
+			Accept: correlate.Tally{Records: 1, Packets: 4, Bytes: 240}, Evidence: []flowlog.Pos{fwd}}},
+		{ENI: "eni-1app", Role: correlate.RoleClient, Subnet: "subnet-app", Request: correlate.Leg{Seen: true,
+			Accept: correlate.Tally{Records: 1, Packets: 4, Bytes: 240}, Evidence: []flowlog.Pos{req}}},
+	}}
+	for _, tc := range []struct {
+		leg     string
+		packets int64
+	}{{"reply", 0}, {"request", 4}} {
+		d := Diagnosis{ENI: "eni-db", Subnet: "subnet-db", Leg: tc.leg}
+		d.evidenceFrom(c)
+		if d.ENI != "eni-1app" || d.Subnet != "subnet-app" {
+			t.Errorf("%s: eni %q subnet %q; want eni-1app in subnet-app", tc.leg, d.ENI, d.Subnet)
+		}
+		if d.Packets != tc.packets {
+			t.Errorf("%s: packets %d; want %d", tc.leg, d.Packets, tc.packets)
+		}
+		if len(d.Evidence) != 1 || d.Evidence[0] != req {
+			t.Errorf("%s: evidence %v; want %v", tc.leg, d.Evidence, req)
+		}
+	}
+	// A diagnosis blaming the ENI of a gap keeps it.
+	g := *c
+	g.Gaps = []correlate.Gap{{ENI: "eni-db"}}
+	d := Diagnosis{ENI: "eni-db", Leg: "reply"}
+	d.evidenceFrom(&g)
+	if d.ENI != "eni-db" {
+		t.Errorf("gap ENI replaced by %q", d.ENI)
+	}
+}
