@@ -119,6 +119,7 @@ func fillTopo(env *rules.Env, c *correlate.Conversation, topo *topology.Topology
 	}
 	if env.Transit.Seen {
 		if e, ok := topo.ENIByID(env.Transit.ENI); ok {
+			t.TransitKnown = true
 			env.Transit.Groups = e.GroupList
 			if e.Subnet != nil {
 				if env.Transit.Subnet == "" {

@@ -139,6 +139,9 @@ type Topo struct {
 	TransitSGIngress   Check `expr:"transit_sg_ingress"`
 	TransitNACLIngress Check `expr:"transit_nacl_ingress"`
 	TransitNACLEgress  Check `expr:"transit_nacl_egress"` // the reply leaving toward the client
+	// TransitKnown is set when the topology knows the transit ENI, so
+	// transit checks that do not apply were found not to apply.
+	TransitKnown bool `expr:"transit_known"`
 }
 
 // Check is one security group or network ACL evaluation.

@@ -145,6 +145,10 @@ func headline(g *engine.Group) string {
 	c := g.Component
 	if c == "" {
 		c = "(id unknown without --topology)"
+		if len(g.Examples) > 0 && g.Examples[0].Topology {
+			// The topology was given but has no deny that explains it.
+			c = "(not identified: the topology has no check that denies it)"
+		}
 	}
 	switch string(g.Verdict) {
 	case "nacl":

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/flowdiag/flowdiag/engine"
 )
 
 const incidents = "../../testdata/incidents/"
@@ -945,6 +947,17 @@ func TestExplainNATGatewayRejects(t *testing.T) {
 		{"reply, topology", narrow, "reply.log",
 			diag{Rule: "transit-nacl-denies-reply", Verdict: "nacl", Component: "acl-pub", NACLRule: 32767, Direction: "egress", Leg: "reply", ENI: "eni-nat"},
 			"Add an outbound entry to acl-pub: allow tcp ports 1024-65535 to 10.0.1.0/24 (the client's subnet), with a rule number below 32767."},
+		// The unmodified topology lets the reply out: it contradicts the
+		// logs, with default-format records and with v5's packet fields.
+		{"reply, topology allows it", dir + "topology.yaml", "reply.log",
+			diag{Rule: "stale-topology-transit-rejected-where-allowed", Verdict: "stale-topology", Direction: "egress", Leg: "reply", ENI: "eni-nat"},
+			"Re-export the topology for the incident's time"},
+		{"v5 reply, topology allows it", dir + "topology.yaml", "v5-reply.log",
+			diag{Rule: "stale-topology-transit-rejected-where-allowed", Verdict: "stale-topology", Direction: "egress", Leg: "reply", ENI: "eni-nat"},
+			"Re-export the topology for the incident's time"},
+		{"v5 reply, topology denies it", narrow, "v5-reply.log",
+			diag{Rule: "transit-nacl-denies-reply", Verdict: "nacl", Component: "acl-pub", NACLRule: 32767, Direction: "egress", Leg: "reply", ENI: "eni-nat"},
+			"Add an outbound entry to acl-pub: allow tcp ports 1024-65535 to 10.0.1.0/24 (the client's subnet), with a rule number below 32767."},
 	} {
 		args := []string{"--format", "json"}
 		if tc.topology != "" {
@@ -1061,5 +1074,18 @@ func TestPredictedBlockNamesTheLoggingENI(t *testing.T) {
 				t.Errorf("message %q; want it to begin %q", d.Message, tc.message)
 			}
 		})
+	}
+}
+
+// A blamed layer without a component says why it has none: no topology was
+// given, or the given topology has no check that denies the traffic.
+func TestHeadlineWithoutComponent(t *testing.T) {
+	g := &engine.Group{Verdict: "nacl", Direction: "egress"}
+	if got, want := headline(g), "network ACL (id unknown without --topology) egress"; got != want {
+		t.Errorf("no topology: %q; want %q", got, want)
+	}
+	g.Examples = []engine.Diagnosis{{Topology: true}}
+	if got, want := headline(g), "network ACL (not identified: the topology has no check that denies it) egress"; got != want {
+		t.Errorf("with topology: %q; want %q", got, want)
 	}
 }
