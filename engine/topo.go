@@ -196,7 +196,7 @@ func setCheck(dst *rules.Check, c *topology.Check, kind, direction, leg, where s
 	dst.Kind, dst.Direction, dst.Leg, dst.Where = kind, direction, leg, where
 	dst.ENI, dst.Subnet = c.ENI, c.Subnet
 	if !c.Applies {
-		dst.Applies, dst.Allowed, dst.Implicit = false, false, false
+		dst.Applies, dst.Allowed, dst.Implicit, dst.Targeted = false, false, false, false
 		dst.Component, dst.Rule, dst.RuleNumber, dst.FreeBelow = "", "", 0, 0
 		return
 	}
@@ -207,6 +207,7 @@ func setCheck(dst *rules.Check, c *topology.Check, kind, direction, leg, where s
 	dst.RuleNumber = by.RuleNumber
 	dst.FreeBelow = by.FreeBelow
 	dst.Implicit = by.Implicit
+	dst.Targeted = by.Targeted
 	dst.Rule = by.Text
 }
 

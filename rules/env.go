@@ -162,12 +162,16 @@ type Check struct {
 	// FreeBelow is, for a NACL, the highest rule number below RuleNumber
 	// that no entry of the direction uses, or 0 when none is free (a deny
 	// at #1): then no entry can be added before it.
-	FreeBelow int    `expr:"free_below"`
-	Implicit  bool   `expr:"implicit"` // decided by the default deny / no rule allowed
-	Rule      string `expr:"rule"`     // human text of the deciding rule
-	ENI       string `expr:"eni"`
-	Subnet    string `expr:"subnet"`
-	Where     string `expr:"where"` // client or server
+	FreeBelow int  `expr:"free_below"`
+	Implicit  bool `expr:"implicit"` // decided by the default deny / no rule allowed
+	// Targeted is set when an explicit NACL deny narrower than "all
+	// traffic from anywhere" decided: a deliberate exclusion, which a fix
+	// should undo for the blocked flow's own address only.
+	Targeted bool   `expr:"targeted"`
+	Rule     string `expr:"rule"` // human text of the deciding rule
+	ENI      string `expr:"eni"`
+	Subnet   string `expr:"subnet"`
+	Where    string `expr:"where"` // client or server
 }
 
 // Gaps describes NODATA and SKIPDATA records overlapping the conversation on

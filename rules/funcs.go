@@ -109,6 +109,9 @@ func (h *helpers) options() []expr.Option {
 		expr.Function("any_cidr", func(p ...any) (any, error) {
 			return anyCIDR(p[0].(string)), nil
 		}, new(func(string) string)),
+		expr.Function("host_cidr", func(p ...any) (any, error) {
+			return hostCIDR(p[0].(string)), nil
+		}, new(func(string) string)),
 		expr.Function("nacl_place", func(p ...any) (any, error) {
 			return naclPlace(p[0].(int), p[1].(int)), nil
 		}, new(func(int, int) string)),
@@ -243,6 +246,16 @@ func anyCIDR(addr string) string {
 		return "::/0"
 	}
 	return "0.0.0.0/0"
+}
+
+// hostCIDR is addr as a single-address CIDR, what a NACL entry for one
+// host names; anything else is returned unchanged.
+func hostCIDR(addr string) string {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return addr
+	}
+	return netip.PrefixFrom(a, a.BitLen()).String()
 }
 
 func protocolWords(proto string) string {

@@ -28,6 +28,9 @@ func TestMessageHelpers(t *testing.T) {
 		{anyCIDR("203.0.113.7"), "0.0.0.0/0"},
 		{anyCIDR("2606:4700::1111"), "::/0"},
 		{anyCIDR("::ffff:10.0.0.1"), "0.0.0.0/0"},
+		{hostCIDR("203.0.113.7"), "203.0.113.7/32"},
+		{hostCIDR("2606:4700::1111"), "2606:4700::1111/128"},
+		{hostCIDR("not an address"), "not an address"},
 		{anyCIDR(""), "0.0.0.0/0"},
 	} {
 		if tc.got != tc.want {

@@ -510,7 +510,8 @@ func compileNACL(n *NACL, e *errs) {
 			n.c[dir][fam] = append(n.c[dir][fam], naclEntryC{
 				proto: en.Proto, ports: en.Ports, icmpType: en.ICMPType, icmpCode: en.ICMPCode,
 				cidr: cidrOf(en.CIDR), allow: en.Allow,
-				ref: RuleRef{Kind: KindNACL, ID: n.ID, Egress: egress, RuleNumber: en.Rule, Index: -1, Pos: en.Pos, Text: text},
+				ref: RuleRef{Kind: KindNACL, ID: n.ID, Egress: egress, RuleNumber: en.Rule, Index: -1, Pos: en.Pos, Text: text,
+					Targeted: !en.Allow && (en.Proto != ProtoAll || en.CIDR.Bits() > 0)},
 			})
 		}
 		for fam := 0; fam < 2; fam++ {

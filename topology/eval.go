@@ -57,8 +57,12 @@ type RuleRef struct {
 	// that the direction leaves free (where an entry preceding it can
 	// go), or 0 when every number below it is taken.
 	FreeBelow int
-	Text      string // "acl-0a egress #100 allow tcp 1024-65535 to 0.0.0.0/0"
-	Pos       Pos
+	// Targeted is set for an explicit NACL deny narrower than "all
+	// traffic from anywhere": someone excluded this range or port on
+	// purpose, so a fix should undo no more of it than the blocked flow.
+	Targeted bool
+	Text     string // "acl-0a egress #100 allow tcp 1024-65535 to 0.0.0.0/0"
+	Pos      Pos
 }
 
 // Decision is a verdict and the rule that gave it.

@@ -54,7 +54,8 @@ func (p *Path) Fix(i int) string {
 		}
 		return fmt.Sprintf("add to %s an %s rule: allow %s %s %s", target, dir, what, word, peer)
 	}
-	peer := fixCIDR(remote, true)
+	// Past a deliberate exclusion, allow the flow's own address only.
+	peer := fixCIDR(remote, !by.Targeted)
 	switch {
 	case by.FreeBelow == 0:
 		// Nothing can precede the deny (it is #1, or every number below

@@ -908,7 +908,7 @@ func TestFixWhenNoRuleNumberIsFree(t *testing.T) {
 			t.Errorf("%s: explain fix:\n%s%s", tc.to, out, errs)
 		}
 		code, out, errs := runCmd("", "why", "--topology", path, "--from", "10.0.0.200", "--to", "10.0.1.10:8080")
-		if code == exitUsage || !strings.Contains(out, "(no lower rule number is free): renumber it (or narrow or remove it), then add below it to acl-app ingress: allow tcp 8080 from 10.0.0.0/24") {
+		if code == exitUsage || !strings.Contains(out, "(no lower rule number is free): renumber it (or narrow or remove it), then add below it to acl-app ingress: allow tcp 8080 from 10.0.0.200/32") {
 			t.Errorf("%s: why: exit %d\n%s%s", tc.to, code, out, errs)
 		}
 	}
@@ -1087,5 +1087,42 @@ func TestHeadlineWithoutComponent(t *testing.T) {
 	g.Examples = []engine.Diagnosis{{Topology: true}}
 	if got, want := headline(g), "network ACL (not identified: the topology has no check that denies it) egress"; got != want {
 		t.Errorf("with topology: %q; want %q", got, want)
+	}
+}
+
+// Past an explicit deny of a range or a port (a deliberate exclusion) the
+// fix lets the blocked client alone through; past a deny of everything from
+// anywhere (a lock-down standing in for the default deny) it names the
+// client's subnet as for the default deny.
+func TestFixPastDeliberateDeny(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "denies.log")
+	const logs = "2 111122223333 eni-0app1 10.0.1.200 10.0.2.20 41000 8080 6 2 120 1795183000 1795183060 REJECT OK\n" +
+		"2 111122223333 eni-0web2 10.0.1.200 10.0.2.20 41000 8080 6 4 240 1795183000 1795183120 ACCEPT OK\n" +
+		"2 111122223333 eni-0db1 10.0.2.20 10.0.3.30 40001 5432 6 1 60 1795183000 1795183060 REJECT OK\n"
+	if err := os.WriteFile(path, []byte(logs), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, out, errs := explainCmd(t, nil, false, "--format", "json", "--topology", threeTier, path)
+	want := map[string]string{
+		"acl-0app": "Add an inbound entry to acl-0app allowing tcp port 8080 from 10.0.1.200/32 alone (deny #90 looks deliberate: let only this client past it, or narrow #90), with a rule number below 90.",
+		"acl-0db":  "Add an inbound entry to acl-0db allowing tcp port 5432 from 10.0.2.0/24 (the client's subnet), with a rule number below 100.",
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var d struct{ Component, Remediation string }
+		if err := json.Unmarshal([]byte(line), &d); err != nil {
+			t.Fatalf("%v in %q\n%s", err, out, errs)
+		}
+		w, ok := want[d.Component]
+		if !ok {
+			t.Errorf("unexpected diagnosis on %q", d.Component)
+			continue
+		}
+		delete(want, d.Component)
+		if !strings.HasPrefix(d.Remediation, w) {
+			t.Errorf("%s: fix %q; want it to begin %q", d.Component, d.Remediation, w)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("no diagnosis on %v", want)
 	}
 }
