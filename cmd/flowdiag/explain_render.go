@@ -336,7 +336,9 @@ func renderText(w io.Writer, r *engine.Report, m runMeta, colour bool) {
 		if label, fixes := groupFixes(g); len(fixes) == 1 {
 			lines := wrap(label+" "+safe(fixes[0]), "   ", textWidth)
 			for j, line := range lines {
-				if j == 0 {
+				// Bold the label when it fits on the first line (a long
+				// label wraps and is printed as it wrapped).
+				if j == 0 && strings.HasPrefix(line, "   "+label) {
 					line = "   " + pal.bold(label) + strings.TrimPrefix(line, "   "+label)
 				}
 				fmt.Fprintln(w, line)

@@ -1126,3 +1126,27 @@ func TestFixPastDeliberateDeny(t *testing.T) {
 		t.Errorf("no diagnosis on %v", want)
 	}
 }
+
+// A group needing more different fixes than the report counts prints its
+// long label once, wrapped, not once unwrapped and once wrapped.
+func TestLongFixLabelPrintedOnce(t *testing.T) {
+	var b strings.Builder
+	for port := 20; port < 60; port++ {
+		fmt.Fprintf(&b, "2 111122223333 eni-0web1 198.51.100.66 10.0.1.10 55555 %d 6 1 40 1795183000 1795183060 REJECT OK\n", port)
+	}
+	path := filepath.Join(t.TempDir(), "scan.log")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, colour := range []string{"never", "always"} {
+		_, out, errs := explainCmd(t, nil, false, "--color", colour, "--topology", threeTier, path)
+		if n := strings.Count(out, "Fix (for the first example"); n != 1 {
+			t.Errorf("--color %s: label printed %d times:\n%s%s", colour, n, out, errs)
+		}
+		for _, line := range strings.Split(out, "\n") {
+			if len([]rune(line)) > 80 && colour == "never" {
+				t.Errorf("line longer than 80 columns: %q", line)
+			}
+		}
+	}
+}
