@@ -104,6 +104,7 @@ func fillTopo(env *rules.Env, c *correlate.Conversation, topo *topology.Topology
 	if path.Src.Subnet != nil && path.Dst.Subnet != nil {
 		env.Path.Known = true
 		env.Path.SameSubnet = path.SameSubnet
+		env.Path.SameVPC = path.Src.Subnet.VPCID == path.Dst.Subnet.VPCID
 	}
 	if !env.Client.Seen && path.Src.ENI != nil {
 		env.Client.ENI = path.Src.ENI.ID

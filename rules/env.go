@@ -96,6 +96,10 @@ type Path struct {
 	// topology or subnet-id fields).
 	Known      bool `expr:"known"`
 	SameSubnet bool `expr:"same_subnet"`
+	// SameVPC is true when both ends are in subnets of one VPC: a security
+	// group rule can name the other end's group only then (a peered VPC's
+	// groups only over a peering connection in the same Region).
+	SameVPC bool `expr:"same_vpc"`
 	// ClientLocation and ServerLocation are one of vpc, vpc-unknown-eni,
 	// internet, private-external or unknown.
 	ClientLocation string `expr:"client_location"`

@@ -45,7 +45,10 @@ func (p *Path) Fix(i int) string {
 	}
 	if by.Kind == KindSG {
 		peer := fixCIDR(remote, false)
-		if remote.ENI != nil && !remote.Public && len(remote.ENI.SecurityGroupIDs) > 0 {
+		// A group of another VPC can be named only over a peering
+		// connection, which the topology does not model: name the address.
+		if remote.ENI != nil && !remote.Public && len(remote.ENI.SecurityGroupIDs) > 0 &&
+			p.Src.Subnet != nil && p.Dst.Subnet != nil && p.Src.Subnet.VPCID == p.Dst.Subnet.VPCID {
 			peer = "group " + remote.ENI.SecurityGroupIDs[0]
 		}
 		target := c.ENI

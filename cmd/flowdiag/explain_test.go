@@ -1150,3 +1150,43 @@ func TestLongFixLabelPrintedOnce(t *testing.T) {
 		}
 	}
 }
+
+// A security group fix names the peer's group only within one VPC: a group
+// of a peered VPC can be referenced only over a peering connection in the
+// same Region, which the topology does not model, so the fix names the
+// address.
+func TestSGFixAcrossVPCsNamesTheAddress(t *testing.T) {
+	dir := "../../testdata/explain/nat-gateway/"
+	path := filepath.Join(t.TempDir(), "peer.log")
+	const logs = "2 111122223333 eni-peer1 10.0.1.10 10.1.0.10 40000 6380 6 1 60 1795183000 1795183060 REJECT OK\n" +
+		"2 111122223333 eni-app1 10.0.1.10 10.1.0.10 40000 6380 6 1 60 1795183000 1795183060 ACCEPT OK\n" +
+		// Within the VPC the group is named.
+		"2 111122223333 eni-app1 10.0.0.10 10.0.1.10 40001 9000 6 1 60 1795183000 1795183060 REJECT OK\n"
+	if err := os.WriteFile(path, []byte(logs), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, out, errs := explainCmd(t, nil, false, "--format", "json", "--topology", dir+"topology.yaml", path)
+	want := map[string]string{
+		"sg-peer": "Add an inbound rule to sg-peer allowing tcp port 6380 from 10.0.1.10.",
+		"sg-app":  "Add an inbound rule to sg-app allowing tcp port 9000 from the client's security group sg-web (or from 10.0.0.10).",
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var d struct{ Component, Remediation string }
+		if err := json.Unmarshal([]byte(line), &d); err != nil {
+			t.Fatalf("%v in %q\n%s", err, out, errs)
+		}
+		if w, ok := want[d.Component]; ok {
+			delete(want, d.Component)
+			if !strings.HasPrefix(d.Remediation, w) {
+				t.Errorf("%s: fix %q; want it to begin %q", d.Component, d.Remediation, w)
+			}
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("no diagnosis on %v:\n%s", want, out)
+	}
+	_, out, _ = runCmd("", "why", "--topology", dir+"topology.yaml", "--from", "10.0.1.10", "--to", "10.1.0.10:6380")
+	if !strings.Contains(out, "fix: add to sg-peer (on eni-peer1) an ingress rule: allow tcp 6380 from 10.0.1.10/32\n") {
+		t.Errorf("why across VPCs:\n%s", out)
+	}
+}
