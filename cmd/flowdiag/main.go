@@ -5,6 +5,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/flowdiag/flowdiag/internal/suggest"
 	"io"
 	"os"
 	"runtime/debug"
@@ -78,11 +79,26 @@ func run(args []string, s stdio) int {
 	}
 	cmd, ok := commands()[args[0]]
 	if !ok {
-		fmt.Fprintf(s.err, "flowdiag: unknown command %q\n\n", args[0])
+		fmt.Fprintf(s.err, "flowdiag: unknown command %q%s\n\n", args[0], didYouMean(args[0]))
 		usage(s.err)
 		return exitUsage
 	}
 	return cmd.run(args[1:], s)
+}
+
+// didYouMean names the command closest to a mistyped one, when one is
+// close: ` (did you mean "explain"?)`.
+func didYouMean(name string) string {
+	best, bestD := "", 3
+	for c := range commands() {
+		if d := suggest.Distance(name, c); d < bestD || d == bestD && c < best {
+			best, bestD = c, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
 }
 
 func usage(w io.Writer) {

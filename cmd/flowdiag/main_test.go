@@ -43,8 +43,11 @@ func runCmd(stdin string, args ...string) (code int, stdout, stderr string) {
 
 func TestUnknownCommand(t *testing.T) {
 	code, out, errs := runCmd("", "explian")
-	if code != exitUsage || out != "" || !strings.Contains(errs, `unknown command "explian"`) || !strings.Contains(errs, "explain") {
+	if code != exitUsage || out != "" || !strings.Contains(errs, `unknown command "explian" (did you mean "explain"?)`) {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if _, _, errs := runCmd("", "xyzzy"); strings.Contains(errs, "did you mean") {
+		t.Errorf("a suggestion for a name close to no command: %q", errs)
 	}
 	if code, _, errs := runCmd(""); code != exitUsage || !strings.Contains(errs, "Commands:") {
 		t.Errorf("no command: exit %d, stderr %q", code, errs)
