@@ -64,11 +64,8 @@ func runExplain(args []string, s stdio) int {
 		fmt.Fprintln(s.err, "\nFlags:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, done := parseFlags(fs, args, s); done {
+		return code
 	}
 	if err := p.corr.check(); err != nil {
 		fmt.Fprintf(s.err, "flowdiag explain: %s\n", err)

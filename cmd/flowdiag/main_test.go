@@ -56,3 +56,27 @@ func TestUnknownCommand(t *testing.T) {
 		t.Errorf("--help: exit %d", code)
 	}
 }
+
+// A bad flag is named on stderr with the closest flag, for every
+// subcommand: pflag prints nothing itself under ContinueOnError, and the
+// commands once exited 2 in silence.
+func TestBadFlagIsNamed(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"explain", "--topolgy", "t.yaml", "x.log"}, "flowdiag explain: unknown flag: --topolgy (did you mean --topology?)"},
+		{[]string{"why", "--form", "10.0.0.1"}, "flowdiag why: unknown flag: --form (did you mean --from?)"},
+		{[]string{"review", "--polcy", "p.yaml"}, "flowdiag review: unknown flag: --polcy (did you mean --policy?)"},
+		{[]string{"records", "--xyzzy-long"}, "flowdiag records: unknown flag: --xyzzy-long\n"},
+		{[]string{"rules", "list", "--no-builtin-rule"}, "flowdiag rules: unknown flag: --no-builtin-rule (did you mean --no-builtin-rules?)"},
+		{[]string{"topology", "import", "--outptu", "x"}, "flowdiag topology import: unknown flag: --outptu (did you mean --output?)"},
+		{[]string{"explain", "--workers", "abc", "x.log"}, `flowdiag explain: invalid argument "abc" for "--workers" flag`},
+		{[]string{"explain", "--topology"}, "flowdiag explain: flag needs an argument: --topology"},
+	} {
+		code, out, errs := runCmd("", tc.args...)
+		if code != exitUsage || out != "" || !strings.Contains(errs, tc.want) || !strings.Contains(errs, "--help' for its flags") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit %d and %q", tc.args, code, out, errs, exitUsage, tc.want)
+		}
+	}
+}

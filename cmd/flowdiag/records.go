@@ -35,7 +35,7 @@ func runRecords(args []string, s stdio) int {
 	fs := newFlagSet("records", s, recordsUsage)
 	p := recordsParams{inputs: addInputFlags(fs)}
 	fs.StringVar(&p.format, "format", "text", "output format: text (aligned table) or json (one object per record)")
-	if code, done := parseFlags(fs, args); done {
+	if code, done := parseFlags(fs, args, s); done {
 		return code
 	}
 	code, err := records(p, fs.Args(), s)

@@ -49,7 +49,7 @@ func runReview(args []string, s stdio) int {
 	p.corr = addCorrelationFlags(fs)
 	fs.StringVar(&p.color, "color", "auto", "colour: auto (only on a terminal, never with NO_COLOR), always, never")
 	fs.IntVar(&p.workers, "workers", runtime.GOMAXPROCS(0), "goroutines parsing and evaluating in parallel (the output is the same); 1 runs everything on one")
-	if code, done := parseFlags(fs, args); done {
+	if code, done := parseFlags(fs, args, s); done {
 		return code
 	}
 	if p.workers < 1 {

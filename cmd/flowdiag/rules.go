@@ -25,7 +25,7 @@ func runRules(args []string, s stdio) int {
 	fs := newFlagSet("rules", s, rulesUsage)
 	var p rulesParams
 	fs.BoolVar(&p.noBuiltin, "no-builtin-rules", false, "use only the rule files given")
-	if code, done := parseFlags(fs, args); done {
+	if code, done := parseFlags(fs, args, s); done {
 		return code
 	}
 	rest := fs.Args()

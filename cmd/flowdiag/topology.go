@@ -37,7 +37,7 @@ func runTopologyImport(args []string, s stdio) int {
 	fs := newFlagSet("topology import", s, topologyImportUsage)
 	out := fs.StringP("output", "o", "", "write the YAML to `FILE` instead of standard output")
 	strict := fs.Bool("strict", false, "fail (exit 2) when the imported topology does not validate (dangling references, ...)")
-	if code, done := parseFlags(fs, args); done {
+	if code, done := parseFlags(fs, args, s); done {
 		return code
 	}
 	if fs.NArg() == 0 {

@@ -44,7 +44,7 @@ func runWhy(args []string, s stdio) int {
 	fs.IntVar(&p.icmpType, "icmp-type", -2, "ICMP type (default: echo request, 8 or ICMPv6 128); -1 = unknown")
 	fs.IntVar(&p.icmpCode, "icmp-code", -2, "ICMP code (default 0); -1 = unknown")
 	fs.StringVar(&p.format, "format", "text", "output format: text or json")
-	if code, done := parseFlags(fs, args); done {
+	if code, done := parseFlags(fs, args, s); done {
 		return code
 	}
 	if fs.NArg() > 0 {

@@ -14,6 +14,10 @@ func TestDistance(t *testing.T) {
 		{"kitten", "sitting", 3},
 		{"", "abc", 3},
 		{"severty", "severity", 1},
+		{"form", "from", 1}, // a swap is one edit
+		{"form", "format", 2},
+		{"ab", "ba", 1},
+		{"abc", "ca", 3},
 	} {
 		if got := Distance(tc.a, tc.b); got != tc.want {
 			t.Errorf("Distance(%q, %q) = %d; want %d", tc.a, tc.b, got, tc.want)
