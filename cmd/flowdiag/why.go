@@ -86,7 +86,7 @@ func (p whyParams) packet() (topology.Packet, bool, error) {
 		return pk, false, fmt.Errorf("--to: %w", err)
 	}
 	if src.Is4() != dst.Is4() {
-		return pk, false, fmt.Errorf("--from %s and --to %s are of different IP families", src, dst)
+		return pk, false, fmt.Errorf("--from %s and --to %s are of different IP families%s", src, dst, bracketHint(p.from, p.to))
 	}
 	switch {
 	case proto == flowlog.ProtoICMP && src.Is6():
@@ -100,7 +100,11 @@ func (p whyParams) packet() (topology.Packet, bool, error) {
 	switch {
 	case proto.HasPorts():
 		if !hasDport {
-			return pk, false, fmt.Errorf("--to %s: %s needs a destination port (ADDR:PORT)", p.to, proto)
+			form := "ADDR:PORT"
+			if bracketHint(p.to) != "" {
+				form = "[ADDR]:PORT for an IPv6 address, e.g. [2001:db8::10]:443"
+			}
+			return pk, false, fmt.Errorf("--to %s: %s needs a destination port (%s)", p.to, proto, form)
 		}
 		pk.DstPort, pk.SrcPort = dport, sport
 		if !hasSport {
@@ -473,4 +477,16 @@ func writeWhyText(w io.Writer, r *whyReport) error {
 	}
 	_, err := io.WriteString(w, safeLines(b.String()))
 	return err
+}
+
+// bracketHint reminds how an IPv6 address takes a port when one of the
+// arguments is an IPv6 address without brackets: "2001:db8::10:443" is the
+// address 2001:db8::10:443, not port 443 of 2001:db8::10.
+func bracketHint(args ...string) string {
+	for _, a := range args {
+		if strings.Count(a, ":") > 1 && !strings.HasPrefix(a, "[") {
+			return " (an IPv6 address with a port is written [ADDR]:PORT, e.g. [2001:db8::10]:443)"
+		}
+	}
+	return ""
 }

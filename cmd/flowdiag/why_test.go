@@ -77,6 +77,8 @@ func TestWhyBadInput(t *testing.T) {
 		{[]string{"--topology", threeTier, "--from", "10.0.1.300", "--to", "10.0.2.20:80"}, "flowdiag why: --from: \"10.0.1.300\" is not an address: want 10.0.1.5, 10.0.1.5:443, 2001:db8::5 or [2001:db8::5]:443\n"},
 		{[]string{"--topology", threeTier, "--from", "10.0.1.3", "--to", "10.0.2.20:99999"}, "flowdiag why: --to: \"10.0.2.20:99999\": port \"99999\" is not a number from 0 to 65535\n"},
 		{[]string{"--topology", threeTier, "--from", "10.0.1.3", "--to", "[2001:db8::1]:80"}, "flowdiag why: --from 10.0.1.3 and --to 2001:db8::1 are of different IP families\n"},
+		{[]string{"--topology", threeTier, "--from", "10.0.1.3", "--to", "2001:db8::1:80"}, "flowdiag why: --from 10.0.1.3 and --to 2001:db8::1:80 are of different IP families (an IPv6 address with a port is written [ADDR]:PORT, e.g. [2001:db8::10]:443)\n"},
+		{[]string{"--topology", threeTier, "--from", "2001:db8::3", "--to", "2001:db8::1"}, "flowdiag why: --to 2001:db8::1: tcp needs a destination port ([ADDR]:PORT for an IPv6 address, e.g. [2001:db8::10]:443)\n"},
 		{[]string{"--topology", threeTier, "--from", "10.0.1.10", "--to", "10.0.2.20", "--proto", "icmpv6"}, "flowdiag why: --proto icmpv6 is ICMP for IPv6; for 10.0.1.10 and 10.0.2.20 use --proto icmp\n"},
 		{[]string{"--topology", threeTier, "--from", "2001:db8::1", "--to", "2001:db8::2", "--proto", "icmp"}, "flowdiag why: --proto icmp is ICMP for IPv4; for 2001:db8::1 and 2001:db8::2 use --proto icmpv6\n"},
 		{[]string{"--topology", threeTier, "--proto", "tcpp", "--from", "10.0.1.3", "--to", "10.0.2.20:80"}, "flowdiag why: --proto: \"tcpp\" is not a protocol: want a name such as tcp, udp, icmp, icmpv6 or a number 0-255\n"},
