@@ -80,3 +80,32 @@ func TestBadFlagIsNamed(t *testing.T) {
 		}
 	}
 }
+
+// The README's sample output is what the README's command prints: each line
+// of the excerpt (but "...") appears in the output, in order.
+func TestReadmeSampleOutputIsCurrent(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(readme), "flowdiag names each one, worst first:\n\n```\n")
+	if !ok {
+		t.Fatal("README: no sample output after \"flowdiag names each one, worst first:\"")
+	}
+	excerpt, _, _ := strings.Cut(after, "```")
+	code, out, errs := runCmd("", "explain", "--topology", "../../testdata/incidents/shop-topology.yaml", "../../testdata/incidents/shop-outage.log.gz")
+	if code != exitFinding && code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	rest := out
+	for _, line := range strings.Split(strings.TrimSpace(excerpt), "\n") {
+		if strings.TrimSpace(line) == "..." {
+			continue
+		}
+		i := strings.Index(rest, line+"\n")
+		if i < 0 {
+			t.Fatalf("README sample line %q is not in the output (in order):\n%s", line, out)
+		}
+		rest = rest[i+len(line):]
+	}
+}
