@@ -198,6 +198,7 @@ func setCheck(dst *rules.Check, c *topology.Check, kind, direction, leg, where s
 	dst.ENI, dst.Subnet = c.ENI, c.Subnet
 	if !c.Applies {
 		dst.Applies, dst.Allowed, dst.Implicit, dst.Targeted = false, false, false, false
+		dst.Shadows, dst.ShadowsRule = 0, ""
 		dst.Component, dst.Rule, dst.RuleNumber, dst.FreeBelow = "", "", 0, 0
 		return
 	}
@@ -209,6 +210,10 @@ func setCheck(dst *rules.Check, c *topology.Check, kind, direction, leg, where s
 	dst.FreeBelow = by.FreeBelow
 	dst.Implicit = by.Implicit
 	dst.Targeted = by.Targeted
+	dst.Shadows, dst.ShadowsRule = 0, ""
+	if c.Shadowed != nil {
+		dst.Shadows, dst.ShadowsRule = c.Shadowed.RuleNumber, c.Shadowed.Text
+	}
 	dst.Rule = by.Text
 }
 

@@ -171,11 +171,16 @@ type Check struct {
 	// Targeted is set when an explicit NACL deny narrower than "all
 	// traffic from anywhere" decided: a deliberate exclusion, which a fix
 	// should undo for the blocked flow's own address only.
-	Targeted bool   `expr:"targeted"`
-	Rule     string `expr:"rule"` // human text of the deciding rule
-	ENI      string `expr:"eni"`
-	Subnet   string `expr:"subnet"`
-	Where    string `expr:"where"` // client or server
+	Targeted bool `expr:"targeted"`
+	// Shadows is, when an explicit NACL deny decided, the number of the
+	// first later entry that would have allowed the packet (0 if none),
+	// and ShadowsRule its text: the deny shadows it.
+	Shadows     int    `expr:"shadows"`
+	ShadowsRule string `expr:"shadows_rule"`
+	Rule        string `expr:"rule"` // human text of the deciding rule
+	ENI         string `expr:"eni"`
+	Subnet      string `expr:"subnet"`
+	Where       string `expr:"where"` // client or server
 }
 
 // Gaps describes NODATA and SKIPDATA records overlapping the conversation on

@@ -81,6 +81,10 @@ type Check struct {
 	ENI      string   // the ENI the check belongs to, if known
 	Subnet   string   // its subnet, if known
 	Groups   []string // security group ids on the ENI
+	// Shadowed is, when an explicit NACL deny decided, the first later
+	// entry that would have allowed the packet: the deny shadows it (a
+	// misordered ACL, or a deliberate exception). Nil otherwise.
+	Shadowed *RuleRef
 }
 
 // blocks reports whether the check applies and denies.
@@ -477,27 +481,39 @@ type naclEntryC struct {
 // naclCheck evaluates n in direction dir (0 ingress, 1 egress) for family
 // fam (0 IPv4, 1 IPv6): lowest number first, first match wins.
 func naclCheck(c *Check, n *NACL, ep *Endpoint, dir, fam int, proto flowlog.Proto, remote key, port uint16, typ, code int16) {
-	c.Applies, c.Subnet = true, ep.Subnet.ID
+	c.Applies, c.Subnet, c.Shadowed = true, ep.Subnet.ID, nil
 	if ep.ENI != nil {
 		c.ENI, c.Groups = ep.ENI.ID, ep.ENI.SecurityGroupIDs
 	}
 	es := n.c[dir][fam]
 	for i := range es {
 		e := &es[i]
-		if !e.proto.matches(proto) || !e.cidr.contains(remote) {
-			continue
-		}
-		if e.proto.hasPorts() {
-			if !e.ports.Contains(port) {
-				continue
-			}
-		} else if e.proto.isICMP() && !icmpMatch(e.icmpType, e.icmpCode, typ, code) {
+		if !e.matches(proto, remote, port, typ, code) {
 			continue
 		}
 		c.Decision.Allowed, c.Decision.By = e.allow, e.ref
+		if !e.allow {
+			for j := i + 1; j < len(es); j++ {
+				if es[j].allow && es[j].matches(proto, remote, port, typ, code) {
+					c.Shadowed = &es[j].ref
+					break
+				}
+			}
+		}
 		return
 	}
 	c.Decision.Allowed, c.Decision.By = false, n.implicit[dir][fam]
+}
+
+// matches reports whether the entry matches the packet.
+func (e *naclEntryC) matches(proto flowlog.Proto, remote key, port uint16, typ, code int16) bool {
+	if !e.proto.matches(proto) || !e.cidr.contains(remote) {
+		return false
+	}
+	if e.proto.hasPorts() {
+		return e.ports.Contains(port)
+	}
+	return !e.proto.isICMP() || icmpMatch(e.icmpType, e.icmpCode, typ, code)
 }
 
 // ServerHint tells which side of a conversation is the server: 0 if a, 1 if

@@ -488,3 +488,36 @@ func TestSubnetOutsideVPCDisablesShortcut(t *testing.T) {
 		}
 	}
 }
+
+// TestShadowedAllow: an explicit deny names the first later entry that would
+// have allowed the packet; an allow, the implicit deny, or a deny with no
+// such entry after it names none. Targeted marks explicit denies narrower
+// than all traffic from anywhere.
+func TestShadowedAllow(t *testing.T) {
+	topo := loadThreeTier(t)
+	// acl-0app ingress #90 denies tcp 8080 from 10.0.1.128/25 ahead of #100,
+	// which allows tcp 8080 from 10.0.1.0/24.
+	c := topo.Evaluate(pkt(t, "tcp 10.0.1.200:40000 -> 10.0.2.20:8080")).DstNACLIngress
+	if c.Decision.Allowed || c.Decision.By.RuleNumber != 90 || !c.Decision.By.Targeted {
+		t.Fatalf("decision %+v; want targeted deny #90", c.Decision)
+	}
+	if c.Shadowed == nil || c.Shadowed.RuleNumber != 100 || c.Shadowed.Text != "acl-0app ingress #100 allow tcp 8080 from 10.0.1.0/24" {
+		t.Errorf("shadowed = %+v; want #100", c.Shadowed)
+	}
+	for _, tc := range []struct {
+		pkt   string
+		check func(*Path) *Check
+	}{
+		{"tcp 10.0.1.10:40000 -> 10.0.2.20:8080", func(p *Path) *Check { return &p.DstNACLIngress }},     // allowed by #100
+		{"tcp 10.0.1.10:51000 -> 10.0.2.20:8080", func(p *Path) *Check { return &p.ReplyDstNACLEgress }}, // implicit deny
+		{"tcp 10.0.2.20:40000 -> 10.0.3.30:5432", func(p *Path) *Check { return &p.DstNACLIngress }},     // acl-0db #100 deny all, nothing after
+	} {
+		p := topo.Evaluate(pkt(t, tc.pkt))
+		if c := tc.check(&p); c.Shadowed != nil {
+			t.Errorf("%s: shadowed = %+v; want none", tc.pkt, c.Shadowed)
+		}
+	}
+	if by := topo.Evaluate(pkt(t, "tcp 10.0.2.20:40000 -> 10.0.3.30:5432")).DstNACLIngress.Decision.By; by.Targeted || by.RuleNumber != 100 {
+		t.Errorf("deny all from 0.0.0.0/0: %+v; want #100, not targeted", by)
+	}
+}

@@ -59,16 +59,23 @@ func (p *Path) Fix(i int) string {
 	}
 	// Past a deliberate exclusion, allow the flow's own address only.
 	peer := fixCIDR(remote, !by.Targeted)
+	// A deny ahead of an allow that would admit the packet may be a
+	// misordered ACL rather than an exclusion: say so, with its fix.
+	shadow := ""
+	if sh := c.Shadowed; sh != nil {
+		shadow = fmt.Sprintf("; or, if %s is meant to admit it, narrow #%d or renumber it after #%d (#%d shadows it)",
+			sh.Text, by.RuleNumber, sh.RuleNumber, by.RuleNumber)
+	}
 	switch {
 	case by.FreeBelow == 0:
 		// Nothing can precede the deny (it is #1, or every number below
 		// it is taken): "numbered below" would be no fix at all.
-		return fmt.Sprintf("no entry can precede %s %s #%d, the deny that matched (no lower rule number is free): renumber it (or narrow or remove it), then add below it to %s %s: allow %s %s %s",
-			by.ID, dir, by.RuleNumber, by.ID, dir, what, word, peer)
+		return fmt.Sprintf("no entry can precede %s %s #%d, the deny that matched (no lower rule number is free): renumber it (or narrow or remove it), then add below it to %s %s: allow %s %s %s%s",
+			by.ID, dir, by.RuleNumber, by.ID, dir, what, word, peer, shadow)
 	case by.Implicit:
 		return fmt.Sprintf("add to %s %s an entry numbered below %d: allow %s %s %s", by.ID, dir, by.RuleNumber, what, word, peer)
 	}
-	return fmt.Sprintf("add to %s %s an entry numbered below %d (the deny that matched): allow %s %s %s", by.ID, dir, by.RuleNumber, what, word, peer)
+	return fmt.Sprintf("add to %s %s an entry numbered below %d (the deny that matched): allow %s %s %s%s", by.ID, dir, by.RuleNumber, what, word, peer, shadow)
 }
 
 // Blocks returns the indexes in Checks() of the checks that apply and

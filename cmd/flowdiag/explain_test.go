@@ -1095,35 +1095,60 @@ func TestHeadlineWithoutComponent(t *testing.T) {
 // anywhere (a lock-down standing in for the default deny) it names the
 // client's subnet as for the default deny.
 func TestFixPastDeliberateDeny(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "denies.log")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "denies.log")
 	const logs = "2 111122223333 eni-0app1 10.0.1.200 10.0.2.20 41000 8080 6 2 120 1795183000 1795183060 REJECT OK\n" +
 		"2 111122223333 eni-0web2 10.0.1.200 10.0.2.20 41000 8080 6 4 240 1795183000 1795183120 ACCEPT OK\n" +
 		"2 111122223333 eni-0db1 10.0.2.20 10.0.3.30 40001 5432 6 1 60 1795183000 1795183060 REJECT OK\n"
 	if err := os.WriteFile(path, []byte(logs), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, out, errs := explainCmd(t, nil, false, "--format", "json", "--topology", threeTier, path)
-	want := map[string]string{
-		"acl-0app": "Add an inbound entry to acl-0app allowing tcp port 8080 from 10.0.1.200/32 alone (deny #90 looks deliberate: let only this client past it, or narrow #90), with a rule number below 90.",
-		"acl-0db":  "Add an inbound entry to acl-0db allowing tcp port 5432 from 10.0.2.0/24 (the client's subnet), with a rule number below 100.",
+	// Without acl-0app's allow #100 the deny #90 shadows nothing.
+	topo, err := os.ReadFile(threeTier)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		var d struct{ Component, Remediation string }
-		if err := json.Unmarshal([]byte(line), &d); err != nil {
-			t.Fatalf("%v in %q\n%s", err, out, errs)
-		}
-		w, ok := want[d.Component]
-		if !ok {
-			t.Errorf("unexpected diagnosis on %q", d.Component)
-			continue
-		}
-		delete(want, d.Component)
-		if !strings.HasPrefix(d.Remediation, w) {
-			t.Errorf("%s: fix %q; want it to begin %q", d.Component, d.Remediation, w)
-		}
+	const allow100 = "      - {rule: 100, proto: tcp, ports: 8080, cidr: 10.0.1.0/24, action: allow}\n"
+	if !strings.Contains(string(topo), allow100) {
+		t.Fatal("fixture changed: acl-0app #100")
 	}
-	if len(want) > 0 {
-		t.Errorf("no diagnosis on %v", want)
+	noAllow := filepath.Join(dir, "no-allow.yaml")
+	if err := os.WriteFile(noAllow, []byte(strings.Replace(string(topo), allow100, "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		topology string
+		want     map[string]string
+	}{
+		{threeTier, map[string]string{
+			"acl-0app": "Add an inbound entry to acl-0app allowing tcp port 8080 from 10.0.1.200/32 alone (deny #90 comes before acl-0app ingress #100 allow tcp 8080 from 10.0.1.0/24, which would admit it: if that entry is meant to apply, narrow #90 or renumber it after #100 instead), with a rule number below 90.",
+			"acl-0db":  "Add an inbound entry to acl-0db allowing tcp port 5432 from 10.0.2.0/24 (the client's subnet), with a rule number below 100.",
+		}},
+		{noAllow, map[string]string{
+			"acl-0app": "Add an inbound entry to acl-0app allowing tcp port 8080 from 10.0.1.200/32 alone (deny #90 looks deliberate: let only this client past it, or narrow #90), with a rule number below 90.",
+			"acl-0db":  "Add an inbound entry to acl-0db allowing tcp port 5432 from 10.0.2.0/24 (the client's subnet), with a rule number below 100.",
+		}},
+	} {
+		_, out, errs := explainCmd(t, nil, false, "--format", "json", "--topology", tc.topology, path)
+		want := tc.want
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			var d struct{ Component, Remediation string }
+			if err := json.Unmarshal([]byte(line), &d); err != nil {
+				t.Fatalf("%v in %q\n%s", err, out, errs)
+			}
+			w, ok := want[d.Component]
+			if !ok {
+				t.Errorf("%s: unexpected diagnosis on %q", filepath.Base(tc.topology), d.Component)
+				continue
+			}
+			delete(want, d.Component)
+			if !strings.HasPrefix(d.Remediation, w) {
+				t.Errorf("%s: %s: fix %q; want it to begin %q", filepath.Base(tc.topology), d.Component, d.Remediation, w)
+			}
+		}
+		if len(want) > 0 {
+			t.Errorf("%s: no diagnosis on %v", filepath.Base(tc.topology), want)
+		}
 	}
 }
 
