@@ -135,7 +135,12 @@ func (d *Diagnosis) evidenceFrom(c *correlate.Conversation) {
 	case view != nil:
 		d.Subnet = firstNonEmpty(d.Subnet, view.Subnet)
 		d.VPC = view.VPC
-		legs = blamedLeg(view)
+		if legs = blamedLeg(view); !legs[0].Seen && d.Leg != "" {
+			// The blamed leg was never logged here (no reply): the
+			// evidence is what was, its packets are not the leg's.
+			predicted = true
+			legs = []*correlate.Leg{&view.Request, &view.Reply}
+		}
 	case d.ENI != "" && len(c.Views) > 0 && !gapsOn(c, d.ENI):
 		// The evidence and d.ENI name one logging ENI: the first that saw
 		// the blamed leg, else the first; an end's ENI before one that

@@ -666,3 +666,19 @@ func TestEvidenceOfPredictedBlock(t *testing.T) {
 		t.Errorf("gap ENI replaced by %q", d.ENI)
 	}
 }
+
+// TestEvidenceOfUnseenLeg: a diagnosis blaming a leg its ENI never logged
+// (no reply) shows the records the ENI did log, with the blamed leg's
+// packets (none). It once showed no evidence at all.
+func TestEvidenceOfUnseenLeg(t *testing.T) {
+	req := flowlog.Pos{Source: "t.log", Line: 3}
+	c := &correlate.Conversation{Views: []correlate.View{
+		{ENI: "eni-1", Role: correlate.RoleServer, Request: correlate.Leg{Seen: true,
+			Accept: correlate.Tally{Records: 1, Packets: 15, Bytes: 4895}, Evidence: []flowlog.Pos{req}}},
+	}}
+	d := Diagnosis{ENI: "eni-1", Leg: "reply"}
+	d.evidenceFrom(c)
+	if d.ENI != "eni-1" || d.Packets != 0 || d.Bytes != 0 || len(d.Evidence) != 1 || d.Evidence[0] != req {
+		t.Errorf("eni %q, %d packets, %d bytes, evidence %v; want eni-1, 0, 0, [%v]", d.ENI, d.Packets, d.Bytes, d.Evidence, req)
+	}
+}
