@@ -54,6 +54,10 @@ type Diagnosis struct {
 	// the bound on open conversations (correlate.Conversation.CutEarly),
 	// so records missing from it may only have come later.
 	CutEarly bool
+	// Predicted is set when the blamed component is the topology's
+	// verdict on traffic no ENI logged where it was blamed: the reply a
+	// server's unmonitored ENI would send, a request that never arrived.
+	Predicted bool
 }
 
 func newDiagnosis(c *correlate.Conversation, win *rules.Rule, out rules.Outcome, others []*rules.Rule, env *rules.Env) Diagnosis {
@@ -91,7 +95,7 @@ func newDiagnosis(c *correlate.Conversation, win *rules.Rule, out rules.Outcome,
 			d.Supporting[i] = r.ID
 		}
 	}
-	d.evidenceFrom(c)
+	d.Predicted = d.evidenceFrom(c) && d.Component != ""
 	if d.Subnet == "" && d.ENI != "" {
 		// The logs of d.ENI had no subnet-id; the topology may know it.
 		for _, e := range [...]*rules.Side{&env.Client, &env.Server, &env.Transit} {
@@ -115,7 +119,9 @@ func newDiagnosis(c *correlate.Conversation, win *rules.Rule, out rules.Outcome,
 // ENI (the fields say whose records show the traffic; the component names
 // the blamed place), and packets and bytes count only the blamed leg, which
 // may be none: a reply never seen.
-func (d *Diagnosis) evidenceFrom(c *correlate.Conversation) {
+//
+// It reports whether the blamed ENI or leg logged nothing.
+func (d *Diagnosis) evidenceFrom(c *correlate.Conversation) (unlogged bool) {
 	var legs []*correlate.Leg
 	var view *correlate.View
 	if d.ENI != "" {
@@ -215,6 +221,7 @@ func (d *Diagnosis) evidenceFrom(c *correlate.Conversation) {
 		}
 		d.MoreEvidence += l.MoreEvidence
 	}
+	return predicted
 }
 
 // gapsOn reports whether enis (one ENI id or a list) names an ENI whose
@@ -275,6 +282,7 @@ type jsonDiagnosis struct {
 	Confidence     string    `json:"client_confidence"`
 	Topology       bool      `json:"topology"`
 	CutEarly       bool      `json:"cut_early,omitempty"`
+	Predicted      bool      `json:"predicted,omitempty"`
 }
 
 type jsonGap struct {
@@ -297,6 +305,7 @@ func (d Diagnosis) MarshalJSON() ([]byte, error) {
 		Message: d.Message, Remediation: d.Remediation, ClientBasis: d.Basis, Confidence: d.Confidence,
 		Topology:   d.Topology,
 		CutEarly:   d.CutEarly,
+		Predicted:  d.Predicted,
 		Evidence:   make([]string, len(d.Evidence)),
 		Supporting: d.Supporting,
 	}

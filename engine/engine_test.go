@@ -646,7 +646,9 @@ func TestEvidenceOfPredictedBlock(t *testing.T) {
 		packets int64
 	}{{"reply", 0}, {"request", 4}} {
 		d := Diagnosis{ENI: "eni-db", Subnet: "subnet-db", Leg: tc.leg}
-		d.evidenceFrom(c)
+		if !d.evidenceFrom(c) {
+			t.Errorf("%s: not reported as unlogged", tc.leg)
+		}
 		if d.ENI != "eni-1app" || d.Subnet != "subnet-app" {
 			t.Errorf("%s: eni %q subnet %q; want eni-1app in subnet-app", tc.leg, d.ENI, d.Subnet)
 		}
@@ -661,7 +663,9 @@ func TestEvidenceOfPredictedBlock(t *testing.T) {
 	g := *c
 	g.Gaps = []correlate.Gap{{ENI: "eni-db"}}
 	d := Diagnosis{ENI: "eni-db", Leg: "reply"}
-	d.evidenceFrom(&g)
+	if d.evidenceFrom(&g) {
+		t.Error("a gap's ENI reported as unlogged")
+	}
 	if d.ENI != "eni-db" {
 		t.Errorf("gap ENI replaced by %q", d.ENI)
 	}

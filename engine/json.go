@@ -111,6 +111,9 @@ func (d *Diagnosis) AppendJSON(buf []byte) []byte {
 	if d.CutEarly {
 		b = append(b, `,"cut_early":true`...)
 	}
+	if d.Predicted {
+		b = append(b, `,"predicted":true`...)
+	}
 	b = append(b, '}')
 	return b
 }

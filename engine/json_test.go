@@ -46,6 +46,7 @@ func TestAppendJSONMatchesMarshal(t *testing.T) {
 		d.NACLRule = i
 		d.MoreEvidence = i
 		d.CutEarly = i%2 == 1
+		d.Predicted = i%3 == 1
 		d.Gaps = append(d.Gaps, correlate.Gap{ENI: s, Status: flowlog.LogStatusNoData, Start: 1741942800, End: 1741942860, Pos: flowlog.Pos{Source: s, Line: 7}})
 		ds = append(ds, d)
 	}

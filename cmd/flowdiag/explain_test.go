@@ -1053,6 +1053,7 @@ func TestPredictedBlockNamesTheLoggingENI(t *testing.T) {
 				Rule, Component, Leg, ENI, Subnet, Message string
 				Packets                                    int
 				Evidence                                   []string
+				Predicted                                  bool
 			}
 			if err := json.Unmarshal([]byte(strings.SplitN(out, "\n", 2)[0]), &d); err != nil {
 				t.Fatalf("%v in %q", err, out)
@@ -1067,6 +1068,9 @@ func TestPredictedBlockNamesTheLoggingENI(t *testing.T) {
 			}
 			if d.Packets != tc.packets {
 				t.Errorf("packets %d; want %d (of the blamed leg)", d.Packets, tc.packets)
+			}
+			if !d.Predicted {
+				t.Error("predicted is not set")
 			}
 			if len(d.Evidence) != 1 || !strings.HasSuffix(d.Evidence[0], ".log:1") {
 				t.Errorf("evidence %v; want the logged record", d.Evidence)
