@@ -18,7 +18,14 @@ package correlate
 // Anything else stays RoleUnknown: the logs cannot tell. Two ENIs whose
 // records both claim the same end are told apart the same way: the one that
 // does not own it forwards the packets (RoleTransit).
+//
+// More than two ENIs (both ends and the attachments of a Transit Gateway,
+// say) are ordered only where a rejection ends the path: see inferEnds.
 func inferRoles(views []View) {
+	if len(views) > 2 {
+		inferEnds(views)
+		return
+	}
 	if len(views) != 2 {
 		return
 	}
@@ -68,6 +75,42 @@ func inferRoles(views []View) {
 		server(a, b)
 	case acceptedOnly(&b.Reply) && rejectedOnly(&a.Reply):
 		server(b, a)
+	}
+}
+
+// inferEnds settles what a rejection tells about three or more ENIs none of
+// which knows its role: a rejected packet goes no further, so when exactly
+// one ENI rejected the request and every other accepted it, the rejecting
+// ENI is the last the request reached: the server's (the others are the
+// client's and the forwarding ENIs', in an order the logs do not show). The
+// same for the reply: rejected on one and accepted on the others, the
+// rejecting ENI is the client's.
+func inferEnds(views []View) {
+	for i := range views {
+		if views[i].Role != RoleUnknown {
+			return
+		}
+	}
+	last := func(leg func(*View) *Leg) int {
+		rej := -1
+		for i := range views {
+			l := leg(&views[i])
+			switch {
+			case l.Reject.Records > 0 && l.Accept.Records == 0 && rej < 0:
+				rej = i
+			case l.Accept.Records > 0 && l.Reject.Records == 0:
+			default:
+				return -1
+			}
+		}
+		return rej
+	}
+	if i := last(func(v *View) *Leg { return &v.Request }); i >= 0 {
+		views[i].Role = RoleServer
+		return
+	}
+	if i := last(func(v *View) *Leg { return &v.Reply }); i >= 0 {
+		views[i].Role = RoleClient
 	}
 }
 

@@ -88,3 +88,42 @@ func TestInferRoles(t *testing.T) {
 		})
 	}
 }
+
+// TestInferEnds: with three or more ENIs whose roles the logs do not show, a
+// request rejected on one ENI and accepted on every other ends its path at
+// the server's; a reply likewise at the client's. Anything else tells
+// nothing, and a view that knows its role leaves them all as they are.
+func TestInferEnds(t *testing.T) {
+	acc := Leg{Seen: true, Accept: Tally{Records: 1}}
+	rej := Leg{Seen: true, Reject: Tally{Records: 1}}
+	for _, tc := range []struct {
+		name  string
+		views []View
+		want  []Role
+	}{
+		{"request rejected on the third of four",
+			[]View{{Request: acc}, {Request: acc}, {Request: rej}, {Request: acc}},
+			[]Role{RoleUnknown, RoleUnknown, RoleServer, RoleUnknown}},
+		{"reply rejected on the first of three",
+			[]View{{Request: acc, Reply: rej}, {Request: acc, Reply: acc}, {Request: acc, Reply: acc}},
+			[]Role{RoleClient, RoleUnknown, RoleUnknown}},
+		{"two rejections tell nothing",
+			[]View{{Request: rej}, {Request: acc}, {Request: rej}},
+			[]Role{RoleUnknown, RoleUnknown, RoleUnknown}},
+		{"all accepted tells nothing",
+			[]View{{Request: acc, Reply: acc}, {Request: acc, Reply: acc}, {Request: acc, Reply: acc}},
+			[]Role{RoleUnknown, RoleUnknown, RoleUnknown}},
+		{"a known role is left alone",
+			[]View{{Role: RoleClient, Request: acc}, {Request: acc}, {Request: rej}},
+			[]Role{RoleClient, RoleUnknown, RoleUnknown}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			inferRoles(tc.views)
+			for i, v := range tc.views {
+				if v.Role != tc.want[i] {
+					t.Errorf("view %d: %v; want %v", i, v.Role, tc.want[i])
+				}
+			}
+		})
+	}
+}

@@ -162,26 +162,26 @@ func buildEnvCached(env *rules.Env, c *correlate.Conversation, topo *topology.To
 		CutEarly:   c.CutEarly,
 	}
 
+	// One view per role; when several ENIs share a role (the attachments
+	// of a Transit Gateway, ENIs whose role the logs do not show), the
+	// first that rejected something, as that is what rules explain.
 	var clientView, serverView, transitView, unknownView *correlate.View
+	pick := func(cur **correlate.View, v *correlate.View) {
+		if *cur == nil || !rejects(*cur) && rejects(v) {
+			*cur = v
+		}
+	}
 	for i := range c.Views {
 		v := &c.Views[i]
 		switch v.Role {
 		case correlate.RoleClient:
-			if clientView == nil {
-				clientView = v
-			}
+			pick(&clientView, v)
 		case correlate.RoleServer:
-			if serverView == nil {
-				serverView = v
-			}
+			pick(&serverView, v)
 		case correlate.RoleTransit:
-			if transitView == nil {
-				transitView = v
-			}
+			pick(&transitView, v)
 		default:
-			if unknownView == nil {
-				unknownView = v
-			}
+			pick(&unknownView, v)
 		}
 		mask |= legMask(&v.Request) | legMask(&v.Reply)
 	}
@@ -208,6 +208,9 @@ func buildEnvCached(env *rules.Env, c *correlate.Conversation, topo *topology.To
 	}
 	return mask
 }
+
+// rejects reports whether any record of v is a REJECT.
+func rejects(v *correlate.View) bool { return v.Request.Reject.Records > 0 || v.Reply.Reject.Records > 0 }
 
 func legMask(l *correlate.Leg) rules.OnMask {
 	var m rules.OnMask

@@ -686,3 +686,22 @@ func TestEvidenceOfUnseenLeg(t *testing.T) {
 		t.Errorf("eni %q, %d packets, %d bytes, evidence %v; want eni-1, 0, 0, [%v]", d.ENI, d.Packets, d.Bytes, d.Evidence, req)
 	}
 }
+
+// TestEnvPrefersRejectingView: when several ENIs share a role, the facts
+// show one that rejected something, which is what rules explain.
+func TestEnvPrefersRejectingView(t *testing.T) {
+	acc := correlate.Leg{Seen: true, Accept: correlate.Tally{Records: 1, Packets: 1}}
+	rej := correlate.Leg{Seen: true, Reject: correlate.Tally{Records: 1, Packets: 1}}
+	c := &correlate.Conversation{Proto: 6, Views: []correlate.View{
+		{ENI: "eni-a", Request: acc, Reply: acc},
+		{ENI: "eni-b", Request: acc, Reply: rej},
+		{ENI: "eni-c", Request: acc, Reply: rej},
+		{ENI: "eni-t1", Role: correlate.RoleTransit, Request: acc},
+		{ENI: "eni-t2", Role: correlate.RoleTransit, Request: rej},
+	}}
+	var env rules.Env
+	buildEnv(&env, c, nil)
+	if env.Unknown.ENI != "eni-b" || env.Transit.ENI != "eni-t2" {
+		t.Errorf("unknown %q, transit %q; want eni-b, eni-t2", env.Unknown.ENI, env.Transit.ENI)
+	}
+}

@@ -1215,3 +1215,40 @@ func TestSGFixAcrossVPCsNamesTheAddress(t *testing.T) {
 		t.Errorf("why across VPCs:\n%s", out)
 	}
 }
+
+// TestExplainThroughTransitGateway: a request logged on four ENIs (both
+// instances and both Transit Gateway attachments) and rejected on the last
+// is diagnosed with the topology (the server's group, its address in the
+// fix: another VPC) and from the logs alone (a rejection ends the path, so
+// the rejecting ENI is the server's). The logs-alone run once found
+// nothing: role inference stopped at two ENIs.
+func TestExplainThroughTransitGateway(t *testing.T) {
+	const dir = "../../testdata/explain/tgw/"
+	for _, tc := range []struct {
+		topology string
+		want     diag
+		fix      string
+	}{
+		{"../../testdata/topology/aws/batfish",
+			diag{Rule: "sg-denies-request-entering-server", Verdict: "sg", Component: "sg-081797c4fc92bb8ec", Direction: "ingress", Leg: "request", ENI: "eni-0d1a34edceb1e9c42"},
+			"Add an inbound rule to sg-081797c4fc92bb8ec allowing tcp port 80 from 10.1.1.100."},
+		{"",
+			diag{Rule: "request-rejected-inbound", Verdict: "nacl-or-sg", Direction: "ingress", Leg: "request", ENI: "eni-0d1a34edceb1e9c42"},
+			"Allow tcp port 80 from 10.1.1.100 inbound in a security group of eni-0d1a34edceb1e9c42"},
+	} {
+		args := []string{"--format", "json"}
+		if tc.topology != "" {
+			args = append(args, "--topology", tc.topology)
+		}
+		_, out, errs := explainCmd(t, nil, false, append(args, dir+"flows.log")...)
+		var got diag
+		var full struct{ Remediation string }
+		if err := json.Unmarshal([]byte(out), &got); err != nil || strings.Count(out, "\n") != 1 {
+			t.Fatalf("topology %q: want one diagnosis, got %q (%v)\n%s", tc.topology, out, err, errs)
+		}
+		_ = json.Unmarshal([]byte(out), &full)
+		if got != tc.want || !strings.HasPrefix(full.Remediation, tc.fix) {
+			t.Errorf("topology %q:\n got %+v\nwant %+v\nfix %q", tc.topology, got, tc.want, full.Remediation)
+		}
+	}
+}
