@@ -210,7 +210,9 @@ func buildEnvCached(env *rules.Env, c *correlate.Conversation, topo *topology.To
 }
 
 // rejects reports whether any record of v is a REJECT.
-func rejects(v *correlate.View) bool { return v.Request.Reject.Records > 0 || v.Reply.Reject.Records > 0 }
+func rejects(v *correlate.View) bool {
+	return v.Request.Reject.Records > 0 || v.Reply.Reject.Records > 0
+}
 
 func legMask(l *correlate.Leg) rules.OnMask {
 	var m rules.OnMask
