@@ -1169,6 +1169,11 @@ func (c *finisher) role(vs *viewState, clientLo bool, client, server netip.Addr)
 			if sok && sid == vs.view.ENI {
 				return RoleServer
 			}
+			// Both ends are other ENIs': this one forwards between them
+			// (a Transit Gateway attachment, an appliance).
+			if cok && sok {
+				return RoleTransit
+			}
 			// The records guess an ENI's address from what all of them
 			// share (or the one private IPv4 of two): a NAT gateway
 			// forwarding for one instance shows that instance's address

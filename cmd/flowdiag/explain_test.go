@@ -1225,22 +1225,33 @@ func TestSGFixAcrossVPCsNamesTheAddress(t *testing.T) {
 func TestExplainThroughTransitGateway(t *testing.T) {
 	const dir = "../../testdata/explain/tgw/"
 	for _, tc := range []struct {
-		topology string
-		want     diag
-		fix      string
+		topology, log string
+		want          diag
+		fix           string
 	}{
-		{"../../testdata/topology/aws/batfish",
+		{"../../testdata/topology/aws/batfish", "flows.log",
 			diag{Rule: "sg-denies-request-entering-server", Verdict: "sg", Component: "sg-081797c4fc92bb8ec", Direction: "ingress", Leg: "request", ENI: "eni-0d1a34edceb1e9c42"},
 			"Add an inbound rule to sg-081797c4fc92bb8ec allowing tcp port 80 from 10.1.1.100."},
-		{"",
+		{"", "flows.log",
 			diag{Rule: "request-rejected-inbound", Verdict: "nacl-or-sg", Direction: "ingress", Leg: "request", ENI: "eni-0d1a34edceb1e9c42"},
 			"Allow tcp port 80 from 10.1.1.100 inbound in a security group of eni-0d1a34edceb1e9c42"},
+		// The SSH reply rejected on the fish VPC's attachment: the topology
+		// makes it a forwarding ENI (both ends are other ENIs') whose subnet
+		// has no ACL in the snapshot, so the topology disagrees with the
+		// logs. It once read "late FIN/RST packets": a rule about the ends'
+		// rejections matched a rejection on neither end.
+		{"../../testdata/topology/aws/batfish", "reply.log",
+			diag{Rule: "stale-topology-transit-rejected-where-allowed", Verdict: "stale-topology", Direction: "egress", Leg: "reply", ENI: "eni-02c0a3e91d5705a3f"},
+			"Re-export the topology"},
+		{"", "reply.log",
+			diag{Rule: "unknown-eni-reply-rejected", Verdict: "nacl", Leg: "reply", ENI: "eni-02c0a3e91d5705a3f"},
+			"Allow the reply: tcp ports 1024-65535 to 10.1.1.100"},
 	} {
 		args := []string{"--format", "json"}
 		if tc.topology != "" {
 			args = append(args, "--topology", tc.topology)
 		}
-		_, out, errs := explainCmd(t, nil, false, append(args, dir+"flows.log")...)
+		_, out, errs := explainCmd(t, nil, false, append(args, dir+tc.log)...)
 		var got diag
 		var full struct{ Remediation string }
 		if err := json.Unmarshal([]byte(out), &got); err != nil || strings.Count(out, "\n") != 1 {
