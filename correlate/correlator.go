@@ -1159,6 +1159,22 @@ func (c *finisher) role(vs *viewState, clientLo bool, client, server netip.Addr)
 		}
 	} else {
 		own := ownIn(&vs.fam, client)
+		if own.IsValid() && !vs.fam[famOf(own)].fixed && own.Is4() && !isPrivate4(own.Unmap()) {
+			// AWS logs an ENI's side by its private IPv4, so a public
+			// address common to all of an ENI's records is a peer's (a
+			// NAT gateway talking to one server), unless the topology puts
+			// it in a subnet (a VPC numbered from public ranges). The
+			// conversation's one private end is then the better guess.
+			if m, ok := c.owner.(MayOwnHints); !ok || !m.MayOwn(vs.view.ENI, own) {
+				own = netip.Addr{}
+				if cp, sp := client.Is4() && isPrivate4(client.Unmap()), server.Is4() && isPrivate4(server.Unmap()); cp != sp {
+					own = server
+					if cp {
+						own = client
+					}
+				}
+			}
+		}
 		forwards := false // the topology gives the guessed own address to another ENI
 		if c.owner != nil {
 			cid, cok := c.owner.OwnerENI(client)

@@ -127,3 +127,38 @@ func TestInferEnds(t *testing.T) {
 		})
 	}
 }
+
+// TestPublicPeerIsNotOwnAddress: every record of a NAT gateway's ENI may
+// share one address, the internet server it talks to; AWS logs an ENI's side
+// by its private IPv4, so that public address is not the ENI's own. The ENI
+// is the client of its translated connection, and not the server of the
+// instance's.
+func TestPublicPeerIsNotOwnAddress(t *testing.T) {
+	rs := recs(t, "nat.log", `
+eni-nat 10.0.1.10:40400 -> 93.184.216.34:443 tcp ACCEPT t=100-150
+eni-nat 10.0.0.50:61000 -> 93.184.216.34:443 tcp ACCEPT t=100-150
+eni-nat 93.184.216.34:443 -> 10.0.0.50:61000 tcp REJECT t=101-151
+`)
+	cs, _ := run(t, Options{}, rs)
+	if len(cs) != 2 {
+		t.Fatalf("%d conversations; want 2", len(cs))
+	}
+	for _, c := range cs {
+		v, ok := c.View("eni-nat")
+		if !ok {
+			t.Fatalf("%s: no view of eni-nat", c)
+		}
+		switch c.Client.Addr().String() {
+		case "10.0.0.50":
+			if v.Role != RoleClient {
+				t.Errorf("translated connection: eni-nat is %v; want client", v.Role)
+			}
+		case "10.0.1.10":
+			if v.Role == RoleServer {
+				t.Errorf("instance's connection: eni-nat taken for the server")
+			}
+		default:
+			t.Errorf("unexpected conversation %s", c)
+		}
+	}
+}

@@ -1263,3 +1263,53 @@ func TestExplainThroughTransitGateway(t *testing.T) {
 		}
 	}
 }
+
+// TestExplainNATTranslatedReplyRejected: both sides of a NAT gateway's
+// translation in the default format, the reply rejected arriving at the NAT
+// (its subnet's ACL admits the ephemeral range only from inside the VPC).
+// The NAT's ENI is the client of the translated connection, whatever it
+// logged, and the instance's connection points at it. Every record of the
+// NAT's ENI shares the server's public address, which was once taken for
+// the ENI's own: the NAT became the "server" whose reply left it rejected.
+func TestExplainNATTranslatedReplyRejected(t *testing.T) {
+	dir := "../../testdata/explain/nat-gateway/"
+	topo, err := os.ReadFile(dir + "topology.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const open = "{rule: 110, proto: tcp, ports: 1024-65535, cidr: 0.0.0.0/0, action: allow}"
+	if !strings.Contains(string(topo), open) {
+		t.Fatal("fixture changed: acl-pub ingress #110")
+	}
+	inside := filepath.Join(t.TempDir(), "topology.yaml")
+	if err := os.WriteFile(inside, []byte(strings.Replace(string(topo), open, strings.Replace(open, "0.0.0.0/0", "10.0.0.0/16", 1), 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		topology string
+		want     []string // rule eni, in output order
+	}{
+		{inside, []string{"nacl-denies-reply-entering-client eni-nat", "no-reply eni-app1"}},
+		{"", []string{"reply-rejected-entering-client eni-nat", "no-reply eni-app1"}},
+	} {
+		args := []string{"--format", "json"}
+		if tc.topology != "" {
+			args = append(args, "--topology", tc.topology)
+		}
+		_, out, errs := explainCmd(t, nil, false, append(args, dir+"translated.log")...)
+		var got []string
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			var d struct{ Rule, ENI, Message string }
+			if err := json.Unmarshal([]byte(line), &d); err != nil {
+				t.Fatalf("%v in %q\n%s", err, out, errs)
+			}
+			got = append(got, d.Rule+" "+d.ENI)
+			if d.Rule == "no-reply" && tc.topology != "" && !strings.Contains(d.Message, "The request left through eni-nat") {
+				t.Errorf("no-reply does not point at the NAT gateway: %q", d.Message)
+			}
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("topology %q: %q; want %q", tc.topology, got, tc.want)
+		}
+	}
+}
