@@ -548,9 +548,18 @@ func renderMarkdown(w io.Writer, r *engine.Report, m runMeta) {
 	}
 	var events []event
 	for i, g := range groups {
-		events = append(events, event{g.First, fmt.Sprintf("first blocked traffic of #%d (%s)", i+1, mdEscape(headline(g)))})
+		// A block the topology predicts on traffic nobody logged (a reply
+		// never seen) has no blocked traffic in the logs: its times are
+		// those of what was logged.
+		what := "traffic"
+		for _, d := range g.Examples {
+			if !d.Predicted {
+				what = "blocked traffic"
+			}
+		}
+		events = append(events, event{g.First, fmt.Sprintf("first %s of #%d (%s)", what, i+1, mdEscape(headline(g)))})
 		if g.Last != g.First {
-			events = append(events, event{g.Last, fmt.Sprintf("last blocked traffic of #%d", i+1)})
+			events = append(events, event{g.Last, fmt.Sprintf("last %s of #%d", what, i+1)})
 		}
 	}
 	sort.SliceStable(events, func(i, j int) bool { return events[i].at < events[j].at })

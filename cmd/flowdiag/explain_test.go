@@ -1313,3 +1313,16 @@ func TestExplainNATTranslatedReplyRejected(t *testing.T) {
 		}
 	}
 }
+
+// The Markdown timeline does not call a predicted block's logged traffic
+// "blocked": nothing blocked was logged.
+func TestMarkdownTimelineOfPredictedBlock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "onlyreq.log")
+	if err := os.WriteFile(path, []byte("2 111122223333 eni-0web1 10.0.1.10 10.0.2.20 40000 8080 6 3 180 1795183000 1795183050 ACCEPT OK\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, out, errs := explainCmd(t, nil, false, "--format", "markdown", "--topology", threeTier, path)
+	if !strings.Contains(out, "first traffic of #1 (network ACL acl-0app egress rule #32767") || strings.Contains(out, "blocked traffic") {
+		t.Errorf("timeline:\n%s%s", out, errs)
+	}
+}
