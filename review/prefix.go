@@ -73,3 +73,43 @@ func sortPrefixes(ps []netip.Prefix) {
 		return ps[i].Bits() < ps[j].Bits()
 	})
 }
+
+// aggregate returns the fewest prefixes covering exactly the addresses of
+// ps: contained prefixes dropped, sibling halves merged into their parent,
+// repeatedly. The result is sorted by address.
+func aggregate(ps []netip.Prefix) []netip.Prefix {
+	cur := make([]netip.Prefix, 0, len(ps))
+	for _, p := range ps {
+		cur = append(cur, p.Masked())
+	}
+	for {
+		sortPrefixes(cur)
+		var out []netip.Prefix
+		for _, p := range cur {
+			if n := len(out); n > 0 && out[n-1].Overlaps(p) {
+				if p.Bits() < out[n-1].Bits() {
+					out[n-1] = p // sorted by address then size: p holds the last
+				}
+				continue
+			}
+			out = append(out, p)
+		}
+		merged := false
+		var next []netip.Prefix
+		for i := 0; i < len(out); i++ {
+			p := out[i]
+			if i+1 < len(out) && p.Bits() > 0 && out[i+1] == sibling(p) {
+				parent, _ := p.Addr().Prefix(p.Bits() - 1)
+				next = append(next, parent)
+				i++
+				merged = true
+				continue
+			}
+			next = append(next, p)
+		}
+		cur = next
+		if !merged {
+			return cur
+		}
+	}
+}

@@ -66,6 +66,9 @@ type region struct {
 	// restricted is true when a set limits ports or protocols.
 	restricted bool
 	internet   bool
+	// unfiltered are the service addresses taken out of the prohibited
+	// space because no rule filters them (VPC resolvers, metadata).
+	unfiltered []netip.Prefix
 }
 
 func (c *Compiled) regionOf(p *Prohibition) (region, []*DestSet) {
@@ -85,6 +88,7 @@ func (c *Compiled) regionOf(p *Prohibition) (region, []*DestSet) {
 			}
 		}
 	}
+	r.unfiltered = skip
 	for _, s := range p.To {
 		inc := s.Include
 		if len(inc) == 0 {
@@ -364,7 +368,54 @@ func hitText(bs []box, reg region) string {
 		}
 		return "the internet: " + strings.Join(s, ", ")
 	}
+	if len(bs) > 3 {
+		if s, ok := compactHits(bs, reg.unfiltered); ok {
+			return s
+		}
+	}
 	return boxList(bs, 3)
+}
+
+// compactHits names boxes of one protocol and port range that cut around
+// service addresses no rule filters (a VPC's DNS resolver in a prohibited
+// VPC CIDR) as the whole they come from: "10.2.0.0/16 except 10.2.0.2,
+// which no rule filters" rather than sixteen fragments. ok is false when the
+// boxes differ in protocol or ports, or do not come to at most three
+// prefixes that way.
+func compactHits(bs []box, unfiltered []netip.Prefix) (string, bool) {
+	pfx := make([]netip.Prefix, 0, len(bs)+len(unfiltered))
+	for _, b := range bs {
+		if b.proto != bs[0].proto || b.ports != bs[0].ports {
+			return "", false
+		}
+		pfx = append(pfx, b.pfx)
+	}
+	var whole []netip.Prefix
+	for _, w := range aggregate(append(pfx, unfiltered...)) {
+		for _, b := range bs {
+			if w.Overlaps(b.pfx) {
+				whole = append(whole, w) // not a lone unfiltered address
+				break
+			}
+		}
+	}
+	if len(whole) > 3 {
+		return "", false
+	}
+	var parts, but []string
+	for _, w := range whole {
+		parts = append(parts, box{w, bs[0].proto, bs[0].ports}.String())
+		for _, u := range unfiltered {
+			if w.Contains(u.Addr()) {
+				but = append(but, u.Addr().String())
+			}
+		}
+	}
+	s := strings.Join(parts, ", ")
+	if len(but) > 0 {
+		s += " except " + strings.Join(but, ", ") + ", which no rule filters"
+	}
+	return s, true
 }
 
 func boxList(bs []box, max int) string {
