@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -121,6 +122,20 @@ func (f *inputFlags) options(s stdio) (flowlog.StreamOptions, error) {
 	return opts, nil
 }
 
+// sameFieldCount returns the number of fields of the quoted bad lines when
+// every one is a field-count mismatch with the same count, else 0.
+func sameFieldCount(examples []error) int {
+	n := 0
+	for _, e := range examples {
+		var fc *flowlog.FieldCountError
+		if !errors.As(e, &fc) || n != 0 && fc.Got != n {
+			return 0
+		}
+		n = fc.Got
+	}
+	return n
+}
+
 // maxExamples is how many bad lines the summary quotes.
 const maxExamples = 5
 
@@ -150,6 +165,13 @@ func (f *inputFlags) summary(w io.Writer, st flowlog.StreamStats) {
 			}
 		} else {
 			fmt.Fprintln(w)
+		}
+		if n := sameFieldCount(st.Examples); n > 0 && st.Records == 0 && f.logFormat == "" {
+			// Nothing parsed and every quoted line has the same number of
+			// fields: the lines are of another format than assumed, as
+			// CloudWatch Logs and copies without the header line are.
+			fmt.Fprintf(w, "  every line quoted has %d fields: logs without a header line (CloudWatch Logs, a copy\n"+
+				"  without it) need their format, as the flow log was created: --log-format '${version} ...'\n", n)
 		}
 		if !f.strict {
 			fmt.Fprintln(w, "  (use --strict to stop at the first one)")

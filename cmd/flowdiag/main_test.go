@@ -109,3 +109,30 @@ func TestReadmeSampleOutputIsCurrent(t *testing.T) {
 		rest = rest[i+len(line):]
 	}
 }
+
+// Lines of a custom format without their header all fail the default
+// format with the same field count: the summary says to give --log-format.
+// It does not when some lines parsed, or when the counts differ.
+func TestSummaryHintsLogFormat(t *testing.T) {
+	dir := t.TempDir()
+	v5 := "999999999999 ACCEPT use2-az2 4895 192.0.2.156 50318 1614866511 ingress i-00123456789abcdef eni-00123456789abcdef OK 15 - 192.0.2.156 S3 198.51.100.6 6 us-east-2 198.51.100.7 443 1614866493 - - subnet-0123456789abcdef 19 - IPv4 5 vpc-04456ab739938ee3f\n"
+	v2 := "2 111122223333 eni-a 10.0.0.1 10.0.0.2 40000 443 6 1 60 1795183000 1795183060 ACCEPT OK\n"
+	const hint = "every line quoted has 29 fields: logs without a header line"
+	for _, tc := range []struct {
+		name, text string
+		want       bool
+	}{
+		{"headerless v5", v5 + v5, true},
+		{"some lines parsed", v2 + v5, false},
+		{"counts differ", v5 + "a b c\n", false},
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".log")
+		if err := os.WriteFile(path, []byte(tc.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, _, errs := runCmd("", "records", path)
+		if got := strings.Contains(errs, hint); got != tc.want {
+			t.Errorf("%s: hint %v; want %v:\n%s", tc.name, got, tc.want, errs)
+		}
+	}
+}
