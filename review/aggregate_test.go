@@ -9,24 +9,16 @@ import (
 	"github.com/flowdiag/flowdiag/topology"
 )
 
-func prefixes(ss ...string) []netip.Prefix {
-	out := make([]netip.Prefix, len(ss))
-	for i, s := range ss {
-		out[i] = netip.MustParsePrefix(s)
-	}
-	return out
-}
-
 func TestAggregate(t *testing.T) {
 	for _, tc := range []struct {
 		in, want []netip.Prefix
 	}{
-		{prefixes("10.0.0.128/25", "10.0.0.0/25"), prefixes("10.0.0.0/24")},
-		{prefixes("10.2.0.0/31", "10.2.0.3/32", "10.2.0.2/32"), prefixes("10.2.0.0/30")},
-		{prefixes("10.0.0.0/8", "10.1.2.0/24"), prefixes("10.0.0.0/8")},
-		{prefixes("10.0.0.128/25", "10.0.1.0/25"), prefixes("10.0.0.128/25", "10.0.1.0/25")}, // adjacent, not siblings
-		{prefixes("2001:db8::/33", "2001:db8:8000::/33", "10.0.0.0/24"), prefixes("10.0.0.0/24", "2001:db8::/32")},
-		{prefixes("0.0.0.0/1", "128.0.0.0/1"), prefixes("0.0.0.0/0")},
+		{pfxs("10.0.0.128/25", "10.0.0.0/25"), pfxs("10.0.0.0/24")},
+		{pfxs("10.2.0.0/31", "10.2.0.3/32", "10.2.0.2/32"), pfxs("10.2.0.0/30")},
+		{pfxs("10.0.0.0/8", "10.1.2.0/24"), pfxs("10.0.0.0/8")},
+		{pfxs("10.0.0.128/25", "10.0.1.0/25"), pfxs("10.0.0.128/25", "10.0.1.0/25")}, // adjacent, not siblings
+		{pfxs("2001:db8::/33", "2001:db8:8000::/33", "10.0.0.0/24"), pfxs("10.0.0.0/24", "2001:db8::/32")},
+		{pfxs("0.0.0.0/1", "128.0.0.0/1"), pfxs("0.0.0.0/0")},
 		{nil, nil},
 	} {
 		if got := aggregate(tc.in); !slices.Equal(got, tc.want) {
@@ -58,9 +50,9 @@ func TestAggregateUndoesMinus(t *testing.T) {
 }
 
 func TestCompactHits(t *testing.T) {
-	unfiltered := prefixes("10.2.0.2/32", "169.254.169.254/32")
+	unfiltered := pfxs("10.2.0.2/32", "169.254.169.254/32")
 	var bs []box
-	for _, p := range minus(prefixes("10.2.0.0/16"), unfiltered) {
+	for _, p := range minus(pfxs("10.2.0.0/16"), unfiltered) {
 		bs = append(bs, box{p, protoAny, topology.AllPorts})
 	}
 	if len(bs) < 4 {
