@@ -283,7 +283,9 @@ func renderText(w io.Writer, r *engine.Report, m runMeta, colour bool) {
 			}
 			fmt.Fprintln(w, line)
 		}
-		fmt.Fprintf(w, "   %s: %s\n", "Blamed", safe(headline(g)))
+		for _, line := range wrap("Blamed: "+safe(headline(g)), "   ", textWidth) {
+			fmt.Fprintln(w, line)
+		}
 		facts := []string{
 			"verdict " + string(g.Verdict),
 			plural(int64(g.Conversations), "conversation", "conversations"),

@@ -1326,3 +1326,23 @@ func TestMarkdownTimelineOfPredictedBlock(t *testing.T) {
 		t.Errorf("timeline:\n%s%s", out, errs)
 	}
 }
+
+// The text report fits 80 columns on the bundled fixtures, but for lines
+// holding a path that cannot be broken (evidence, the input's name).
+func TestTextFitsEightyColumns(t *testing.T) {
+	runs := [][]string{
+		{"--topology", "../../testdata/topology/aws/batfish", "../../testdata/explain/tgw/reply.log"},
+		{"../../testdata/explain/tgw/flows.log"},
+		{"--topology", "../../testdata/explain/nat-gateway/topology.yaml", "../../testdata/explain/nat-gateway/v5-reply.log"},
+		{"--topology", "../../testdata/incidents/shop-topology.yaml", "../../testdata/incidents/shop-outage.log.gz"},
+		{"../../testdata/incidents/shop-outage.log.gz"},
+	}
+	for _, args := range runs {
+		_, out, errs := explainCmd(t, nil, false, append([]string{"--color", "never"}, args...)...)
+		for _, line := range strings.Split(out, "\n") {
+			if len([]rune(line)) > 80 && !strings.Contains(line, "testdata/") {
+				t.Errorf("%v: line of %d columns: %q\n%s", args, len([]rune(line)), line, errs)
+			}
+		}
+	}
+}
