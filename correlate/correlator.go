@@ -1157,6 +1157,19 @@ func (c *finisher) role(vs *viewState, clientLo bool, client, server netip.Addr)
 		if !clientLo {
 			isClient, isServer = hi, lo
 		}
+		// flow-direction shows the address on the ENI's side of the
+		// packet, which for an ENI that forwards (a Transit Gateway
+		// attachment) is not its own: the topology tells when that
+		// address is another ENI's.
+		if c.owner != nil && isClient != isServer {
+			a := server
+			if isClient {
+				a = client
+			}
+			if id, ok := c.owner.OwnerENI(a); ok && id != vs.view.ENI {
+				return RoleTransit
+			}
+		}
 	} else {
 		own := ownIn(&vs.fam, client)
 		if own.IsValid() && !vs.fam[famOf(own)].fixed && own.Is4() && !isPrivate4(own.Unmap()) {
