@@ -133,8 +133,12 @@ func fillTopo(env *rules.Env, c *correlate.Conversation, topo *topology.Topology
 			var tc topology.TransitChecks
 			topo.EvaluateTransit(e.ID, path.Packet, &tc)
 			setCheck(&t.TransitSGIngress, &tc.SGIngress, "sg", "ingress", "request", "transit")
-			setCheck(&t.TransitNACLIngress, &tc.NACLIngress, "nacl", "ingress", "request", "transit")
-			setCheck(&t.TransitNACLEgress, &tc.NACLEgress, "nacl", "egress", "reply", "transit")
+			reqDir, repDir := "ingress", "egress"
+			if tc.RequestEgress {
+				reqDir, repDir = "egress", "ingress"
+			}
+			setCheck(&t.TransitNACLRequest, &tc.NACLRequest, "nacl", reqDir, "request", "transit")
+			setCheck(&t.TransitNACLReply, &tc.NACLReply, "nacl", repDir, "reply", "transit")
 		}
 	}
 	// The CIDRs of the flow's family: a NACL entry holds one of them. Not

@@ -12,9 +12,11 @@ import (
 
 // A direct is a message placeholder or blame expression that Go evaluates
 // without expr: a string literal, a field of Env of kind string, int,
-// int64 or bool (flow.client, topo.first_block.rule_number), or one of the
+// int64 or bool (flow.client, topo.first_block.rule_number), one of the
 // formatting helpers endpoint, request_traffic and reply_traffic applied
-// to such fields. Most placeholders of the built-in rules are such;
+// to such fields, or a choice between two such strings on a bool field
+// (maybe negated) or a string field compared with a literal
+// (server.seen ? "The reply" : "..."). Most placeholders of the built-in rules are such;
 // rendering a diagnosis used to run expr's VM for each of them, about
 // twenty runs per diagnosis. TestDirectMatchesExpr renders every built-in
 // rule both ways.
@@ -24,8 +26,62 @@ type direct struct {
 	s    string // the literal
 	off  uintptr
 	kind reflect.Kind
-	fn   string   // "endpoint", "request_traffic", "reply_traffic" or "any_cidr", applied to args
-	args []direct // fields
+	fn   string   // "endpoint", "request_traffic", "reply_traffic" or "any_cidr", applied to args; "?:" a choice
+	args []direct // fields; for "?:" the string chosen when cond holds, then the other
+	cond *cond    // for "?:"
+}
+
+// cond is the condition of a choice direct evaluates: a bool field, maybe
+// negated, or a string field compared with a literal.
+type cond struct {
+	field direct
+	not   bool   // !field, or !=
+	eq    bool   // field == lit (field != lit with not)
+	lit   string // the literal compared with
+}
+
+func (c *cond) holds(env *Env) bool {
+	var v bool
+	if c.eq {
+		v = c.field.str(env) == c.lit
+	} else {
+		v = *(*bool)(unsafe.Add(unsafe.Pointer(env), c.field.off))
+	}
+	return v != c.not
+}
+
+// condOf returns the direct form of a choice's condition.
+func condOf(n ast.Node) (cond, bool) {
+	switch n := n.(type) {
+	case *ast.MemberNode:
+		f := directOfNode(n)
+		return cond{field: f}, f.ok && !f.lit && f.fn == "" && f.kind == reflect.Bool
+	case *ast.UnaryNode:
+		if n.Operator != "!" && n.Operator != "not" {
+			break
+		}
+		c, ok := condOf(n.Node)
+		if !ok || c.eq {
+			break
+		}
+		c.not = !c.not
+		return c, true
+	case *ast.BinaryNode:
+		if n.Operator != "==" && n.Operator != "!=" {
+			break
+		}
+		m, ok1 := n.Left.(*ast.MemberNode)
+		s, ok2 := n.Right.(*ast.StringNode)
+		if !ok1 || !ok2 {
+			break
+		}
+		f := directOfNode(m)
+		if !f.ok || f.lit || f.fn != "" || f.kind != reflect.String {
+			break
+		}
+		return cond{field: f, eq: true, not: n.Operator == "!=", lit: s.Value}, true
+	}
+	return cond{}, false
 }
 
 // directFunc returns the kinds of the n arguments of a helper direct
@@ -69,6 +125,17 @@ func directOfNode(n ast.Node) direct {
 		case reflect.String, reflect.Int, reflect.Int64, reflect.Bool:
 			return direct{ok: ok, off: off, kind: k}
 		}
+	case *ast.ConditionalNode:
+		// cond ? a : b, choosing between two strings direct yields.
+		c, ok := condOf(n.Cond)
+		if !ok {
+			break
+		}
+		a, b := directOfNode(n.Exp1), directOfNode(n.Exp2)
+		if !a.isString() || !b.isString() {
+			break
+		}
+		return direct{ok: true, kind: reflect.String, fn: "?:", args: []direct{a, b}, cond: &c}
 	case *ast.CallNode:
 		id, ok := n.Callee.(*ast.IdentifierNode)
 		if !ok {
@@ -100,6 +167,11 @@ func (d *direct) str(env *Env) string {
 	switch {
 	case d.lit:
 		return d.s
+	case d.fn == "?:":
+		if d.cond.holds(env) {
+			return d.args[0].str(env)
+		}
+		return d.args[1].str(env)
 	case d.fn != "":
 		return d.call(env)
 	}

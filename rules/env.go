@@ -136,13 +136,19 @@ type Topo struct {
 	// rejection; applies is false otherwise.
 	OtherICMPBlock Check `expr:"other_icmp_block"`
 	// Checks at the transit ENI (one that logged the conversation but owns
-	// neither end: a NAT gateway before translation, an appliance), when
-	// the topology knows it. TransitSGIngress applies only when the ENI has
-	// security groups; the network ACL checks only when the client is
-	// outside the transit ENI's subnet.
+	// neither end: a NAT gateway before translation, a Transit Gateway
+	// attachment, an appliance), when the topology knows it.
+	// TransitSGIngress applies only when the ENI has security groups.
+	// TransitNACLRequest and TransitNACLReply are its subnet's network ACL
+	// on the request and the reply; their direction says which way: on the
+	// client's side of the path the request comes in (ingress) and the
+	// reply goes out, on the server's side (a Transit Gateway attachment in
+	// the server's VPC) the request goes out (egress) toward the server
+	// and the reply comes in. They apply only when that end is outside the
+	// transit ENI's subnet.
 	TransitSGIngress   Check `expr:"transit_sg_ingress"`
-	TransitNACLIngress Check `expr:"transit_nacl_ingress"`
-	TransitNACLEgress  Check `expr:"transit_nacl_egress"` // the reply leaving toward the client
+	TransitNACLRequest Check `expr:"transit_nacl_request"`
+	TransitNACLReply   Check `expr:"transit_nacl_reply"`
 	// TransitKnown is set when the topology knows the transit ENI, so
 	// transit checks that do not apply were found not to apply.
 	TransitKnown bool `expr:"transit_known"`

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"unsafe"
 )
@@ -386,4 +387,52 @@ func TestMergeWhileRendering(t *testing.T) {
 		}
 	}
 	<-done
+}
+
+// A choice between two strings is decided in Go for each form of condition
+// it takes (bool field, negated, string field == or != a literal), and
+// gives what expr gives on both branches; a choice whose branch is not
+// direct is left to expr.
+func TestDirectChoice(t *testing.T) {
+	const src = `
+rules:
+  - id: choices
+    title: choices
+    severity: info
+    on: [reject]
+    when: client.seen
+    verdict: info
+    message: >-
+      {{ server.seen ? "seen" : "unseen" }} {{ !server.seen ? flow.client : flow.server }}
+      {{ topo.first_block.direction == "egress" ? "out" : "in" }} {{ topo.first_block.direction != "egress" ? endpoint(flow.client, flow.client_port, flow.protocol) : "x" }}
+      {{ server.seen ? flow.client + "!" : "y" }}
+    remediation: none
+`
+	s, err := Load("choices.yaml", strings.NewReader(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := s.Rules()[0]
+	var directs int
+	for _, d := range r.message.direct {
+		if d.ok {
+			directs++
+		}
+	}
+	if directs != 4 {
+		t.Errorf("%d of %d placeholders decided in Go; want 4 (the last concatenates)", directs, len(r.message.direct))
+	}
+	fast, slow := s.NewEvaluator(), s.NewEvaluator()
+	slow.noDirect = true
+	for _, seen := range []bool{false, true} {
+		for _, dir := range []string{"", "egress", "ingress"} {
+			env := Env{Flow: Flow{Protocol: "tcp", Client: "10.0.0.1", ClientPort: 5000, Server: "10.0.0.2"}}
+			env.Client.Seen, env.Server.Seen, env.Topo.FirstBlock.Direction = true, seen, dir
+			got, gerr := fast.Render(r, &env)
+			want, werr := slow.Render(r, &env)
+			if got != want || gerr != nil || werr != nil {
+				t.Errorf("seen %v direction %q: direct %+v (%v); expr %+v (%v)", seen, dir, got, gerr, want, werr)
+			}
+		}
+	}
 }

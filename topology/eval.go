@@ -334,10 +334,16 @@ type TransitChecks struct {
 	// when it has groups: NAT gateways and Transit Gateway attachments
 	// have none).
 	SGIngress Check
-	// NACLIngress: its subnet's network ACL admitting the request from
-	// the client; NACLEgress: letting the reply out toward the client.
-	// Both apply only when the client is outside that subnet.
-	NACLIngress, NACLEgress Check
+	// NACLRequest and NACLReply are its subnet's network ACL checks on
+	// the request and on the reply. On the client's side of the path (a
+	// NAT gateway, an appliance, the Transit Gateway attachment in the
+	// client's VPC) the request comes in from the client and the reply
+	// goes out to it; on the server's side (the attachment in the server's
+	// VPC, the client in another) the request goes out toward the server
+	// and the reply comes in from it: RequestEgress. They apply only when
+	// that end is outside the ENI's subnet.
+	NACLRequest, NACLReply Check
+	RequestEgress          bool
 }
 
 // EvaluateTransit evaluates request packet p (client to server) on the way
@@ -362,13 +368,31 @@ func (t *Topology) EvaluateTransit(eni string, p Packet, out *TransitChecks) (ok
 	if len(e.Groups) > 0 {
 		sgCheck(&out.SGIngress, e, false, p.Proto, srcKey, srcPeerENI, p.DstPort, p.ICMPType, p.ICMPCode)
 	}
-	if e.Subnet == nil || e.Subnet.NACL == nil || src.Subnet == e.Subnet {
+	if e.Subnet == nil {
+		return true
+	}
+	dst := t.endpoint(p.Dst)
+	vpc := e.Subnet.VPC
+	out.RequestEgress = vpc != nil && dst.VPC == vpc && src.VPC != vpc
+	if e.Subnet.NACL == nil {
 		return true
 	}
 	at := Endpoint{Addr: e.PrimaryV4(), Private: e.PrimaryV4(), ENI: e, Subnet: e.Subnet}
 	rt, rc := replyICMP(p.Proto, p.ICMPType, p.ICMPCode)
-	naclCheck(&out.NACLIngress, e.Subnet.NACL, &at, 0, fam, p.Proto, srcKey, p.DstPort, p.ICMPType, p.ICMPCode)
-	naclCheck(&out.NACLEgress, e.Subnet.NACL, &at, 1, fam, p.Proto, srcKey, p.SrcPort, rt, rc)
+	if out.RequestEgress {
+		if dst.Subnet == e.Subnet {
+			return true
+		}
+		dstKey := keyOf(dst.Addr)
+		naclCheck(&out.NACLRequest, e.Subnet.NACL, &at, 1, fam, p.Proto, dstKey, p.DstPort, p.ICMPType, p.ICMPCode)
+		naclCheck(&out.NACLReply, e.Subnet.NACL, &at, 0, fam, p.Proto, dstKey, p.SrcPort, rt, rc)
+		return true
+	}
+	if src.Subnet == e.Subnet {
+		return true
+	}
+	naclCheck(&out.NACLRequest, e.Subnet.NACL, &at, 0, fam, p.Proto, srcKey, p.DstPort, p.ICMPType, p.ICMPCode)
+	naclCheck(&out.NACLReply, e.Subnet.NACL, &at, 1, fam, p.Proto, srcKey, p.SrcPort, rt, rc)
 	return true
 }
 

@@ -1241,11 +1241,26 @@ func TestExplainThroughTransitGateway(t *testing.T) {
 		// logs. It once read "late FIN/RST packets": a rule about the ends'
 		// rejections matched a rejection on neither end.
 		{"../../testdata/topology/aws/batfish", "reply.log",
-			diag{Rule: "stale-topology-transit-rejected-where-allowed", Verdict: "stale-topology", Direction: "egress", Leg: "reply", ENI: "eni-02c0a3e91d5705a3f"},
+			diag{Rule: "stale-topology-transit-rejected-where-allowed", Verdict: "stale-topology", Direction: "ingress", Leg: "reply", ENI: "eni-02c0a3e91d5705a3f"},
 			"Re-export the topology"},
 		{"", "reply.log",
 			diag{Rule: "unknown-eni-reply-rejected", Verdict: "nacl", Leg: "reply", ENI: "eni-02c0a3e91d5705a3f"},
 			"Allow the reply: tcp ports 1024-65535 to 10.1.1.100"},
+		// With the attachments' ACLs: the attachment in the server's VPC
+		// meets the request going out toward the server and the reply
+		// coming in from it (its ACL allows port 22 both ways, as if the
+		// reply's destination port were 22).
+		{dir + "topology.yaml", "reply.log",
+			diag{Rule: "transit-nacl-denies-reply", Verdict: "nacl", Component: "acl-fish-tgw", NACLRule: 32767, Direction: "ingress", Leg: "reply", ENI: "eni-02c0a3e91d5705a3f"},
+			"Add an inbound entry to acl-fish-tgw: allow tcp ports 1024-65535 from 10.2.1.0/24 (the server's subnet), with a rule number below 32767."},
+		// flow-direction shows the client's address on the attachment's
+		// egress record: the topology knows it is another ENI's.
+		{dir + "topology.yaml", "attachment.log",
+			diag{Rule: "transit-nacl-denies-request", Verdict: "nacl", Component: "acl-fish-tgw", NACLRule: 32767, Direction: "egress", Leg: "request", ENI: "eni-02c0a3e91d5705a3f"},
+			"Add an outbound entry to acl-fish-tgw allowing tcp port 80 to 10.2.1.0/24 (the server's subnet), with a rule number below 32767."},
+		{"../../testdata/topology/aws/batfish", "attachment.log",
+			diag{Rule: "stale-topology-transit-rejected-where-allowed", Verdict: "stale-topology", Direction: "egress", Leg: "request", ENI: "eni-02c0a3e91d5705a3f"},
+			"Re-export the topology"},
 	} {
 		args := []string{"--format", "json"}
 		if tc.topology != "" {
