@@ -35,6 +35,7 @@ security_groups:
       - {proto: tcp, ports: 22}
       - {proto: icmp, icmp_code: 3, cidrs: [10.0.0.0/8]}
       - {proto: udp, cidrs: [not-a-cidr]}
+      - {proto: tcp, ports: [22, 80], cidrs: [10.0.0.0/8]}
 `,
 			want: []string{
 				"t.yaml:4:5: vpc-1: colour: unknown key: want one of cidrs, id, name",
@@ -47,6 +48,7 @@ security_groups:
 				"t.yaml:17:34: sg-1 ingress[4]: icmp_code: a code needs a type: icmp_type -1 (all types) forces icmp_code -1",
 				"t.yaml:18:9: sg-1 ingress[5]: ports: missing: udp needs a port or range (write all for 0-65535)",
 				"t.yaml:18:30: sg-1 ingress[5]: cidrs: \"not-a-cidr\" is not a CIDR: want an address/length such as 10.0.0.0/16 or 2001:db8::/56",
+				"t.yaml:19:29: sg-1 ingress[6]: ports: a list is not a port or port range: want N or N-M (one range per rule: write a rule per port)",
 			},
 		},
 		{
