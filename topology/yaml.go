@@ -402,7 +402,7 @@ func (d *yamlDecoder) protoPortHandlers(item string, pp *protoPorts, h map[strin
 		pp.portsNode = c
 		if c.Kind != yaml.ScalarNode {
 			// One range per rule, as AWS has it: [22, 80] is two rules.
-			d.e.add(d.pos(c), item, "ports", "a %s is not a port or port range: want N or N-M (one range per rule: write a rule per port)", kindName(c))
+			d.e.add(d.pos(c), item, "ports", "%s is not a port or port range: want N or N-M (one range per rule: write a rule per port)", loc.KindName(c))
 			return
 		}
 		r, err := ParsePortRange(c.Value)
@@ -560,17 +560,4 @@ func (d *yamlDecoder) naclEntry(dir string, n *yaml.Node) *NACLEntry {
 		d.e.add(e.Pos, item, "action", "missing: want allow or deny")
 	}
 	return e
-}
-
-// kindName names a YAML node's kind for an error: "list", "mapping".
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.SequenceNode:
-		return "list"
-	case yaml.MappingNode:
-		return "mapping"
-	case yaml.AliasNode:
-		return "alias"
-	}
-	return "value"
 }
