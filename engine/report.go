@@ -148,16 +148,32 @@ func (g *Group) Fixes() ([]FixCount, bool) {
 		return nil, false
 	}
 	out := make([]FixCount, 0, len(g.fixes))
-	for f, k := range g.fixes {
-		out = append(out, FixCount{f, k})
+	for _, kc := range mostFirst(g.fixes) {
+		out = append(out, FixCount{kc.key, kc.n})
+	}
+	return out, true
+}
+
+// keyCount is one entry of a count map.
+type keyCount struct {
+	key string
+	n   int
+}
+
+// mostFirst returns the entries of a count map, highest count first, ties
+// by key, so reports are deterministic.
+func mostFirst(m map[string]int) []keyCount {
+	out := make([]keyCount, 0, len(m))
+	for k, n := range m {
+		out = append(out, keyCount{k, n})
 	}
 	sort.Slice(out, func(i, j int) bool {
-		if out[i].Conversations != out[j].Conversations {
-			return out[i].Conversations > out[j].Conversations
+		if out[i].n != out[j].n {
+			return out[i].n > out[j].n
 		}
-		return out[i].Fix < out[j].Fix
+		return out[i].key < out[j].key
 	})
-	return out, true
+	return out
 }
 
 // ClientCount is a client address and how many of a group's conversations
@@ -175,15 +191,9 @@ func (g *Group) TopClients(n int) ([]ClientCount, bool) {
 		return nil, false
 	}
 	out := make([]ClientCount, 0, len(g.clients))
-	for c, k := range g.clients {
-		out = append(out, ClientCount{c, k})
+	for _, kc := range mostFirst(g.clients) {
+		out = append(out, ClientCount{kc.key, kc.n})
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Conversations != out[j].Conversations {
-			return out[i].Conversations > out[j].Conversations
-		}
-		return out[i].Client < out[j].Client
-	})
 	if len(out) > n {
 		out = out[:n]
 	}
