@@ -328,7 +328,8 @@ func (t *Topology) EvaluateInto(p Packet, path *Path) {
 
 // TransitChecks are the checks on an ENI that forwards a conversation
 // whose ends are other addresses: a NAT gateway before translation, a
-// firewall appliance, a Gateway Load Balancer endpoint.
+// Transit Gateway attachment, a firewall appliance, a Gateway Load Balancer
+// endpoint.
 type TransitChecks struct {
 	// SGIngress: the ENI's security groups admitting the request (only
 	// when it has groups: NAT gateways and Transit Gateway attachments
