@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
@@ -400,12 +401,13 @@ func TestRunPropagatesErrors(t *testing.T) {
 // side is reported as a stale topology, not pinned on a rule elsewhere.
 func TestStaleTopology(t *testing.T) {
 	// eni-a4's sg-d denies 443 out, but the server rejected it: the client's
-	// side cannot have stopped it, yet the topology blames the client. The
-	// logs win: the topology's verdict would point at the wrong place.
+	// side cannot have stopped it, so the topology is stale there. The
+	// server's sg-b denies it too, which is the rejection logged: that is
+	// the verdict, and the staleness supports it.
 	log := v5Header + `
 5 1 eni-b1 10.0.1.12 10.0.2.20 40000 443 6 2 120 1001 1051 REJECT OK subnet-b 2 ingress`
 	got := diagnoseLog(t, log, true)
-	if len(got) != 1 || got[0].Verdict != "stale-topology" {
+	if len(got) != 1 || got[0].Verdict != "sg" || got[0].Component != "sg-b" || !slices.Contains(got[0].Supporting, "stale-topology-denies") {
 		t.Fatalf("server rejected what the topology blocks at the client: %+v", got)
 	}
 	// eni-a1's groups allow 443 out, yet eni-a1 rejected the request.

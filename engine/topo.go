@@ -56,20 +56,40 @@ func fillTopo(env *rules.Env, c *correlate.Conversation, topo *topology.Topology
 	setCheck(&t.ClientNACLIngress, &path.ReplySrcNACLIngress, "nacl", "ingress", "reply", "client")
 	t.RequestAllowed = path.RequestAllowed()
 	t.ReplyAllowed = path.ReplyAllowed()
+	// A deny the logs show passed is stale: the block that explains what
+	// was logged is the first one they do not contradict. Past a stale
+	// deny the topology is known to be out of date, so a later deny counts
+	// only where the ENI it applies at logged a rejection; its prediction
+	// for traffic nobody logged is not trusted.
+	passed := loggedPast(env)
+	rejected := loggedRejection(env)
 	blocks := 0
-	for _, ch := range [...]*rules.Check{
+	var later [6]bool
+	for i, ch := range [...]*rules.Check{
 		&t.ClientSGEgress, &t.ClientNACLEgress, &t.ServerNACLIngress, &t.ServerSGIngress,
 		&t.ServerNACLEgress, &t.ClientNACLIngress,
 	} {
-		if ch.Applies && !ch.Allowed {
-			if blocks == 0 {
-				t.FirstBlock = *ch
-			}
-			blocks++
+		if !ch.Applies || ch.Allowed {
+			continue
 		}
+		if passed[i] {
+			if !t.StaleBlock.Applies {
+				t.StaleBlock = *ch
+			}
+			continue
+		}
+		if blocks == 0 {
+			if t.StaleBlock.Applies && !rejected[i] {
+				break
+			}
+			t.FirstBlock = *ch
+		} else {
+			later[i] = true
+		}
+		blocks++
 	}
 	if blocks > 1 {
-		t.AlsoFix = alsoFix(&path)
+		t.AlsoFix = alsoFix(&path, later)
 	}
 	if blocks == 0 && c.Proto.IsICMP() {
 		// Ping passes; ICMP of an unknown type matches only the rules for
@@ -82,10 +102,7 @@ func fillTopo(env *rules.Env, c *correlate.Conversation, topo *topology.Topology
 		// that logged a rejection: packets that got past an earlier such
 		// check (the server logged them arriving, the client logged them
 		// leaving) were not of another type, and nothing explains them.
-		var at [6]bool
-		at[0], at[1] = env.Client.Request.Rejected, env.Client.Request.Rejected
-		at[2], at[3] = env.Server.Request.Rejected, env.Server.Request.Rejected
-		at[4], at[5] = env.Server.Reply.Rejected, env.Client.Reply.Rejected
+		at := loggedRejection(env)
 		for i, nc := range other.Checks() {
 			if nc.Check.Applies && !nc.Check.Decision.Allowed {
 				if at[i] {
@@ -175,17 +192,44 @@ var checkPlaces = [6]struct{ kind, direction, leg, where string }{
 	{"nacl", "ingress", "reply", "client"},
 }
 
-// alsoFix names the fixes of the blocks after the first, which a fix of
-// the first alone would leave in place.
-func alsoFix(path *topology.Path) string {
-	blocks := path.Blocks()
+// loggedPast tells, for each check of topology.Path.Checks in order,
+// whether the logs show the traffic got past it: the client logged the
+// request leaving or the server logged it arriving (the client's egress
+// checks), the server accepted it or the client accepted the reply (the
+// server's ingress checks), the reply left the server or reached the
+// client (the server's egress ACL), the client accepted the reply.
+func loggedPast(env *rules.Env) [6]bool {
+	cl, sv := &env.Client, &env.Server
+	leftClient := cl.Request.Accepted || sv.Request.Accepted || sv.Request.Rejected || cl.Reply.Accepted
+	reachedServer := sv.Request.Accepted || cl.Reply.Accepted
+	replyLeft := sv.Reply.Accepted || cl.Reply.Accepted
+	return [6]bool{leftClient, leftClient, reachedServer, reachedServer, replyLeft, cl.Reply.Accepted}
+}
+
+// loggedRejection tells, for each check of topology.Path.Checks in order,
+// whether the ENI it applies at logged that leg rejected.
+func loggedRejection(env *rules.Env) [6]bool {
+	cl, sv := &env.Client, &env.Server
+	return [6]bool{cl.Request.Rejected, cl.Request.Rejected, sv.Request.Rejected, sv.Request.Rejected,
+		sv.Reply.Rejected, cl.Reply.Rejected}
+}
+
+// alsoFix names the fixes of the blocks marked in later (those after the
+// first that the logs do not contradict), which a fix of the first alone
+// would leave in place.
+func alsoFix(path *topology.Path, later [6]bool) string {
 	var b strings.Builder
 	b.WriteString(" That alone leaves it blocked: also ")
-	for i, c := range blocks[1:] {
-		if i > 0 {
+	n := 0
+	for i, l := range later {
+		if !l {
+			continue
+		}
+		if n > 0 {
 			b.WriteString("; and ")
 		}
-		b.WriteString(path.Fix(c))
+		n++
+		b.WriteString(path.Fix(i))
 	}
 	b.WriteByte('.')
 	return b.String()

@@ -121,9 +121,14 @@ type Topo struct {
 	ClientNACLIngress Check `expr:"client_nacl_ingress"`
 	RequestAllowed    bool  `expr:"request_allowed"`
 	ReplyAllowed      bool  `expr:"reply_allowed"`
-	// FirstBlock is the first applying check that denies; applies is false
-	// when none does.
+	// FirstBlock is the first applying check that denies and that the logs
+	// do not show passed; applies is false when none does.
 	FirstBlock Check `expr:"first_block"`
+	// StaleBlock is the first applying check that denies although the logs
+	// show the traffic got past it (an ENI beyond it logged the leg, or the
+	// leg accepted where the check applies): the topology is stale there.
+	// Applies is false when the logs contradict no deny.
+	StaleBlock Check `expr:"stale_block"`
 	// AlsoFix is empty unless checks after first_block deny too: then it is
 	// a sentence, starting with a space, naming the fix of each (fixing the
 	// first block alone would leave the traffic blocked).

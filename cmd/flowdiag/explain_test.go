@@ -705,7 +705,10 @@ func TestExplainUnmodelledAddresses(t *testing.T) {
 	}
 	want := []row{
 		{443, diag{Rule: "sg-of-unmodelled-eni-rejects-request-leaving", Verdict: "sg", Direction: "egress", Leg: "request", ENI: "eni-yyy"}},
-		{8080, stale("eni-node1")}, {8080, stale("eni-zzz")}, {9999, stale("eni-zzz")},
+		{8080, stale("eni-node1")}, {8080, stale("eni-zzz")},
+		// sg-web's deny is stale (eni-zzz logged the request arriving), but
+		// the rejection there is what acl-k8s's default deny predicts.
+		{9999, diag{Rule: "nacl-denies-request-entering-server", Verdict: "nacl", Component: "acl-k8s", NACLRule: 32767, Direction: "ingress", Leg: "request", ENI: "eni-zzz"}},
 	}
 	for _, log := range []string{"v2.log", "v5.log"} {
 		got := run("topology.yaml", log)
@@ -778,8 +781,8 @@ func TestExplainMarksCutEarly(t *testing.T) {
 	}
 }
 
-// A stale-topology verdict whose logged REJECT a later check of the
-// topology explains says so.
+// A REJECT that a later check of the topology explains is pinned on that
+// check even though an earlier one is stale; the staleness is still shown.
 func TestExplainStaleTopologyNamesTheMatchingDeny(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "st.log")
 	if err := os.WriteFile(path, []byte("2 111122223333 eni-app1 10.20.1.10 10.20.2.10 45555 9999 6 3 180 1795210000 1795210030 REJECT OK\n"), 0o644); err != nil {
@@ -789,9 +792,37 @@ func TestExplainStaleTopologyNamesTheMatchingDeny(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	if !strings.Contains(out, `"rule":"stale-topology-denies"`) ||
-		!strings.Contains(out, "The topology's security groups of eni-app1 (sg-app) deny the request too, which matches the rejection logged there.") {
+	if !strings.Contains(out, `"rule":"sg-denies-request-entering-server"`) || !strings.Contains(out, `"component":"sg-app"`) ||
+		!strings.Contains(out, `"supporting":["stale-topology-denies"`) {
 		t.Errorf("got %s", out)
+	}
+}
+
+// QA round 9, E8: a topology stale on the server's security group (it
+// denies a request the server logged accepted) must not hide the reply
+// its network ACL rejects, which the logs and the topology agree on: the
+// report leads with the ACL entry, an error, and notes the staleness.
+func TestExplainStaleGroupKeepsTheReplyACL(t *testing.T) {
+	for _, format := range []string{"json", "text"} {
+		code, out, errs := explainCmd(t, nil, false, "--format", format, "--fail-on", "error",
+			"--topology", "testdata/qa9/topology.yaml", "testdata/qa9/stale-sg-nacl-reply.log")
+		if code != exitFinding {
+			t.Fatalf("%s: exit %d, want %d (--fail-on error): %s", format, code, exitFinding, errs)
+		}
+		if format == "text" {
+			if !strings.Contains(out, "Blamed: network ACL acl-db egress rule #32767") || !strings.Contains(out, "Also matched: stale-topology-denies") {
+				t.Errorf("text:\n%s", out)
+			}
+			continue
+		}
+		var d diag
+		if err := json.Unmarshal([]byte(out), &d); err != nil {
+			t.Fatal(err)
+		}
+		want := diag{Rule: "nacl-denies-reply-leaving-server", Verdict: "nacl", Component: "acl-db", NACLRule: 32767, Direction: "egress", Leg: "reply", ENI: "eni-db1"}
+		if d != want {
+			t.Errorf("got  %+v\nwant %+v", d, want)
+		}
 	}
 }
 
