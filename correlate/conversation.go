@@ -183,6 +183,11 @@ type Gap struct {
 	Start  int64
 	End    int64
 	Pos    flowlog.Pos
+	// Of is the conversation's end the ENI owns when the gap was attached
+	// for that reason (the ENI logged none of the conversation's records,
+	// but other records, or the topology, show the address is its own);
+	// the zero Addr for a gap of an ENI that logged the conversation.
+	Of netip.Addr
 }
 
 // Conversation is one exchange between a client and a server over one
@@ -194,9 +199,9 @@ type Conversation struct {
 	Confidence     Confidence
 	First, Last    int64  // Unix seconds over all records
 	Views          []View // one per ENI that logged it, sorted by ENI id
-	// Gaps are the NODATA/SKIPDATA records overlapping [First-Tolerance,
-	// Last+Tolerance] of the ENIs in Views and of ENIs known to own Client
-	// or Server, sorted by ENI, Start and position.
+	// Gaps are the NODATA/SKIPDATA records overlapping [First, Last] of
+	// the ENIs in Views and of ENIs known to own Client or Server, sorted
+	// by ENI, Start and position.
 	Gaps []Gap
 	// Continued is set when records of this 5-tuple and time range had
 	// already been emitted in an earlier Conversation: they arrived after

@@ -519,6 +519,7 @@ func TestOutOfOrderAcrossFiles(t *testing.T) {
 // A conversation seen only on the client's side, while the server's ENI is
 // known (it logged other traffic) and has a SKIPDATA gap then: the gap is
 // attached, so the diagnosis can say the server's evidence is incomplete.
+// Gaps attach only where they overlap the conversation.
 func TestSeenOnlyOnOneSideWithGaps(t *testing.T) {
 	rs := recs(t, "f.log", `
 eni-s 10.0.2.9:22 -> 10.0.3.3:40000 tcp ACCEPT t=100-160 dir=egress
@@ -544,11 +545,14 @@ eni-c 10.0.1.5:51234 -> 10.0.2.9:443 tcp ACCEPT t=1000-1060 dir=egress flags=2
 	if cv, ok := conv.ClientView(); !ok || !cv.Request.Seen || cv.Reply.Seen {
 		t.Errorf("client view %+v", cv)
 	}
+	// eni-c's NODATA ends 40 s before the conversation: beside it, not
+	// overlapping, so it says nothing about it (QA 9, E3). eni-s's gap is
+	// attached as the server's (Of).
 	var got []string
 	for _, g := range conv.Gaps {
-		got = append(got, fmt.Sprintf("%s %s %d %s:%d", g.ENI, g.Status, g.Start, g.Pos.Source, g.Pos.Line))
+		got = append(got, fmt.Sprintf("%s %s %d %s:%d of=%v", g.ENI, g.Status, g.Start, g.Pos.Source, g.Pos.Line, g.Of))
 	}
-	want := []string{"eni-c NODATA 900 f.log:5", "eni-s SKIPDATA 1000 f.log:3"}
+	want := []string{"eni-s SKIPDATA 1000 f.log:3 of=10.0.2.9"}
 	if !slices.Equal(got, want) {
 		t.Errorf("gaps = %q; want %q", got, want)
 	}

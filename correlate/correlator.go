@@ -1252,19 +1252,29 @@ func (c *Correlator) gapsFor(cv *conv) []Gap {
 	for i := range cv.views {
 		list = append(list, cv.views[i].eni)
 	}
+	// The ENIs after the views', and the end each owns.
+	nviews := len(list)
+	var ofs [4]netip.Addr
 	for _, a := range [2]netip.Addr{cv.key.Lo().Addr(), cv.key.Hi().Addr()} {
 		ends := c.endENIsOf(a)
 		for _, e := range [2]*eniState{ends.learned, ends.owner} {
 			if e != nil && !slices.Contains(list, e) {
+				ofs[len(list)-nviews] = a
 				list = append(list, e)
 			}
 		}
 	}
-	from, to := cv.first-c.opts.Tolerance, cv.last+c.opts.Tolerance
+	// Strictly overlapping: a gap beside the conversation says nothing
+	// about it, and a NODATA overlapping it on an end's ENI is evidence
+	// (that ENI had no traffic then), not a mere doubt.
+	from, to := cv.first, cv.last
 	var gaps []Gap
-	for _, e := range list {
+	for i, e := range list {
 		for _, g := range e.gaps {
 			if g.End >= from && g.Start <= to {
+				if i >= nviews {
+					g.Of = ofs[i-nviews]
+				}
 				gaps = append(gaps, g)
 			}
 		}

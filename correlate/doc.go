@@ -65,9 +65,11 @@
 //
 // NODATA and SKIPDATA records are kept per ENI (for Horizon+IdleSplit+
 // Tolerance seconds of log time) and attached to every conversation whose
-// time range, widened by Tolerance, they overlap, for the ENIs that logged the
-// conversation and for the ENIs known (from other records) to own one of its
-// two addresses, so a diagnosis can say the evidence is incomplete.
+// time range they overlap, for the ENIs that logged the conversation and for
+// the ENIs known (from other records or the topology) to own one of its two
+// addresses (Gap.Of names that address), so a diagnosis can say the
+// evidence is incomplete (SKIPDATA) or that an end's ENI saw no traffic
+// (NODATA).
 //
 // # Duplicates
 //

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +42,10 @@ type Diagnosis struct {
 	Packets     int64
 	Bytes       int64
 	Evidence    []flowlog.Pos
+	// EvidenceENIs names, comma-joined, the ENIs that logged Evidence when
+	// they are not ENI alone (a rule blaming an ENI's gap, which logged
+	// none of the conversation's records).
+	EvidenceENIs string
 	// MoreEvidence counts evidence records not listed in Evidence.
 	MoreEvidence int
 	Gaps         []correlate.Gap
@@ -220,6 +225,20 @@ func (d *Diagnosis) evidenceFrom(c *correlate.Conversation) (unlogged bool) {
 			d.Evidence = append(d.Evidence, l.Evidence...)
 		}
 		d.MoreEvidence += l.MoreEvidence
+	}
+	if len(d.Evidence) > 0 && view == nil {
+		var enis []string
+		for i := range c.Views {
+			v := &c.Views[i]
+			for _, l := range legs {
+				if l.Seen && (l == &v.Request || l == &v.Reply) && !slices.Contains(enis, v.ENI) {
+					enis = append(enis, v.ENI)
+				}
+			}
+		}
+		if len(enis) != 1 || enis[0] != d.ENI {
+			d.EvidenceENIs = strings.Join(enis, ",")
+		}
 	}
 	return predicted
 }

@@ -192,7 +192,7 @@ func buildEnvCached(env *rules.Env, c *correlate.Conversation, topo *topology.To
 
 	if len(c.Gaps) > 0 {
 		mask |= rules.OnGap
-		fillGaps(&env.Gaps, c.Gaps)
+		fillGaps(env, c)
 	}
 
 	// Path facts from the logs alone: subnets named by the records.
@@ -268,16 +268,36 @@ func fillLeg(dst *rules.Leg, l *correlate.Leg, flagsKnown bool) {
 	}
 }
 
-func fillGaps(g *rules.Gaps, gaps []correlate.Gap) {
+// fillGaps states the conversation's gaps, overall and for the end whose
+// ENI logged them (one that logged the conversation, or that owns the end).
+func fillGaps(env *rules.Env, c *correlate.Conversation) {
+	g := &env.Gaps
+	gaps := c.Gaps
 	g.Any = true
 	g.Count = len(gaps)
 	var enis []string
 	for _, gp := range gaps {
+		var side *rules.Side
+		switch {
+		case gp.Of.IsValid() && gp.Of == c.Client.Addr(), !gp.Of.IsValid() && env.Client.Seen && gp.ENI == env.Client.ENI:
+			side = &env.Client
+		case gp.Of.IsValid() && gp.Of == c.Server.Addr(), !gp.Of.IsValid() && env.Server.Seen && gp.ENI == env.Server.ENI:
+			side = &env.Server
+		}
+		if side != nil && !side.Seen && side.ENI == "" {
+			side.ENI = gp.ENI // the end's ENI, known from its other records
+		}
 		switch gp.Status {
 		case flowlog.LogStatusNoData:
 			g.NoData = true
+			if side != nil {
+				side.NoData = true
+			}
 		case flowlog.LogStatusSkipData:
 			g.SkipData = true
+			if side != nil {
+				side.SkipData = true
+			}
 		}
 		dup := false
 		for _, e := range enis {

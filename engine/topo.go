@@ -61,8 +61,14 @@ func fillTopo(env *rules.Env, c *correlate.Conversation, topo *topology.Topology
 	// deny the topology is known to be out of date, so a later deny counts
 	// only where the ENI it applies at logged a rejection; its prediction
 	// for traffic nobody logged is not trusted.
+	//
+	// An end's ENI that logged NODATA over the conversation and none of
+	// its records had no traffic: what the other end sent never reached
+	// it, so no check there stopped it (a rejection there is logged too),
+	// and the topology cannot say where it was lost.
 	passed := loggedPast(env)
 	rejected := loggedRejection(env)
+	unreached := notReached(env)
 	blocks := 0
 	var later [6]bool
 	for i, ch := range [...]*rules.Check{
@@ -71,6 +77,9 @@ func fillTopo(env *rules.Env, c *correlate.Conversation, topo *topology.Topology
 	} {
 		if !ch.Applies || ch.Allowed {
 			continue
+		}
+		if unreached[i] {
+			break
 		}
 		if passed[i] {
 			if !t.StaleBlock.Applies {
@@ -204,6 +213,16 @@ func loggedPast(env *rules.Env) [6]bool {
 	reachedServer := sv.Request.Accepted || cl.Reply.Accepted
 	replyLeft := sv.Reply.Accepted || cl.Reply.Accepted
 	return [6]bool{leftClient, leftClient, reachedServer, reachedServer, replyLeft, cl.Reply.Accepted}
+}
+
+// notReached tells, for each check of topology.Path.Checks in order,
+// whether the traffic cannot have reached it: the ENI it applies at was
+// idle (NODATA, no record of the conversation) while the other end logged
+// the conversation.
+func notReached(env *rules.Env) [6]bool {
+	sv := env.Server.NoData && !env.Server.Seen && env.Client.Seen
+	cl := env.Client.NoData && !env.Client.Seen && env.Server.Seen
+	return [6]bool{false, false, sv, sv, sv, cl}
 }
 
 // loggedRejection tells, for each check of topology.Path.Checks in order,

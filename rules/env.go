@@ -68,6 +68,12 @@ type Side struct {
 	SubnetCIDRs string `expr:"subnet_cidrs"`
 	Request     Leg    `expr:"request"` // client->server records on this ENI
 	Reply       Leg    `expr:"reply"`   // server->client records on this ENI
+	// NoData: the ENI of this end logged NODATA overlapping the
+	// conversation: it was monitored and had no traffic then, so what the
+	// other end logged sending did not reach it. SkipData: it logged
+	// SKIPDATA then (records were dropped: its evidence is incomplete).
+	NoData   bool `expr:"nodata"`
+	SkipData bool `expr:"skipdata"`
 }
 
 // Leg aggregates the records of one direction of the conversation on one ENI.

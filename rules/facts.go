@@ -109,8 +109,9 @@ func defaultFacts() Env {
 
 // normalizeFacts derives the summary flags an engine would set, so examples
 // stay short and consistent: a leg with an action, records or packets is
-// seen; a side with a seen leg or an ENI id is seen; gaps with a kind or a
-// count exist.
+// seen; a side with a seen leg, or with an ENI id and no gap of its own, is
+// seen (a side whose ENI logged only NODATA or SKIPDATA is not); a side's
+// gap is a gap of the conversation; gaps with a kind or a count exist.
 func normalizeFacts(e *Env) {
 	for _, s := range []*Side{&e.Client, &e.Server, &e.Transit, &e.Unknown} {
 		for _, l := range []*Leg{&s.Request, &s.Reply} {
@@ -118,9 +119,11 @@ func normalizeFacts(e *Env) {
 				l.Seen = true
 			}
 		}
-		if s.Request.Seen || s.Reply.Seen || s.ENI != "" {
+		if s.Request.Seen || s.Reply.Seen || s.ENI != "" && !s.NoData && !s.SkipData {
 			s.Seen = true
 		}
+		e.Gaps.NoData = e.Gaps.NoData || s.NoData
+		e.Gaps.SkipData = e.Gaps.SkipData || s.SkipData
 	}
 	if e.Gaps.NoData || e.Gaps.SkipData || e.Gaps.Count > 0 {
 		e.Gaps.Any = true

@@ -219,6 +219,14 @@ func flowString(f engine.Flow) string {
 	return f.Protocol + " " + ep(f.Client, f.ClientPort) + " → " + ep(f.Server, f.ServerPort)
 }
 
+// evidenceENI names the ENIs whose records d's evidence is.
+func evidenceENI(d *engine.Diagnosis) string {
+	if d.EvidenceENIs != "" {
+		return strings.ReplaceAll(d.EvidenceENIs, ",", ", ")
+	}
+	return d.ENI
+}
+
 func evidenceList(d *engine.Diagnosis, max int) string {
 	var refs []string
 	for i, p := range d.Evidence {
@@ -359,7 +367,7 @@ func renderText(w io.Writer, r *engine.Report, m runMeta, colour bool) {
 		fmt.Fprintln(w, "   Evidence:")
 		for _, d := range g.Examples {
 			fmt.Fprintf(w, "     %s\n", safe(flowString(d.Flow)))
-			loc := d.ENI
+			loc := evidenceENI(&d)
 			if loc == "" {
 				loc = "no ENI"
 			}
@@ -605,7 +613,7 @@ func renderMarkdown(w io.Writer, r *engine.Report, m runMeta) {
 		fmt.Fprintln(w, "| Flow | ENI | First seen (UTC) | Packets | Evidence |")
 		fmt.Fprintln(w, "|---|---|---|---:|---|")
 		for _, d := range g.Examples {
-			fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s |\n", strings.ReplaceAll(safe(flowString(d.Flow)), "`", "'"), mdEscape(d.ENI),
+			fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s |\n", strings.ReplaceAll(safe(flowString(d.Flow)), "`", "'"), mdEscape(evidenceENI(&d)),
 				utc(d.First).Format("2006-01-02 15:04:05"), commas(d.Packets), mdEscape(evidenceList(&d, 4)))
 		}
 		if more := g.Conversations - len(g.Examples); more > 0 {

@@ -1392,3 +1392,63 @@ func TestTextFitsEightyColumns(t *testing.T) {
 		}
 	}
 }
+
+// QA round 9, E2 and E3. The server's ENI logged NODATA while the client
+// sent the request: it was idle, so the request never reached it, and no
+// check there (which would have logged a rejection) is to blame: the
+// topology's prediction for the reply is not evidence. Gaps beside a
+// conversation, not overlapping it, are not its gaps.
+func TestExplainNoDataOnTheServer(t *testing.T) {
+	type gap struct {
+		ENI    string `json:"eni"`
+		Status string `json:"status"`
+	}
+	type row struct {
+		diag
+		Predicted bool `json:"predicted"`
+		Flow      struct {
+			ClientPort int `json:"client_port"`
+		} `json:"flow"`
+		Evidence []string `json:"evidence"`
+		Gaps     []gap    `json:"gaps"`
+	}
+	run := func(log string) []row {
+		t.Helper()
+		code, out, errs := explainCmd(t, nil, false, "--format", "json", "--topology", "testdata/qa9/topology.yaml", "testdata/qa9/"+log)
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		var rows []row
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			var r row
+			if err := json.Unmarshal([]byte(line), &r); err != nil {
+				t.Fatal(err)
+			}
+			rows = append(rows, r)
+		}
+		slices.SortFunc(rows, func(a, b row) int { return a.Flow.ClientPort - b.Flow.ClientPort })
+		return rows
+	}
+	got := run("server-nodata.log")
+	want := diag{Rule: "request-not-seen-by-server", Verdict: "routing-or-unmonitored", Leg: "request", ENI: "eni-app1"}
+	if len(got) != 1 || got[0].diag != want || got[0].Predicted || len(got[0].Gaps) != 1 || got[0].Gaps[0] != (gap{"eni-db1", "NODATA"}) {
+		t.Errorf("server-nodata.log: %+v\nwant %+v with eni-db1's NODATA", got, want)
+	}
+	_, text, _ := explainCmd(t, nil, false, "--topology", "testdata/qa9/topology.yaml", "testdata/qa9/server-nodata.log")
+	if !strings.Contains(text, "eni-app1 13:58:20 testdata/qa9/server-nodata.log:3") || !strings.Contains(text, "eni-db1, the server's ENI, logged NODATA then") {
+		t.Errorf("text:\n%s", text)
+	}
+
+	got = run("gaps-beside.log")
+	if len(got) != 2 {
+		t.Fatalf("gaps-beside.log: %d diagnoses, want 2: %+v", len(got), got)
+	}
+	// 61500 (13:56:40-13:57:30) overlaps eni-app1's SKIPDATA only; 61600
+	// (13:58:20-13:59:10) eni-db1's NODATA only.
+	if g := got[0].Gaps; got[0].Flow.ClientPort != 61500 || len(g) != 1 || g[0] != (gap{"eni-app1", "SKIPDATA"}) {
+		t.Errorf("61500: %+v", got[0])
+	}
+	if g := got[1].Gaps; got[1].Flow.ClientPort != 61600 || len(g) != 1 || g[0] != (gap{"eni-db1", "NODATA"}) || got[1].Rule != "request-not-seen-by-server" {
+		t.Errorf("61600: %+v", got[1])
+	}
+}
