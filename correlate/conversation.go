@@ -199,6 +199,12 @@ type Conversation struct {
 	Confidence     Confidence
 	First, Last    int64  // Unix seconds over all records
 	Views          []View // one per ENI that logged it, sorted by ENI id
+	// ClientFanOut and ServerFanOut are the distinct destination ports and
+	// hosts each end's address was rejected on as a source, in the records
+	// read up to the conversation's emission (see FanOut): a scanner's
+	// probes are each a conversation of their own, and this is how one
+	// shows it is one of many.
+	ClientFanOut, ServerFanOut FanOut
 	// Gaps are the NODATA/SKIPDATA records overlapping [First, Last] of
 	// the ENIs in Views and of ENIs known to own Client or Server, sorted
 	// by ENI, Start and position.

@@ -211,6 +211,7 @@ type Correlator struct {
 	strs   []string // interned subnet, VPC, account ids and reject reasons; strs[0] is ""
 	strIdx map[string]uint32
 
+	fan     fanout    // distinct targets of each source of rejected traffic
 	tombs   tombTable // key -> the latest emitted conversation of the key
 	sweptAt int64     // watermark when tombs were last swept
 
@@ -386,6 +387,9 @@ func (c *Correlator) addKeyed(r *Rec, k *Key, tag uint32, fwd, ok bool) {
 			break
 		}
 		c.stats.Keyed++
+		if r.Action == flowlog.ActionReject {
+			c.fan.add(r, c.opts.Horizon, c.watermark)
+		}
 		s.header(r, d)
 		if s.big == 0 && !c.forceBig && c.addCompact(s, r, d, eh) {
 			break
@@ -586,7 +590,12 @@ func (c *Correlator) pendingSlot(s *slot) *Pending {
 		vs := &cv.views[i]
 		vs.fam = vs.eni.fam
 	}
-	return &Pending{cv: cv, gaps: c.gapsFor(cv), srcs: c.srcs, fin: c.fin}
+	p := &Pending{cv: cv, gaps: c.gapsFor(cv), srcs: c.srcs, fin: c.fin}
+	if len(c.fan.m) > 0 {
+		p.fan[0] = c.fan.of(cv.key.Lo().Addr(), cv.first, c.opts.Horizon)
+		p.fan[1] = c.fan.of(cv.key.Hi().Addr(), cv.first, c.opts.Horizon)
+	}
+	return p
 }
 
 // releaseSlot frees an emitted conversation's slot and evidence blocks (its
@@ -1055,7 +1064,7 @@ func (c *Correlator) srcOf(s string) uint32 {
 // finish turns an emitted conversation into its Conversation. It reads
 // only cv, srcs, gaps and the finisher's topology hints, so it runs on any
 // goroutine.
-func (c *finisher) finish(cv *conv, srcs []string, gaps []Gap) *Conversation {
+func (c *finisher) finish(cv *conv, srcs []string, gaps []Gap, fan [2]FanOut) *Conversation {
 	clientLo, basis, conf := c.decide(cv)
 	lo, hi := cv.key.Lo(), cv.key.Hi()
 	out := &Conversation{
@@ -1065,8 +1074,10 @@ func (c *finisher) finish(cv *conv, srcs []string, gaps []Gap) *Conversation {
 		Continued: cv.continued,
 		CutEarly:  cv.cutEarly,
 	}
+	out.ClientFanOut, out.ServerFanOut = fan[0], fan[1]
 	if !clientLo {
 		out.Client, out.Server = hi, lo
+		out.ClientFanOut, out.ServerFanOut = fan[1], fan[0]
 	}
 	n := 0
 	for i := range cv.views {

@@ -11,13 +11,14 @@ type Pending struct {
 	srcs []string // the Correlator's source names when emitted; only appended to since
 	fin  *finisher
 	out  *Conversation
+	fan  [2]FanOut // of the key's low and high address
 }
 
 // Build returns the Conversation. The first call builds it; later calls
 // return the same one.
 func (p *Pending) Build() *Conversation {
 	if p.out == nil {
-		p.out = p.fin.finish(p.cv, p.srcs, p.gaps)
+		p.out = p.fin.finish(p.cv, p.srcs, p.gaps, p.fan)
 		p.fin.recycle(p.cv)
 		p.cv, p.gaps, p.srcs = nil, nil, nil
 	}

@@ -160,6 +160,9 @@ func buildEnvCached(env *rules.Env, c *correlate.Conversation, topo *topology.To
 		Last:       c.Last,
 		ENIs:       len(c.Views),
 		CutEarly:   c.CutEarly,
+
+		ClientRejectedPorts: c.ClientFanOut.Ports,
+		ClientRejectedHosts: c.ClientFanOut.Hosts,
 	}
 
 	// One view per role; when several ENIs share a role (the attachments

@@ -50,6 +50,13 @@ type Flow struct {
 	// CutEarly: the conversation was completed before its horizon because
 	// too many were open (--max-open); what it lacks may have come later.
 	CutEarly bool `expr:"cut_early"`
+	// ClientRejectedPorts and ClientRejectedHosts count the distinct
+	// destination ports and hosts that the client's address sent rejected
+	// traffic to while active (within the horizon of this conversation),
+	// up to 16: a port scan's probes are each a conversation of their own,
+	// and these tell one apart from a client that one rule stops.
+	ClientRejectedPorts int `expr:"client_rejected_ports"`
+	ClientRejectedHosts int `expr:"client_rejected_hosts"`
 }
 
 // Side is what one ENI logged about the conversation.

@@ -195,7 +195,7 @@ func headline(g *engine.Group) string {
 	case "no-reply":
 		return "no reply logged" + at
 	case "not-a-misconfiguration":
-		return "nothing to fix: late packets after close or timeout" + at
+		return "nothing: rejected as intended" + at
 	case "bpa":
 		return "VPC Block Public Access" + at
 	case "stale-topology":

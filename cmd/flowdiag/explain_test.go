@@ -1203,7 +1203,9 @@ func checkFixes(t *testing.T, label, context, out string, want map[string]string
 func TestLongFixLabelPrintedOnce(t *testing.T) {
 	var b strings.Builder
 	for port := 20; port < 60; port++ {
-		fmt.Fprintf(&b, "2 111122223333 eni-0web1 198.51.100.66 10.0.1.10 55555 %d 6 1 40 1795183000 1795183060 REJECT OK\n", port)
+		// A client per port: one client's rejections on many ports would be
+		// a scan, which needs no fix.
+		fmt.Fprintf(&b, "2 111122223333 eni-0web1 198.51.100.%d 10.0.1.10 55555 %d 6 1 40 1795183000 1795183060 REJECT OK\n", port, port)
 	}
 	path := filepath.Join(t.TempDir(), "scan.log")
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
@@ -1450,5 +1452,55 @@ func TestExplainNoDataOnTheServer(t *testing.T) {
 	}
 	if g := got[1].Gaps; got[1].Flow.ClientPort != 61600 || len(g) != 1 || g[0] != (gap{"eni-db1", "NODATA"}) || got[1].Rule != "request-not-seen-by-server" {
 		t.Errorf("61600: %+v", got[1])
+	}
+}
+
+// QA round 9, E1: one internet address probing 14 ports of the bastion,
+// one packet each, is a scan the rules stopped as intended: one INFO group
+// with nothing to open, not 14 errors whose fixes open SMB and RDP to the
+// scanner (and --fail-on error passes). The corporate SSH session in the
+// same file is untouched, and a client retrying the one port a rule stops
+// is still an error.
+func TestExplainScanIsNotAMisconfiguration(t *testing.T) {
+	for _, topo := range [][]string{nil, {"--topology", "testdata/qa9/topology.yaml"}} {
+		args := append([]string{"--format", "json", "--fail-on", "error"}, topo...)
+		code, out, errs := explainCmd(t, nil, false, append(args, "testdata/qa9/scan.log")...)
+		if code != exitOK {
+			t.Fatalf("topology %v: exit %d: %s", topo, code, errs)
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if len(lines) != 14 {
+			t.Fatalf("topology %v: %d diagnoses, want 14 probes", topo, len(lines))
+		}
+		for _, line := range lines {
+			var d struct {
+				diag
+				Severity    string `json:"severity"`
+				Remediation string `json:"remediation"`
+			}
+			if err := json.Unmarshal([]byte(line), &d); err != nil {
+				t.Fatal(err)
+			}
+			if d.Rule != "scan-from-internet-blocked" || d.Severity != "info" || d.Verdict != "not-a-misconfiguration" ||
+				d.ENI != "eni-bastion" || !strings.HasPrefix(d.Remediation, "Nothing to open.") {
+				t.Errorf("topology %v: %s", topo, line)
+			}
+		}
+		_, text, _ := explainCmd(t, nil, false, append(topo, "testdata/qa9/scan.log")...)
+		if !strings.Contains(text, "14 diagnosed conversations in 1 group") || strings.Contains(text, "Add an inbound") {
+			t.Errorf("topology %v: text:\n%s", topo, text)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "retry.log")
+	var b strings.Builder
+	for i := range 6 {
+		fmt.Fprintf(&b, "2 111122223333 eni-bastion 203.0.113.9 10.50.0.5 %d 22 6 2 120 %d %d REJECT OK\n", 40000+i, 1795183000+60*i, 1795183050+60*i)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := explainCmd(t, nil, false, "--format", "json", "--fail-on", "error", "--topology", "testdata/qa9/topology.yaml", path)
+	if code != exitFinding || !strings.Contains(out, `"rule":"sg-denies-request-entering-server"`) || strings.Contains(out, "scan") {
+		t.Errorf("retries of one port: exit %d\n%s", code, out)
 	}
 }

@@ -1,0 +1,110 @@
+package correlate
+
+import (
+	"net/netip"
+	"slices"
+)
+
+// fanCap is the count at which a source's distinct rejected destination
+// ports and hosts saturate: enough to tell a scan (tens to thousands of
+// targets) from a client that a few misconfigured rules stop.
+const fanCap = 16
+
+// fanMax bounds the sources tracked at once (about 200 bytes each): a
+// flood from millions of addresses, each rejected once, must not grow
+// memory with it. Past it, sources idle for longer than the horizon are
+// forgotten, then the older half.
+const fanMax = 1 << 16
+
+// fanout counts, per source address of REJECT records, the distinct
+// destination ports and hosts it was rejected on while active (a source
+// idle for longer than the horizon starts again from zero). It is updated
+// on the correlator's goroutine in record order, so the counts a
+// conversation is emitted with are the same whatever the scheduling.
+type fanout struct {
+	m map[netip.Addr]*fanEntry
+}
+
+type fanEntry struct {
+	last           int64 // end of the source's latest REJECT record
+	nports, nhosts uint8
+	ports          [fanCap]uint16
+	hosts          [fanCap]uint64 // hashes of the destination addresses
+}
+
+// FanOut is what the records up to a conversation's emission show of one
+// end's address as a source of rejected traffic: the distinct destination
+// ports and hosts it was rejected on while active, each counted to 16.
+type FanOut struct {
+	Ports, Hosts int
+}
+
+func (f *fanout) add(r *Rec, horizon, watermark int64) {
+	if f.m == nil {
+		f.m = make(map[netip.Addr]*fanEntry)
+	}
+	e := f.m[r.SrcAddr]
+	if e == nil {
+		if len(f.m) >= fanMax {
+			f.prune(watermark - horizon)
+		}
+		e = &fanEntry{}
+		f.m[r.SrcAddr] = e
+	} else if r.End-e.last > horizon {
+		*e = fanEntry{}
+	}
+	e.last = max(e.last, r.End)
+	if r.Protocol.HasPorts() && e.nports < fanCap && !slices.Contains(e.ports[:e.nports], r.DstPort) {
+		e.ports[e.nports] = r.DstPort
+		e.nports++
+	}
+	if h := addrHash(r.DstAddr); e.nhosts < fanCap && !slices.Contains(e.hosts[:e.nhosts], h) {
+		e.hosts[e.nhosts] = h
+		e.nhosts++
+	}
+}
+
+// prune forgets the sources idle since before limit and, when that leaves
+// more than half the bound, the older half of the rest.
+func (f *fanout) prune(limit int64) {
+	for a, e := range f.m {
+		if e.last < limit {
+			delete(f.m, a)
+		}
+	}
+	if len(f.m) <= fanMax/2 {
+		return
+	}
+	lasts := make([]int64, 0, len(f.m))
+	for _, e := range f.m {
+		lasts = append(lasts, e.last)
+	}
+	slices.Sort(lasts)
+	cut := lasts[len(lasts)/2]
+	for a, e := range f.m {
+		if e.last <= cut {
+			delete(f.m, a)
+		}
+	}
+}
+
+// of returns a's counts for a conversation that started at first: none
+// when a's last rejection is more than the horizon before it (the counts
+// are of an earlier episode).
+func (f *fanout) of(a netip.Addr, first, horizon int64) FanOut {
+	e := f.m[a]
+	if e == nil || first-e.last > horizon {
+		return FanOut{}
+	}
+	return FanOut{Ports: int(e.nports), Hosts: int(e.nhosts)}
+}
+
+func addrHash(a netip.Addr) uint64 {
+	b := a.As16()
+	var h uint64 = 14695981039346656037
+	for _, x := range b {
+		h ^= uint64(x)
+		h *= 1099511628211
+	}
+	return h
+}

@@ -1,0 +1,68 @@
+package correlate
+
+import (
+	"fmt"
+	"net/netip"
+	"testing"
+
+	"github.com/flowdiag/flowdiag/flowlog"
+)
+
+func rejectRec(src, dst string, dport uint16, end int64) *Rec {
+	return &Rec{SrcAddr: netip.MustParseAddr(src), DstAddr: netip.MustParseAddr(dst), SrcPort: 54321, DstPort: dport,
+		Protocol: flowlog.ProtoTCP, Start: end - 10, End: end, Action: flowlog.ActionReject}
+}
+
+func TestFanOutCounts(t *testing.T) {
+	const horizon = 900
+	var f fanout
+	// 20 ports of one host, each probed twice: 16 (saturated) ports, 1 host.
+	for port := uint16(1); port <= 20; port++ {
+		f.add(rejectRec("185.220.101.5", "10.0.0.5", port, 1000), horizon, 1000)
+		f.add(rejectRec("185.220.101.5", "10.0.0.5", port, 1010), horizon, 1010)
+	}
+	// one port of 5 hosts
+	for h := 1; h <= 5; h++ {
+		f.add(rejectRec("198.51.100.7", fmt.Sprintf("10.0.1.%d", h), 22, 1000), horizon, 1010)
+	}
+	for _, tc := range []struct {
+		addr  string
+		first int64
+		want  FanOut
+	}{
+		{"185.220.101.5", 1000, FanOut{Ports: 16, Hosts: 1}},
+		{"198.51.100.7", 1000, FanOut{Ports: 1, Hosts: 5}},
+		{"203.0.113.1", 1000, FanOut{}},
+		// a conversation long after the source's last rejection: another episode
+		{"185.220.101.5", 1010 + horizon + 1, FanOut{}},
+	} {
+		if got := f.of(netip.MustParseAddr(tc.addr), tc.first, horizon); got != tc.want {
+			t.Errorf("%s at %d: %+v, want %+v", tc.addr, tc.first, got, tc.want)
+		}
+	}
+	// After an idle horizon the source starts again from zero.
+	f.add(rejectRec("198.51.100.7", "10.0.9.9", 443, 1010+horizon+1), horizon, 1010+horizon+1)
+	if got := f.of(netip.MustParseAddr("198.51.100.7"), 1010+horizon, horizon); got != (FanOut{Ports: 1, Hosts: 1}) {
+		t.Errorf("after idle: %+v", got)
+	}
+}
+
+// A flood from more sources than the bound keeps the table bounded, and
+// the sources kept are the most recent.
+func TestFanOutBounded(t *testing.T) {
+	var f fanout
+	n := 3 * fanMax
+	for i := range n {
+		src := netip.AddrFrom4([4]byte{100, byte(i >> 16), byte(i >> 8), byte(i)})
+		end := int64(1000 + i/1000) // all within one horizon
+		f.add(&Rec{SrcAddr: src, DstAddr: netip.MustParseAddr("10.0.0.1"), DstPort: 80, Protocol: flowlog.ProtoTCP,
+			End: end, Action: flowlog.ActionReject}, 900, end)
+		if len(f.m) > fanMax {
+			t.Fatalf("%d sources tracked after %d, bound %d", len(f.m), i+1, fanMax)
+		}
+	}
+	last := netip.AddrFrom4([4]byte{100, byte((n - 1) >> 16), byte((n - 1) >> 8), byte(n - 1)})
+	if got := f.of(last, 1000+int64(n/1000), 900); got.Hosts != 1 {
+		t.Errorf("newest source forgotten: %+v", got)
+	}
+}
