@@ -313,6 +313,15 @@ func TestReportDeterministic(t *testing.T) {
 				Flow:  Flow{Protocol: "udp", Client: "10.0.9.9", ClientPort: uint16(i), Server: "10.0.2.2", ServerPort: 53},
 				First: int64(i), Last: int64(i + 5)})
 		}
+		if i%50 == 0 {
+			// Two groups alike but for the direction (QA 9, E7: they
+			// swapped from run to run).
+			for _, dir := range []string{"ingress", "egress"} {
+				ds = append(ds, Diagnosis{Rule: "r3", Severity: rules.SeverityWarning, Verdict: "stale-topology", ENI: "eni-w",
+					Direction: dir, Leg: "reply", Flow: Flow{Protocol: "tcp", Client: "10.0.9.8", ClientPort: uint16(i), Server: "10.0.2.2", ServerPort: 443},
+					First: int64(i), Last: int64(i + 5)})
+			}
+		}
 	}
 	render := func(order []Diagnosis) string {
 		r := NewReport([]GroupBy{ByPort}, 3)
@@ -321,7 +330,7 @@ func TestReportDeterministic(t *testing.T) {
 		}
 		var b strings.Builder
 		for _, g := range r.Groups() {
-			b.WriteString(g.Rule + " " + g.Component + " " + keyString(g.Keys))
+			b.WriteString(g.Rule + " " + g.Component + " " + g.Direction + " " + keyString(g.Keys))
 			for _, e := range g.Examples {
 				b.WriteString(" " + e.Flow.Client + ":" + string(rune('0'+e.First%10)))
 			}
@@ -343,8 +352,11 @@ func TestReportDeterministic(t *testing.T) {
 		r.Add(d)
 	}
 	groups := r.Groups()
-	if len(groups) != 2 || groups[0].Rule != "r1" || groups[0].Conversations != 500 || len(groups[0].Examples) != 3 {
+	if len(groups) != 4 || groups[0].Rule != "r1" || groups[0].Conversations != 500 || len(groups[0].Examples) != 3 {
 		t.Fatalf("groups: %+v", groups)
+	}
+	if groups[2].Rule != "r3" || groups[2].Direction != "egress" || groups[3].Direction != "ingress" {
+		t.Errorf("groups alike but for the direction: %+v, %+v", groups[2], groups[3])
 	}
 	if groups[0].Examples[0].First != 1501 || groups[0].Packets != 1000 {
 		t.Errorf("earliest example first=%d packets=%d", groups[0].Examples[0].First, groups[0].Packets)

@@ -466,7 +466,9 @@ func (r *Report) WithGaps() int { return r.gapConvs }
 func (r *Report) Window() (first, last int64, ok bool) { return r.first, r.last, r.hasWindow }
 
 // Groups returns the groups worst first: severity, then conversations, then
-// rule, component and keys, so the order never depends on input order.
+// every field of the group's key (rule, component, rule number, leg,
+// direction, group-by values, ENI), so the order never depends on input
+// order or scheduling.
 func (r *Report) Groups() []*Group {
 	out := make([]*Group, 0, len(r.groups))
 	for _, g := range r.groups {
@@ -495,6 +497,9 @@ func (r *Report) Groups() []*Group {
 		}
 		if a.Leg != b.Leg {
 			return a.Leg < b.Leg
+		}
+		if a.Direction != b.Direction {
+			return a.Direction < b.Direction
 		}
 		if ka, kb := keys[a], keys[b]; ka != kb {
 			return ka < kb

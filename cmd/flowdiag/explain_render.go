@@ -199,6 +199,9 @@ func headline(g *engine.Group) string {
 	case "bpa":
 		return "VPC Block Public Access" + at
 	case "stale-topology":
+		if g.Direction != "" {
+			at += " (" + g.Direction + ")"
+		}
 		return "the topology disagrees with the logs" + at
 	case "routing-or-unmonitored":
 		return "routing, or an ENI that is not monitored" + at
