@@ -36,12 +36,15 @@ type ruleInfo struct {
 // Conditions on what the logs show, over rules.Env. The request reached the
 // destination when the destination's ENI accepted it, or, when it did not
 // log a rejection, when the source or a middle ENI let it out; it was
-// blocked when a rejection was logged and it did not reach.
+// blocked when a rejection was logged and it did not reach. An ENI whose
+// end the logs do not show (unknown: default format, both ends private,
+// no topology) counts either way: accepting the request, it is the
+// destination's (reached) or the source's letting it out.
 const (
-	condReached  = `(server.seen && server.request.accepted || !(server.seen && server.request.rejected) && (client.request.accepted || transit.request.accepted))`
-	condBlocked  = `(client.request.rejected || server.request.rejected || transit.request.rejected)`
-	blameReached = `server.seen && server.request.accepted ? server.eni : (client.request.accepted ? client.eni : transit.eni)`
-	blameBlocked = `server.request.rejected ? server.eni : (client.request.rejected ? client.eni : transit.eni)`
+	condReached  = `(server.seen && server.request.accepted || !(server.seen && server.request.rejected) && (client.request.accepted || transit.request.accepted || unknown.request.accepted))`
+	condBlocked  = `(client.request.rejected || server.request.rejected || transit.request.rejected || unknown.request.rejected)`
+	blameReached = `server.seen && server.request.accepted ? server.eni : (client.request.accepted ? client.eni : (transit.request.accepted ? transit.eni : unknown.eni))`
+	blameBlocked = `server.request.rejected ? server.eni : (client.request.rejected ? client.eni : (transit.request.rejected ? transit.eni : unknown.eni))`
 )
 
 // Compile builds the rule set of p. With a topology, security group

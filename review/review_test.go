@@ -2,6 +2,7 @@ package review
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -122,5 +123,54 @@ func TestBundledWithoutTopology(t *testing.T) {
 	}
 	if c := compileBundled(t, true); len(c.Analyze()) == 0 {
 		t.Error("Analyze found nothing on the bundled topology")
+	}
+}
+
+// QA round 10, R4: default-format records of private addresses, without a
+// topology, do not show which end the logging ENI is; the conversation is
+// still a request that was accepted (reached) or rejected (blocked) on the
+// path, whichever end it is. The records are the first of
+// data-inbox/otel-collector-contrib's valid_vpc_flow_log_multi.log.
+func TestReviewLogsWithoutTopologyOrDirection(t *testing.T) {
+	p, err := Load("policy.yaml", []byte(`destinations:
+  - name: legacy-net
+    cidrs: [172.31.0.0/16]
+prohibitions:
+  - id: no-legacy
+    reason: nothing may talk to the legacy network
+    from: everything
+    to: legacy-net
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Compile(p, nil, reviewNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const log = `version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status
+2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK
+2 123456789010 eni-1235b8ca123456789 172.31.16.21 172.31.16.139 22 20641 6 20 4249 1418530010 1418530070 ACCEPT OK
+2 123456789010 eni-1235b8ca123456789 172.31.9.69 172.31.9.12 49761 3389 6 20 4249 1418530010 1418530070 REJECT OK
+`
+	st, err := flowlog.OpenStream([]string{"-"}, strings.NewReader(log), flowlog.StreamOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var got []string
+	if _, err := c.Run(st, engine.RunOptions{}, func(f *Finding) error {
+		got = append(got, string(f.Kind)+" "+f.Flow.Client+"->"+f.Flow.Server+" "+f.ENI)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	want := []string{
+		"traffic-blocked 172.31.9.69->172.31.9.12 eni-1235b8ca123456789",
+		"traffic-reached 172.31.16.139->172.31.16.21 eni-1235b8ca123456789",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("findings %q\nwant %q", got, want)
 	}
 }
