@@ -469,6 +469,15 @@ func (c *Compiled) sgFindings(p *Prohibition, reg region, enis []*topology.ENI, 
 			if len(hit) == 0 {
 				continue
 			}
+			var exs []excepted
+			var approved *Exception
+			if !destSide {
+				exs = c.exceptionsFor(p, reg, byGroup[g.ID])
+				if hit, approved = exceptHits(hit, exs); len(hit) == 0 {
+					out = append(out, c.approvedFinding(p, g.ID, fmt.Sprintf("%s %s[%d]", g.ID, dir, i), posOf(r.Pos), approved, eniList(byGroup[g.ID])))
+					continue
+				}
+			}
 			name := fmt.Sprintf("%s %s[%d]", g.ID, dir, i)
 			to := "to"
 			if p.Direction == Inbound {
@@ -492,7 +501,7 @@ func (c *Compiled) sgFindings(p *Prohibition, reg region, enis []*topology.ENI, 
 				Component: g.ID, Rule: name, Location: posOf(r.Pos),
 				Message: ruleMessage(destSide, fmt.Sprintf("%s allows %s %s %s, which includes", name, ruleProtoPorts(r.Proto, r.Ports), to, peerText(r, peers)),
 					p.ID, hitText(hit, reg), eniList(byGroup[g.ID]), note),
-				Fix: c.sgFix(name, r, peers, hitPeers, reg, byGroup[g.ID]),
+				Fix: c.sgFix(name, r, peers, hitPeers, reg, byGroup[g.ID], exs),
 			}})
 		}
 	}
@@ -583,7 +592,7 @@ func sgOverlap(r *topology.SGRule, pfx netip.Prefix, b box) (box, bool) {
 }
 
 // sgFix says the narrowest change that stops rule r allowing the region.
-func (c *Compiled) sgFix(name string, r *topology.SGRule, peers []peer, hit []netip.Prefix, reg region, enis []*topology.ENI) string {
+func (c *Compiled) sgFix(name string, r *topology.SGRule, peers []peer, hit []netip.Prefix, reg region, enis []*topology.ENI, exs []excepted) string {
 	if reg.restricted && allAddrs(reg) {
 		return fmt.Sprintf("security groups cannot deny: restrict %s to the protocols and ports the ENIs need, leaving out %s", name, boxList(uniqueProtoPorts(reg.boxes), 4))
 	}
@@ -594,6 +603,32 @@ func (c *Compiled) sgFix(name string, r *topology.SGRule, peers []peer, hit []ne
 			continue
 		}
 		rest := minus([]netip.Prefix{pe.pfx}, reg.addrs)
+		if beyondProhibited(r.Proto, r.Ports, reg) && len(rest) > 4 {
+			// A prohibition of some protocols or ports: the prefixes left
+			// over say nothing; what a network ACL can deny is exactly
+			// the prohibited traffic.
+			var fam []box
+			for _, b := range reg.boxes {
+				if _, ok := intersect(b.pfx, pe.pfx); ok {
+					fam = append(fam, b)
+				}
+			}
+			what := hitText(fam, reg)
+			if reg.internet {
+				var pps []string
+				for _, b := range uniqueProtoPorts(fam) {
+					pps = append(pps, protoPortsText(b))
+				}
+				what = strings.Join(pps, ", ") + " to the internet (after allowing them within the VPC if it needs them)"
+			}
+			peersWord := "destinations"
+			if strings.Contains(name, " ingress[") {
+				peersWord = "sources"
+				what = strings.Replace(what, " to the internet", " from the internet", 1)
+			}
+			fixes = append(fixes, fmt.Sprintf("security groups cannot deny: deny %s in the subnets' network ACLs, or replace %s in %s by the %s the ENIs need", what, pe.pfx, name, peersWord))
+			continue
+		}
 		switch {
 		case len(rest) == 0:
 			fixes = append(fixes, fmt.Sprintf("remove %s from %s: every address it allows is prohibited", pe.pfx, name))
@@ -602,7 +637,11 @@ func (c *Compiled) sgFix(name string, r *topology.SGRule, peers []peer, hit []ne
 		default:
 			vpcs := vpcCIDRsIn(pe.pfx, enis)
 			if reg.internet && len(vpcs) > 0 {
-				fixes = append(fixes, fmt.Sprintf("replace %s in %s by the VPC CIDR %s (plus any peered or on-premises ranges the ENIs need)", pe.pfx, name, joinPrefixes(vpcs)))
+				keep := ""
+				if kept, by := exceptedIn(exs, pe.pfx); len(kept) > 0 {
+					keep = fmt.Sprintf(" and %s, which exception %s allows", joinPrefixes(kept), by.ID)
+				}
+				fixes = append(fixes, fmt.Sprintf("replace %s in %s by the VPC CIDR %s%s (plus any peered or on-premises ranges the ENIs need)", pe.pfx, name, joinPrefixes(vpcs), keep))
 			} else {
 				deny := sameFamily(reg.addrs, pe.pfx)
 				if len(deny) <= 3 {
@@ -769,6 +808,15 @@ func (c *Compiled) naclFindings(p *Prohibition, reg region, enis []*topology.ENI
 			if len(hit) == 0 {
 				continue
 			}
+			var exs []excepted
+			if !destSide {
+				var approved *Exception
+				exs = c.exceptionsFor(p, reg, naclENIs[n])
+				if hit, approved = exceptHits(hit, exs); len(hit) == 0 {
+					out = append(out, c.approvedFinding(p, n.ID, fmt.Sprintf("%s %s #%d", n.ID, dir, e.Rule), posOf(e.Pos), approved, "subnets "+strings.Join(subnets[n], ", ")))
+					continue
+				}
+			}
 			name := fmt.Sprintf("%s %s #%d", n.ID, dir, e.Rule)
 			to := "to"
 			if p.Direction == Inbound {
@@ -790,11 +838,23 @@ func (c *Compiled) naclFindings(p *Prohibition, reg region, enis []*topology.ENI
 				Component: n.ID, Rule: name, Location: posOf(e.Pos),
 				Message: ruleMessage(destSide, fmt.Sprintf("%s allows %s %s %s and is the first entry to match", name, ruleProtoPorts(e.Proto, e.Ports), to, e.CIDR),
 					p.ID, hitText(hit, reg), "subnets "+strings.Join(subnets[n], ", "), note),
-				Fix: c.naclFix(n, name, e, entries, hit, reg, p.Direction, naclENIs[n]),
+				Fix: c.naclFix(n, name, e, entries, hit, reg, p.Direction, naclENIs[n], exs),
 			}})
 		}
 	}
 	return out, open
+}
+
+// approvedFinding reports a rule that lets through only what an unexpired
+// exception allows: listed as suppressed, as excepted traffic is, so the
+// report shows the approved access and it never counts for --fail-on.
+func (c *Compiled) approvedFinding(p *Prohibition, component, name string, at Pos, e *Exception, where string) ruleFinding {
+	return ruleFinding{Finding: Finding{
+		Kind: KindRulePermits, Prohibition: p.ID, Severity: rules.SeverityInfo, Title: titleOf(p), Reason: p.Reason,
+		Component: component, Rule: name, Location: at,
+		Message: fmt.Sprintf("%s allows, for %s, only what exception %s to %s approves (owner %s)", name, where, e.ID, p.ID, e.Owner),
+		Suppressed: suppressionOf(e),
+	}}
 }
 
 // ruleMessage says what a rule lets through: for the sources' side the
@@ -890,7 +950,7 @@ func naclSubtract(b box, e *topology.NACLEntry) []box {
 
 // naclFix proposes deny entries just below the allow entry when the
 // prohibited part is a few prefixes, else narrowing the entry's CIDR.
-func (c *Compiled) naclFix(n *topology.NACL, name string, e *topology.NACLEntry, entries []topology.NACLEntry, hit []box, reg region, d Direction, enis []*topology.ENI) string {
+func (c *Compiled) naclFix(n *topology.NACL, name string, e *topology.NACLEntry, entries []topology.NACLEntry, hit []box, reg region, d Direction, enis []*topology.ENI, exs []excepted) string {
 	var addrs []netip.Prefix
 	for _, b := range hit {
 		if len(addrs) == 0 || addrs[len(addrs)-1] != b.pfx {
@@ -910,7 +970,37 @@ func (c *Compiled) naclFix(n *topology.NACL, name string, e *topology.NACLEntry,
 	}
 	vpcs := vpcCIDRsIn(e.CIDR, enis)
 	if reg.internet && len(vpcs) > 0 {
-		return fmt.Sprintf("narrow %s in %s to the VPC CIDR %s (the prohibited part is %d prefixes, too many for deny entries); if the subnet answers clients outside the VPC, keep a separate allow for tcp 1024-65535 to them", e.CIDR, name, joinPrefixes(vpcs), len(addrs))
+		to := "to"
+		if d == Inbound {
+			to = "from"
+		}
+		keep := ""
+		if kept, by := exceptedBoxesIn(exs, e.CIDR); len(kept) > 0 {
+			keep = fmt.Sprintf("; exception %s approves %s: keep an allow for it before #%d", by.ID, boxList(kept, 3), e.Rule)
+		}
+		// A prohibition of a few protocols or ports: deny just those, after
+		// allowing them within the VPC, and leave the entry's other traffic
+		// (all the subnet's other internet access) alone.
+		if pps := uniqueProtoPorts(hit); beyondProhibited(e.Proto, e.Ports, reg) && len(pps) <= 3 {
+			k := len(pps) * (len(vpcs) + 1)
+			if num, ok := freeNumber(entries, e.Rule, k); ok {
+				var adds []string
+				for _, pp := range pps {
+					for _, v := range vpcs {
+						adds = append(adds, fmt.Sprintf("#%d allow %s %s %s", num+len(adds), protoPortsText(pp), to, v))
+					}
+					adds = append(adds, fmt.Sprintf("#%d deny %s %s %s", num+len(adds), protoPortsText(pp), to, e.CIDR))
+				}
+				return fmt.Sprintf("add network ACL entries in %s %s before #%d: %s (the VPC keeps them; drop the allows if it must not)%s", n.ID, dirWord(d), e.Rule, strings.Join(adds, ", "), keep)
+			}
+		}
+		// Network ACLs are stateless: narrowing an entry also cuts the
+		// return traffic it carried.
+		replies := "if the subnet answers clients outside the VPC, keep a separate allow for tcp 1024-65535 to them"
+		if d == Inbound {
+			replies = "the entry also admits the replies to the subnet's own connections to the internet: keep a separate allow for tcp and udp 1024-65535 from 0.0.0.0/0 (or ::/0) for them"
+		}
+		return fmt.Sprintf("narrow %s in %s to the VPC CIDR %s (the prohibited part is %d prefixes, too many for deny entries)%s; %s", e.CIDR, name, joinPrefixes(vpcs), len(addrs), keep, replies)
 	}
 	return fmt.Sprintf("narrow %s in %s to the destinations the subnet needs (the prohibited part is %d prefixes: %s)", e.CIDR, name, len(addrs), boxList(hit, 3))
 }

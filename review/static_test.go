@@ -116,7 +116,9 @@ prohibitions:
   - {id: no-inbound-ssh, reason: r, direction: inbound, from: everything, to: ssh-from-internet}
 `, []string{
 			"error sg-app ingress[0] @topo.yaml:11:9: replace 0.0.0.0/0 in sg-app ingress[0] by the VPC CIDR 10.0.0.0/16 (plus any peered or on-premises ranges the ENIs need)",
-			"error acl-a ingress #100 @topo.yaml:25:9: narrow 0.0.0.0/0 in acl-a ingress #100 to the VPC CIDR 10.0.0.0/16 (the prohibited part is 51 prefixes, too many for deny entries); if the subnet answers clients outside the VPC, keep a separate allow for tcp 1024-65535 to them",
+			// #100 allows all traffic: narrowing it would cut the replies
+			// of the subnet's own connections (QA 10, R2); deny ssh alone.
+			"error acl-a ingress #100 @topo.yaml:25:9: add network ACL entries in acl-a ingress before #100: #90 allow tcp 22 from 10.0.0.0/16, #91 deny tcp 22 from 0.0.0.0/0 (the VPC keeps them; drop the allows if it must not)",
 		}},
 		{"ports no security group allows: the open NACL entry is only a warning", `
 destinations:
@@ -124,7 +126,8 @@ destinations:
 prohibitions:
   - {id: no-smtp, reason: r, from: everything, to: smtp}
 `, []string{
-			"warning acl-a egress #100 @topo.yaml:28:9: narrow 0.0.0.0/0 in acl-a egress #100 to the VPC CIDR 10.0.0.0/16 (the prohibited part is 51 prefixes, too many for deny entries); if the subnet answers clients outside the VPC, keep a separate allow for tcp 1024-65535 to them",
+			// #100 allows tcp 0-1023, more than the prohibited tcp 25 (QA 10, R1).
+			"warning acl-a egress #100 @topo.yaml:28:9: add network ACL entries in acl-a egress before #100: #98 allow tcp 25 to 10.0.0.0/16, #99 deny tcp 25 to 0.0.0.0/0 (the VPC keeps them; drop the allows if it must not)",
 		}},
 	}
 	for _, tc := range tests {
@@ -280,4 +283,75 @@ func analyzeTestdata(t *testing.T, topoFile, policyFile string) []Finding {
 		t.Fatal(err)
 	}
 	return c.Analyze()
+}
+
+// QA rounds 8 (Q4) and 10 (R9): an unexpired exception takes what it
+// approves out of the rule analysis. A rule that lets through only the
+// approved traffic is listed as suppressed (info, never counted for
+// --fail-on); a wider one keeps its finding, its fix keeps the approved
+// destination open; an expired exception changes nothing.
+func TestAnalyzeHonoursExceptions(t *testing.T) {
+	policy := func(expires string) string {
+		return `
+prohibitions:
+  - {id: no-internet, reason: r, severity: critical, from: {enis: [eni-app]}, to: internet}
+exceptions:
+  - id: upload
+    prohibition: no-internet
+    owner: ops@example.com
+    reason: backup upload
+    expires: ` + expires + `
+    from: {enis: [eni-app]}
+    to: {cidrs: [203.0.113.0/24], ports: [443]}
+`
+	}
+	find := func(fs []Finding, rule string) *Finding {
+		for i := range fs {
+			if fs[i].Rule == rule {
+				return &fs[i]
+			}
+		}
+		t.Fatalf("no finding for %s in %v", rule, summary(fs))
+		return nil
+	}
+	// sg-app egress[0] allows tcp 443 to 0.0.0.0/0: wider than approved.
+	fs := analyze(t, policy("2027-01-31"))
+	sg := find(fs, "sg-app egress[0]")
+	if sg.Suppressed != nil || sg.Severity.String() != "critical" ||
+		!strings.Contains(sg.Fix, "by the VPC CIDR 10.0.0.0/16 and 203.0.113.0/24, which exception upload allows") ||
+		strings.Contains(sg.Message, "203.0.113.0/24") {
+		t.Errorf("wider rule: %+v", *sg)
+	}
+	// acl-a egress: #90 denies 203.0.113.0/25 tcp 443, #100 allows tcp
+	// 0-1023: what #100 lets through of the approved box (203.0.113.128/25
+	// tcp 443) is approved, the rest of the internet is not.
+	acl := find(fs, "acl-a egress #100")
+	if acl.Suppressed != nil || !strings.Contains(acl.Fix, "exception upload approves") {
+		t.Errorf("wider entry: %+v", *acl)
+	}
+
+	// Narrowed to exactly the approved traffic: suppressed.
+	narrowed := strings.Replace(staticTopo, "      - {proto: tcp, ports: 443, cidrs: [0.0.0.0/0]}", "      - {proto: tcp, ports: 443, cidrs: [203.0.113.0/24]}", 1)
+	topo, err := topology.ParseYAML("topo.yaml", []byte(narrowed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Load("p.yaml", []byte(policy("2027-01-31")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Compile(p, topo, reviewNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sg = find(c.Analyze(), "sg-app egress[0]")
+	if sg.Suppressed == nil || sg.Suppressed.Exception != "upload" || sg.Counts() || sg.Severity.String() != "info" {
+		t.Errorf("approved rule: %+v", *sg)
+	}
+
+	// Expired: the exception no longer takes anything out.
+	fs = analyze(t, policy("2026-01-31"))
+	if sg := find(fs, "sg-app egress[0]"); sg.Suppressed != nil || strings.Contains(sg.Fix, "exception") {
+		t.Errorf("expired exception: %+v", *sg)
+	}
 }
