@@ -852,7 +852,7 @@ func (c *Compiled) approvedFinding(p *Prohibition, component, name string, at Po
 	return ruleFinding{Finding: Finding{
 		Kind: KindRulePermits, Prohibition: p.ID, Severity: rules.SeverityInfo, Title: titleOf(p), Reason: p.Reason,
 		Component: component, Rule: name, Location: at,
-		Message: fmt.Sprintf("%s allows, for %s, only what exception %s to %s approves (owner %s)", name, where, e.ID, p.ID, e.Owner),
+		Message:    fmt.Sprintf("%s allows, for %s, only what exception %s to %s approves (owner %s)", name, where, e.ID, p.ID, e.Owner),
 		Suppressed: suppressionOf(e),
 	}}
 }
