@@ -92,13 +92,17 @@ func load(name string, src []byte, builtin bool) (*Set, error) {
 func loadWith(name string, src []byte, builtin, examples bool) (*Set, error) {
 	l := &loader{name: name, src: src, lines: strings.Split(string(src), "\n"), builtin: builtin, h: newHelpers()}
 	l.opts = l.h.options()
-	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
+	doc, second, err := loc.Decode(src)
+	if err != nil {
 		return nil, Errors{yamlError(name, err, src)}
 	}
 	var rules []*Rule
 	if len(doc.Content) == 0 {
 		return nil, Errors{{Pos: Pos{File: name}, Msg: "empty rule file: want a mapping with a rules: list"}}
+	}
+	if second != nil {
+		// Its rules would not be loaded: say so rather than run without them.
+		l.errorf(second, "", "", "a second YAML document is not supported: put all rules under one rules: list")
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {

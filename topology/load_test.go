@@ -153,6 +153,17 @@ enis: [{id: eni-1, subnet: subnet-a, addresses: [10.0.1.5], security_groups: [sg
 			want: []string{"t.yaml:2: invalid YAML: did not find expected node content around here: a list or mapping is not closed, or a line is indented wrongly"},
 		},
 		{
+			// Two exports concatenated: the second's subnet would be lost.
+			name: "second document",
+			yaml: "vpcs:\n  - {id: vpc-1, cidrs: [10.0.0.0/16]}\n---\nsubnets:\n  - {id: subnet-b, vpc: vpc-1, cidrs: [10.0.2.0/24]}\n",
+			want: []string{"t.yaml:4:1: a second YAML document is not supported: put the whole topology in one mapping"},
+		},
+		{
+			name: "syntax error in a second document",
+			yaml: "vpcs:\n  - {id: vpc-1, cidrs: [10.0.0.0/16]}\n---\nsubnets: [\n",
+			want: []string{"t.yaml:4: invalid YAML: did not find expected node content around here: a list or mapping is not closed, or a line is indented wrongly"},
+		},
+		{
 			name: "empty file",
 			yaml: "",
 			want: []string{"t.yaml:1:1: empty topology: want a mapping with vpcs, subnets, security_groups, network_acls, enis or prefix_lists"},
@@ -174,6 +185,17 @@ enis: [{id: eni-1, subnet: subnet-a, addresses: [10.0.1.5], security_groups: [sg
 				t.Errorf("errors.As(*PosError) = %v", pe)
 			}
 		})
+	}
+}
+
+// TestParseYAMLDocumentMarkers: "---" that only starts or ends the one
+// document loses nothing, so it is accepted.
+func TestParseYAMLDocumentMarkers(t *testing.T) {
+	const topo = "vpcs:\n  - {id: vpc-1, cidrs: [10.0.0.0/16]}\nsubnets:\n  - {id: subnet-a, vpc: vpc-1, cidrs: [10.0.1.0/24]}\n"
+	for _, src := range []string{"---\n" + topo, topo + "---\n", "# shop\n---\n" + topo + "...\n"} {
+		if _, err := ParseYAML("t.yaml", []byte(src)); err != nil {
+			t.Errorf("ParseYAML(%q): %v", src, err)
+		}
 	}
 }
 

@@ -3,7 +3,6 @@ package topology
 import (
 	"github.com/flowdiag/flowdiag/internal/loc"
 
-	"bytes"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -37,20 +36,19 @@ func (d *yamlDecoder) pos(n *yaml.Node) Pos { return Pos{File: d.file, Line: n.L
 // decoding; every other problem is collected in e.
 func parseYAML(file string, data []byte, e *errs) *spec {
 	d := &yamlDecoder{file: file, e: e}
-	var root yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&root); err != nil {
-		if err.Error() == "EOF" {
-			e.add(Pos{File: file, Line: 1, Col: 1}, "", "", "empty topology: want a mapping with vpcs, subnets, security_groups, network_acls, enis or prefix_lists")
-			return nil
-		}
+	root, second, err := loc.Decode(data)
+	if err != nil {
 		line, msg := loc.YAMLError(err, data)
 		e.add(Pos{File: file, Line: line}, "", "", "invalid YAML: %s", msg)
 		return nil
 	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
-		e.add(d.pos(&extra), "", "", "more than one YAML document: a topology file holds exactly one")
+	if root.Kind == 0 {
+		e.add(Pos{File: file, Line: 1, Col: 1}, "", "", "empty topology: want a mapping with vpcs, subnets, security_groups, network_acls, enis or prefix_lists")
+		return nil
+	}
+	if second != nil {
+		// Its resources would not be loaded: say so rather than diagnose without them.
+		e.add(d.pos(second), "", "", "a second YAML document is not supported: put the whole topology in one mapping")
 	}
 	doc := &root
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
