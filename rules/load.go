@@ -166,10 +166,7 @@ func (l *loader) checkExamples(rules []*Rule) {
 		case res.Err != nil:
 			e.Msg, e.Err = res.Err.Error(), res.Err
 		case res.Example.Match:
-			e.Msg = "want match, got no match"
-			if res.Rule.On&MaskOf(&res.Example.Facts) == 0 {
-				e.Msg += fmt.Sprintf(" (the facts are %s, outside on: [%s])", maskWords(MaskOf(&res.Example.Facts)), res.Rule.On)
-			}
+			e.Msg = "want match, got no match" + res.Why()
 		default:
 			e.Msg = "want no match, got match"
 		}

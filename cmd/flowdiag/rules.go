@@ -169,7 +169,7 @@ func testRules(w io.Writer, set *rules.Set) (failed int, err error) {
 		if res.Err != nil {
 			got = "error: " + res.Err.Error()
 		}
-		fmt.Fprintf(ew, "FAIL  %s  %s: %s: want %s, got %s\n", safe(res.Example.Pos.String()), safe(res.Rule.ID), safe(res.Example.Name), want, safe(got))
+		fmt.Fprintf(ew, "FAIL  %s  %s: %s: want %s, got %s%s\n", safe(res.Example.Pos.String()), safe(res.Rule.ID), safe(res.Example.Name), want, safe(got), res.Why())
 	}
 	verdict := "ok"
 	if failed > 0 {

@@ -34,6 +34,10 @@ func TestRulesCommand(t *testing.T) {
 		{"list with user rules", []string{"list", valid}, exitOK, "list-user.txt", ""},
 		{"test builtin and user", []string{"test", valid}, exitOK, "test-pass.txt", ""},
 		{"test failing example", []string{"test", "--no-builtin-rules", failing}, exitFinding, "test-fail.txt", ""},
+		// test says why the example failed, as the loader does for lint.
+		{"test example outside on", []string{"test", "--no-builtin-rules", "testdata/rules/outside-on.yaml"}, exitFinding, "test-outside-on.txt", ""},
+		{"lint example outside on", []string{"lint", "--no-builtin-rules", "testdata/rules/outside-on.yaml"}, exitUsage, "",
+			`outside-on.yaml:12:9: rule legacy-rejected: example "legacy server": want match, got no match (the facts are accept, outside on: [reject])`},
 		{"lint builtin", []string{"lint"}, exitOK, "lint-builtin.txt", ""},
 		{"lint user", []string{"lint", "--no-builtin-rules", "testdata/rules/lint-me.yaml"}, exitFinding, "lint-user.txt", ""},
 		{"invalid file", []string{"list", "../../testdata/rules/invalid/type-error.yaml"}, exitUsage, "",
