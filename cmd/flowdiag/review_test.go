@@ -322,3 +322,35 @@ func TestReviewSubnetSourcesNeedSubnetIDs(t *testing.T) {
 		t.Errorf("default format with topology: exit %d, stderr %q", code, errs)
 	}
 }
+
+// TestReviewFoldsLineBreaks: a reason written as a YAML block scalar
+// (reason: |) is one paragraph in text and Markdown, not "\x0a"-studded;
+// JSON keeps the text as written.
+func TestReviewFoldsLineBreaks(t *testing.T) {
+	base := []string{"--policy", "testdata/review/multiline.yaml", "--topology", reviewTopology, "--now", "2026-11-22"}
+	for _, tc := range []struct {
+		format string
+		want   []string
+	}{
+		{"text", []string{"   Policy: PCI DSS 1.3.4. Approved by the CISO.\n",
+			"Suppressed by exception pentest (owner secops@example.com, no expiry):\n   Red-team exercise, ticket SEC-1142.\n"}},
+		{"markdown", []string{"- **Policy:** PCI DSS 1.3.4. Approved by the CISO.\n",
+			"- **Suppressed by:** exception `pentest` (owner secops@example.com, no expiry): Red-team exercise, ticket SEC-1142.\n"}},
+		{"json", []string{`"reason":"PCI DSS 1.3.4.\nApproved by the CISO.\n"`}},
+	} {
+		t.Run(tc.format, func(t *testing.T) {
+			code, out, errs := reviewRun(append(append([]string{}, base...), "--format", tc.format, reviewIncident)...)
+			if code != exitFinding || errs != "" {
+				t.Errorf("exit %d, stderr %q; want exit %d, no stderr", code, errs, exitFinding)
+			}
+			if strings.Contains(out, `\x0a`) {
+				t.Errorf("--format %s prints a line break as \\x0a:\n%s", tc.format, out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("--format %s output lacks %q:\n%s", tc.format, w, out)
+				}
+			}
+		})
+	}
+}
