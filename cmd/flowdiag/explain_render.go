@@ -219,7 +219,7 @@ func flowString(f engine.Flow) string {
 		}
 		return a + ":" + strconv.Itoa(int(p))
 	}
-	if f.Protocol == "icmp" || f.Protocol == "icmpv6" {
+	if !rules.FlowHasPorts(f.Protocol) {
 		return f.Protocol + " " + f.Client + " → " + f.Server
 	}
 	return f.Protocol + " " + ep(f.Client, f.ClientPort) + " → " + ep(f.Server, f.ServerPort)

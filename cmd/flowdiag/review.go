@@ -482,7 +482,7 @@ func flowTextMD(f *review.Finding) string {
 	}
 	fl := f.Flow
 	dst := fl.Server
-	if fl.Protocol != "icmp" && fl.Protocol != "icmpv6" {
+	if rules.FlowHasPorts(fl.Protocol) {
 		dst = fmt.Sprintf("%s:%d", fl.Server, fl.ServerPort)
 		if strings.Contains(fl.Server, ":") {
 			dst = fmt.Sprintf("[%s]:%d", fl.Server, fl.ServerPort)

@@ -354,3 +354,39 @@ func TestReviewFoldsLineBreaks(t *testing.T) {
 		})
 	}
 }
+
+// TestReviewPortlessProtocols: GRE and ESP flows print the addresses alone,
+// as ICMP ones do, in every format; TCP keeps its ports.
+func TestReviewPortlessProtocols(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "tunnels.log")
+	if err := os.WriteFile(log, []byte(`version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status vpc-id subnet-id tcp-flags flow-direction
+5 123456789012 eni-0app1 10.20.10.31 198.51.100.10 43822 443 6 3 180 1795165560 1795165618 ACCEPT OK vpc-0shop subnet-0app 2 egress
+5 123456789012 eni-0app1 10.20.10.31 198.51.100.13 0 0 47 3 180 1795165560 1795165618 ACCEPT OK vpc-0shop subnet-0app - egress
+5 123456789012 eni-0app1 10.20.10.31 198.51.100.14 0 0 50 3 180 1795165560 1795165618 ACCEPT OK vpc-0shop subnet-0app - egress
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		format string
+		want   []string
+	}{
+		{"text", []string{"gre 10.20.10.31 -> 198.51.100.13 (logged", "esp 10.20.10.31 -> 198.51.100.14 (logged", "tcp 10.20.10.31:43822 -> 198.51.100.10:443"}},
+		{"markdown", []string{"| gre 10.20.10.31 → 198.51.100.13 |", "| esp 10.20.10.31 → 198.51.100.14 |", "| tcp 10.20.10.31:43822 → 198.51.100.10:443 |"}},
+		{"sarif", []string{`"name": "gre 10.20.10.31 -\u003e 198.51.100.13"`, `"name": "esp 10.20.10.31 -\u003e 198.51.100.14"`}},
+	} {
+		t.Run(tc.format, func(t *testing.T) {
+			_, out, errs := reviewRun("--policy", reviewPolicy, "--topology", reviewTopology, "--now", "2026-11-22", "--format", tc.format, log)
+			if errs != "" {
+				t.Errorf("stderr %q", errs)
+			}
+			if strings.Contains(out, ":0 ") || strings.Contains(out, ":0\"") {
+				t.Errorf("--format %s prints a port 0:\n%s", tc.format, out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("--format %s output lacks %q:\n%s", tc.format, w, out)
+				}
+			}
+		})
+	}
+}
