@@ -1,5 +1,7 @@
 package review
 
+import "github.com/flowdiag/flowdiag/rules"
+
 // Collector merges traffic findings that differ only in the client port and
 // time: the conversations of one source (ENI and address) with one
 // destination address, port and protocol, under one prohibition, kind and
@@ -95,7 +97,7 @@ func (c *Collector) Findings() []Finding {
 func mergedMessage(f *Finding) string {
 	who := f.Flow.Client
 	dst := f.Flow.Server
-	if f.Flow.Protocol != "icmp" && f.Flow.Protocol != "icmpv6" {
+	if rules.FlowHasPorts(f.Flow.Protocol) {
 		dst = hostPort(f.Flow.Server, f.Flow.ServerPort)
 	}
 	if f.ENI != "" {

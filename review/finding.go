@@ -157,9 +157,10 @@ func titleOf(p *Prohibition) string {
 	return "Prohibited destination: " + p.ID
 }
 
-// flowText renders "tcp 10.0.1.5:51234 -> 203.0.113.9:443".
+// flowText renders "tcp 10.0.1.5:51234 -> 203.0.113.9:443", or
+// "gre 10.0.1.5 -> 203.0.113.9" for a protocol without ports.
 func flowText(f engine.Flow) string {
-	if f.Protocol == "icmp" || f.Protocol == "icmpv6" {
+	if !rules.FlowHasPorts(f.Protocol) {
 		return f.Protocol + " " + f.Client + " -> " + f.Server
 	}
 	return f.Protocol + " " + hostPort(f.Client, f.ClientPort) + " -> " + hostPort(f.Server, f.ServerPort)

@@ -174,12 +174,16 @@ func Load(name string, src []byte) (*Policy, error) {
 	for _, s := range builtinSets() {
 		l.sets[s.Name] = s
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
+	doc, second, err := loc.Decode(src)
+	if err != nil {
 		return nil, Errors{yamlError(name, err, src)}
 	}
 	if len(doc.Content) == 0 {
 		return nil, Errors{{Pos: Pos{File: name}, Msg: "empty policy: want a mapping with prohibitions:"}}
+	}
+	if second != nil {
+		// Its prohibitions would go unchecked: say so rather than review without them.
+		l.errorf(second, "", "", "a second YAML document is not supported: put all destinations, prohibitions and exceptions in one mapping")
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {

@@ -29,6 +29,7 @@ func TestLoadInvalid(t *testing.T) {
 		{"builtin-name.yaml", "builtin-name.yaml:2:11: destination internet: name: \"internet\" is a built-in destination set; choose another name"},
 		{"missing-fields.yaml", "missing-fields.yaml:2:5: prohibition no-internet: missing reason: say why the destination is prohibited"},
 		{"bad-selector.yaml", "bad-selector.yaml:4:37: prohibition no-internet: from: unknown key \"vpcs\": want one of enis, subnets, security_groups, cidrs"},
+		{"second-document.yaml", "second-document.yaml:11:1: a second YAML document is not supported: put all destinations, prohibitions and exceptions in one mapping"},
 		{"yaml-syntax.yaml", "yaml-syntax.yaml:3: invalid YAML: did not find expected ',' or ']' around here: a list or mapping is not closed, or a line is indented wrongly"},
 	}
 	for _, tc := range tests {
@@ -71,6 +72,25 @@ prohibitions:
 	for i, want := range []string{"p.yaml:6:9:", "p.yaml:7:9:", "p.yaml:11:15:"} {
 		if !strings.HasPrefix(es[i].Error(), want) {
 			t.Errorf("problem %d = %q; want prefix %q", i, es[i], want)
+		}
+	}
+}
+
+// TestLoadDocumentMarkers: "---" that only starts or ends the one document
+// loses nothing, so it is accepted (invalid/second-document.yaml is the error).
+func TestLoadDocumentMarkers(t *testing.T) {
+	const policy = `prohibitions:
+  - id: no-internet
+    reason: data tier stays private
+    from: everything
+    to: internet
+`
+	for _, src := range []string{"---\n" + policy, policy + "---\n"} {
+		p, err := Load("p.yaml", []byte(src))
+		if err != nil {
+			t.Errorf("Load(%q): %v", src, err)
+		} else if len(p.Prohibitions) != 1 {
+			t.Errorf("Load(%q): %d prohibitions; want 1", src, len(p.Prohibitions))
 		}
 	}
 }

@@ -436,3 +436,49 @@ rules:
 		}
 	}
 }
+
+// TestOnPrefilter: on: any runs on every class, the empty one included
+// (facts without records or gaps); a narrower on: runs only where it shares
+// a class.
+func TestOnPrefilter(t *testing.T) {
+	for _, tc := range []struct {
+		on, class OnMask
+		want      bool
+	}{
+		{OnAny, 0, true},
+		{OnAny, OnReject | OnGap, true},
+		{OnAccept, OnAccept, true},
+		{OnReject | OnGap, OnGap, true},
+		{OnReject, OnAccept, false},
+		{OnReject, 0, false},
+		{OnGap, OnAccept, false},
+	} {
+		if got := tc.on.RunsOn(tc.class); got != tc.want {
+			t.Errorf("OnMask(%s).RunsOn(%s) = %v; want %v", tc.on, maskWords(tc.class), got, tc.want)
+		}
+	}
+	s, err := Load("r.yaml", strings.NewReader(`rules:
+  - id: to-legacy-net
+    title: Traffic to the legacy network
+    severity: warning
+    verdict: info
+    when: in_cidr(flow.server, "172.31.0.0/16")
+    message: m
+  - id: legacy-rejected
+    title: Traffic to the legacy network rejected
+    severity: warning
+    verdict: info
+    on: [reject]
+    when: in_cidr(flow.server, "172.31.0.0/16")
+    message: m
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := defaultFacts()
+	env.Flow = Flow{Protocol: "tcp", Client: "10.0.1.5", Server: "172.31.1.1", ServerPort: 443}
+	got, err := s.NewEvaluator().Match(&env, 0, nil)
+	if err != nil || len(got) != 1 || got[0].ID != "to-legacy-net" {
+		t.Errorf("Match(no records) = %v, %v; want [to-legacy-net]", got, err)
+	}
+}

@@ -176,11 +176,30 @@ func (v *literalChecker) Visit(node *ast.Node) {
 // ports: tcp and udp (and sctp); ICMP carries type and code instead.
 func hasPorts(proto string) bool { return proto == "tcp" || proto == "udp" || proto == "sctp" }
 
+// FlowHasPorts reports whether a flow of protocol (a name or number, as
+// flow.protocol and engine.Flow hold it) has ports to print: TCP, UDP, DCCP
+// (33), SCTP (132) and UDP-Lite (136). The flow log's port fields are 0 for
+// every other protocol (ICMP, GRE, ESP, ...), and "10.0.1.5:0" would read
+// as a flow to port 0, so those print the address alone. (Which protocols
+// security group and network ACL port ranges apply to is another question:
+// see hasPorts.)
+func FlowHasPorts(protocol string) bool {
+	p, err := flowlog.ParseProto(protocol)
+	if err != nil {
+		return false
+	}
+	switch p {
+	case flowlog.ProtoTCP, flowlog.ProtoUDP, flowlog.ProtoSCTP, 33, 136:
+		return true
+	}
+	return false
+}
+
 // endpoint renders an address and port as a person reads it:
 // "10.0.1.5:443", "[2001:db8::5]:443", or the address alone for protocols
 // without ports.
 func endpoint(addr string, port int, proto string) string {
-	if !hasPorts(proto) {
+	if !FlowHasPorts(proto) {
 		return addr
 	}
 	if a, err := netip.ParseAddr(addr); err == nil && a.Is6() {

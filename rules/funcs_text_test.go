@@ -11,6 +11,10 @@ func TestMessageHelpers(t *testing.T) {
 		{endpoint("2001:db8::5", 0, "icmpv6"), "2001:db8::5"},
 		{endpoint("203.0.113.12", 0, "icmp"), "203.0.113.12"},
 		{endpoint("10.0.0.9", 0, "47"), "10.0.0.9"},
+		{endpoint("10.0.0.9", 0, "gre"), "10.0.0.9"},
+		{endpoint("10.0.0.9", 2905, "sctp"), "10.0.0.9:2905"},
+		{endpoint("10.0.0.9", 5004, "33"), "10.0.0.9:5004"},  // DCCP
+		{endpoint("10.0.0.9", 5005, "136"), "10.0.0.9:5005"}, // UDP-Lite
 		{requestTraffic("udp", 53), "udp port 53"},
 		{requestTraffic("icmp", 0), "icmp echo requests (type 8)"},
 		{requestTraffic("icmpv6", 0), "icmpv6 echo requests (type 128)"},

@@ -92,13 +92,17 @@ func load(name string, src []byte, builtin bool) (*Set, error) {
 func loadWith(name string, src []byte, builtin, examples bool) (*Set, error) {
 	l := &loader{name: name, src: src, lines: strings.Split(string(src), "\n"), builtin: builtin, h: newHelpers()}
 	l.opts = l.h.options()
-	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
+	doc, second, err := loc.Decode(src)
+	if err != nil {
 		return nil, Errors{yamlError(name, err, src)}
 	}
 	var rules []*Rule
 	if len(doc.Content) == 0 {
 		return nil, Errors{{Pos: Pos{File: name}, Msg: "empty rule file: want a mapping with a rules: list"}}
+	}
+	if second != nil {
+		// Its rules would not be loaded: say so rather than run without them.
+		l.errorf(second, "", "", "a second YAML document is not supported: put all rules under one rules: list")
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
@@ -162,10 +166,7 @@ func (l *loader) checkExamples(rules []*Rule) {
 		case res.Err != nil:
 			e.Msg, e.Err = res.Err.Error(), res.Err
 		case res.Example.Match:
-			e.Msg = "want match, got no match"
-			if res.Rule.On&MaskOf(&res.Example.Facts) == 0 {
-				e.Msg += fmt.Sprintf(" (the facts are %s, outside on: [%s])", maskWords(MaskOf(&res.Example.Facts)), res.Rule.On)
-			}
+			e.Msg = "want match, got no match" + res.Why()
 		default:
 			e.Msg = "want no match, got match"
 		}

@@ -83,6 +83,7 @@ func TestLoadInvalid(t *testing.T) {
 		{"non-bool-when.yaml", `F:6:11: rule non-bool: when: expected bool, but got int (in "flow.server_port + 1")`},
 		{"unknown-key.yaml", "2 problems in rules:\nF:2:5: rule unknown-key: missing message\n" +
 			`F:7:5: rule unknown-key: unknown key "mesage" (did you mean message?)`},
+		{"second-document.yaml", "F:9:1: a second YAML document is not supported: put all rules under one rules: list"},
 		{"duplicate-id.yaml", "F:8:9: rule twice: id: duplicate id (first defined at F:2:9)"},
 		{"failing-example.yaml", `F:13:9: rule failing-example: example "request only": want no match, got match`},
 		{"bad-verdict.yaml", `F:5:14: rule bad-verdict: verdict: "firewall" is not a verdict: want one of nacl, sg, nacl-or-sg, no-reply, incomplete-evidence, not-a-misconfiguration, stale-topology, routing-or-unmonitored, bpa, info`},
@@ -110,8 +111,8 @@ func TestLoadInvalid(t *testing.T) {
 	}
 	// Every invalid file is covered by the table.
 	files, _ := filepath.Glob("../testdata/rules/invalid/*.yaml")
-	if len(files) != 13 {
-		t.Errorf("testdata/rules/invalid has %d files; the table covers 13", len(files))
+	if len(files) != 14 {
+		t.Errorf("testdata/rules/invalid has %d files; the table covers 14", len(files))
 	}
 }
 
@@ -152,10 +153,35 @@ func TestLoadEmptyAndShape(t *testing.T) {
 		{"rule: []\n", "2 problems in rules:\nx.yaml:1:1: unknown key \"rule\": want rules\nx.yaml:1:1: missing rules: list"},
 		{"rules: {}\n", "x.yaml:1:8: rules: want a list of rules, got a mapping"},
 		{"rules:\n  - title: no id\n", "x.yaml:2:5: rules[0]: missing id"},
+		// A syntax error after "---" is reported, not skipped with the document.
+		{"rules: []\n---\nrules: [\n", "x.yaml:3: invalid YAML: did not find expected node content around here: a list or mapping is not closed, or a line is indented wrongly"},
 	} {
 		_, err := Load("x.yaml", strings.NewReader(tc.src))
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("Load(%q) = %v; want %s", tc.src, err, tc.want)
+		}
+	}
+}
+
+// TestLoadDocumentMarkers: "---" that only starts or ends the one document
+// loses nothing, so it is accepted (second-document.yaml is the error).
+func TestLoadDocumentMarkers(t *testing.T) {
+	const rule = `rules:
+  - id: to-legacy-net
+    title: Traffic to the legacy network
+    severity: info
+    verdict: info
+    when: in_cidr(flow.server, "172.31.0.0/16")
+    message: "{{ flow.client }} talks to the legacy network"
+`
+	for _, src := range []string{"---\n" + rule, "# team rules\n---\n" + rule + "---\n", rule + "...\n"} {
+		s, err := Load("x.yaml", strings.NewReader(src))
+		if err != nil {
+			t.Errorf("Load(%q): %v", src, err)
+			continue
+		}
+		if s.Len() != 1 {
+			t.Errorf("Load(%q): %d rules; want 1", src, s.Len())
 		}
 	}
 }

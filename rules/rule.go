@@ -107,6 +107,13 @@ const (
 	OnAny    = OnReject | OnAccept | OnGap
 )
 
+// RunsOn reports whether a rule with on: m runs on a conversation of class
+// c (from MaskOf). any runs on every class, also the empty one: facts with
+// no ACCEPT or REJECT record and no gap, as an example that gives only
+// flow fields has, belong to no class, and a rule that says any must not
+// be skipped for that.
+func (m OnMask) RunsOn(c OnMask) bool { return m == OnAny || m&c != 0 }
+
 var onNames = []struct {
 	name string
 	bit  OnMask

@@ -124,7 +124,7 @@ func (e *Evaluator) Match(env *Env, on OnMask, out []*Rule) ([]*Rule, error) {
 	var failed Errors // nil, and no allocation, unless a rule fails
 	copied := false
 	for _, r := range e.set.ranked {
-		if r.On&on == 0 || !r.guard.pass(env) {
+		if !r.On.RunsOn(on) || !r.guard.pass(env) {
 			continue
 		}
 		if r.guard.exact {
@@ -152,7 +152,7 @@ func (e *Evaluator) Match(env *Env, on OnMask, out []*Rule) ([]*Rule, error) {
 
 // matches evaluates one rule, prefilter included.
 func (e *Evaluator) matches(r *Rule, env *Env) (bool, error) {
-	if r.On&MaskOf(env) == 0 {
+	if !r.On.RunsOn(MaskOf(env)) {
 		return false, nil
 	}
 	*e.cur = *env
@@ -285,6 +285,21 @@ type ExampleResult struct {
 
 // Pass reports whether the example held.
 func (x ExampleResult) Pass() bool { return x.Err == nil && x.Got == x.Example.Match }
+
+// Why explains a failed example that wants a match when the rule did not
+// run at all: its facts are of a class outside the rule's on:. It is ""
+// otherwise. The loader and `flowdiag rules test` both append it, so the
+// author learns to add a record (or gap) of the right kind to the facts.
+func (x ExampleResult) Why() string {
+	if x.Pass() || x.Err != nil || !x.Example.Match {
+		return ""
+	}
+	class := MaskOf(&x.Example.Facts)
+	if x.Rule.On.RunsOn(class) {
+		return ""
+	}
+	return fmt.Sprintf(" (the facts are %s, outside on: [%s])", maskWords(class), x.Rule.On)
+}
 
 // RunExamples evaluates every example of every rule, in file order.
 func (s *Set) RunExamples() []ExampleResult {

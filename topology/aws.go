@@ -13,6 +13,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/flowdiag/flowdiag/flowlog"
 )
 
 // Import is a topology read from AWS describe-* JSON, before validation.
@@ -297,6 +299,22 @@ func (im *Import) prefix(file, item, field, s string, dst *[]netip.Prefix) {
 	*dst = append(*dst, p)
 }
 
+// sgPrefix is prefix for a security group rule of protocol proto. A CIDR of
+// the IP family the protocol cannot travel over (icmpv6 with IPv4, icmp
+// with IPv6) never matches and would not load from the written YAML: it is
+// skipped with a warning, which changes nothing the rule allows.
+func (im *Import) sgPrefix(file, item, field string, proto Protocol, s string, dst *[]netip.Prefix) {
+	var one []netip.Prefix
+	im.prefix(file, item, field, s, &one)
+	for _, c := range one {
+		if proto.otherFamily(c) {
+			im.warn(file, item, field, "%s with the CIDR %s never matches (ICMP is IPv4's, ICMPv6 IPv6's): skipped", proto, c)
+			continue
+		}
+		im.prefix(file, item, field, c.String(), dst)
+	}
+}
+
 func (im *Import) vpcs(file string, raw json.RawMessage) error {
 	var in []struct {
 		VpcId                       string
@@ -427,10 +445,10 @@ func (im *Import) permissions(file, gid string, egress bool, perms []awsPerm) []
 			return &out[j]
 		}
 		for _, r := range p.IpRanges {
-			im.prefix(file, item, "IpRanges", r.CidrIp, &rule(r.Description).CIDRs)
+			im.sgPrefix(file, item, "IpRanges", proto, r.CidrIp, &rule(r.Description).CIDRs)
 		}
 		for _, r := range p.Ipv6Ranges {
-			im.prefix(file, item, "Ipv6Ranges", r.CidrIpv6, &rule(r.Description).CIDRs)
+			im.sgPrefix(file, item, "Ipv6Ranges", proto, r.CidrIpv6, &rule(r.Description).CIDRs)
 		}
 		for _, r := range p.PrefixListIds {
 			if r.PrefixListId != "" {
@@ -518,8 +536,8 @@ func (im *Import) securityGroupRules(file string, raw json.RawMessage) error {
 			continue
 		}
 		rule := SGRule{Proto: proto, Ports: ports, ICMPType: typ, ICMPCode: code, Description: r.Description, Pos: Pos{File: file}}
-		im.prefix(file, item, "CidrIpv4", r.CidrIpv4, &rule.CIDRs)
-		im.prefix(file, item, "CidrIpv6", r.CidrIpv6, &rule.CIDRs)
+		im.sgPrefix(file, item, "CidrIpv4", proto, r.CidrIpv4, &rule.CIDRs)
+		im.sgPrefix(file, item, "CidrIpv6", proto, r.CidrIpv6, &rule.CIDRs)
 		if r.PrefixListId != "" {
 			rule.PrefixLists = []string{r.PrefixListId}
 		}
@@ -592,6 +610,18 @@ func (im *Import) nacls(file string, raw json.RawMessage) error {
 			if len(cidrs) != 1 {
 				im.warn(file, item, "CidrBlock", "want exactly one CIDR: entry skipped")
 				continue
+			}
+			if proto.otherFamily(cidrs[0]) {
+				if proto != Protocol(flowlog.ProtoICMPv6) {
+					im.warn(file, item, "Protocol", "icmp (1) with the IPv6 CIDR %s never matches (ICMP for IPv6 is protocol 58): entry skipped", cidrs[0])
+					continue
+				}
+				// CreateNetworkAclEntry: "If you specify protocol 58
+				// (ICMPv6) and specify an IPv4 CIDR block, traffic for all
+				// ICMP types and codes allowed, regardless of any that you
+				// specify." Written as icmpv6 it would match nothing.
+				im.warn(file, item, "Protocol", "58 (icmpv6) with the IPv4 CIDR %s: AWS applies it to all ICMP types and codes: imported as icmp, all types", cidrs[0])
+				proto, typ, code = Protocol(flowlog.ProtoICMP), -1, -1
 			}
 			e := NACLEntry{Rule: en.RuleNumber, Proto: proto, Ports: ports, ICMPType: typ, ICMPCode: code,
 				CIDR: cidrs[0], Allow: strings.EqualFold(en.RuleAction, "allow"), Pos: Pos{File: file}}

@@ -17,7 +17,7 @@ func FuzzParseYAML(f *testing.F) {
 	}
 	f.Add(seed)
 	f.Add([]byte("vpcs: [{id: v, cidrs: [10.0.0.0/8]}]\nsubnets: [{id: s, vpc: v, cidrs: [10.1.0.0/16]}]\n"))
-	f.Add([]byte("network_acls: [{id: a, vpc: v, ingress: [{rule: 1, proto: icmp, icmp_type: 3, icmp_code: 4, cidr: ::/0, action: deny}]}]"))
+	f.Add([]byte("network_acls: [{id: a, vpc: v, ingress: [{rule: 1, proto: icmp, icmp_type: 3, icmp_code: 4, cidr: 0.0.0.0/0, action: deny}]}]"))
 	f.Add([]byte("enis: [{id: e, subnet: s, addresses: [10.0.0.1], public: [::1]}]\n"))
 	f.Add([]byte("- a\n- b\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {

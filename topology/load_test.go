@@ -153,6 +153,44 @@ enis: [{id: eni-1, subnet: subnet-a, addresses: [10.0.1.5], security_groups: [sg
 			want: []string{"t.yaml:2: invalid YAML: did not find expected node content around here: a list or mapping is not closed, or a line is indented wrongly"},
 		},
 		{
+			// ICMP travels over IPv4, ICMPv6 over IPv6: the other family
+			// never matches (and AWS reads a NACL's 58 with IPv4 as all ICMP).
+			name: "icmp and icmpv6 with a CIDR of the other family",
+			yaml: `vpcs: [{id: vpc-1, cidrs: [10.1.0.0/16]}]
+security_groups:
+  - id: sg-b
+    vpc: vpc-1
+    ingress:
+      - {proto: icmpv6, icmp_type: 128, cidrs: ["2600:1f14:aaa::/56", 10.1.1.0/24]}
+      - {proto: icmp, icmp_type: 8, cidrs: ["::/0"]}
+      - {proto: icmp, icmp_type: 8, cidrs: [10.1.0.0/16]}
+network_acls:
+  - id: acl-b
+    vpc: vpc-1
+    ingress:
+      - {rule: 10, proto: icmpv6, icmp_type: -1, icmp_code: -1, cidr: 10.1.1.0/24, action: allow}
+      - {rule: 20, proto: icmp, icmp_type: 3, icmp_code: 4, cidr: "::/0", action: allow}
+      - {rule: 30, proto: icmpv6, cidr: "::/0", action: allow}
+`,
+			want: []string{
+				"t.yaml:6:71: sg-b ingress[0]: cidrs: icmpv6 with an IPv4 CIDR never matches: ICMPv6 is carried over IPv6 only; put 10.1.1.0/24 in a rule with proto: icmp",
+				"t.yaml:7:45: sg-b ingress[1]: cidrs: icmp with an IPv6 CIDR never matches: ICMP for IPv6 is icmpv6 (protocol 58); put ::/0 in a rule with proto: icmpv6",
+				"t.yaml:13:71: acl-b ingress #10: cidr: icmpv6 with an IPv4 CIDR never matches: AWS treats protocol 58 with an IPv4 CIDR as all ICMP; write proto: icmp",
+				"t.yaml:14:67: acl-b ingress #20: cidr: icmp with an IPv6 CIDR never matches: ICMP for IPv6 is icmpv6 (protocol 58); write proto: icmpv6",
+			},
+		},
+		{
+			// Two exports concatenated: the second's subnet would be lost.
+			name: "second document",
+			yaml: "vpcs:\n  - {id: vpc-1, cidrs: [10.0.0.0/16]}\n---\nsubnets:\n  - {id: subnet-b, vpc: vpc-1, cidrs: [10.0.2.0/24]}\n",
+			want: []string{"t.yaml:4:1: a second YAML document is not supported: put the whole topology in one mapping"},
+		},
+		{
+			name: "syntax error in a second document",
+			yaml: "vpcs:\n  - {id: vpc-1, cidrs: [10.0.0.0/16]}\n---\nsubnets: [\n",
+			want: []string{"t.yaml:4: invalid YAML: did not find expected node content around here: a list or mapping is not closed, or a line is indented wrongly"},
+		},
+		{
 			name: "empty file",
 			yaml: "",
 			want: []string{"t.yaml:1:1: empty topology: want a mapping with vpcs, subnets, security_groups, network_acls, enis or prefix_lists"},
@@ -174,6 +212,17 @@ enis: [{id: eni-1, subnet: subnet-a, addresses: [10.0.1.5], security_groups: [sg
 				t.Errorf("errors.As(*PosError) = %v", pe)
 			}
 		})
+	}
+}
+
+// TestParseYAMLDocumentMarkers: "---" that only starts or ends the one
+// document loses nothing, so it is accepted.
+func TestParseYAMLDocumentMarkers(t *testing.T) {
+	const topo = "vpcs:\n  - {id: vpc-1, cidrs: [10.0.0.0/16]}\nsubnets:\n  - {id: subnet-a, vpc: vpc-1, cidrs: [10.0.1.0/24]}\n"
+	for _, src := range []string{"---\n" + topo, topo + "---\n", "# shop\n---\n" + topo + "...\n"} {
+		if _, err := ParseYAML("t.yaml", []byte(src)); err != nil {
+			t.Errorf("ParseYAML(%q): %v", src, err)
+		}
 	}
 }
 

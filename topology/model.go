@@ -51,6 +51,19 @@ func (p Protocol) isICMP() bool {
 	return p == Protocol(flowlog.ProtoICMP) || p == Protocol(flowlog.ProtoICMPv6)
 }
 
+// otherFamily reports whether a rule or entry of protocol p can never
+// match traffic to or from c: ICMP (1) is carried over IPv4 only, ICMPv6
+// (58) over IPv6 only.
+func (p Protocol) otherFamily(c netip.Prefix) bool {
+	switch p {
+	case Protocol(flowlog.ProtoICMP):
+		return c.Addr().Is6()
+	case Protocol(flowlog.ProtoICMPv6):
+		return c.Addr().Is4()
+	}
+	return false
+}
+
 // PortRange is an inclusive range of TCP/UDP destination ports.
 // The zero value is port 0 only; AllPorts is 0-65535.
 type PortRange struct {

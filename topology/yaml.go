@@ -1,9 +1,9 @@
 package topology
 
 import (
+	"github.com/flowdiag/flowdiag/flowlog"
 	"github.com/flowdiag/flowdiag/internal/loc"
 
-	"bytes"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -37,20 +37,19 @@ func (d *yamlDecoder) pos(n *yaml.Node) Pos { return Pos{File: d.file, Line: n.L
 // decoding; every other problem is collected in e.
 func parseYAML(file string, data []byte, e *errs) *spec {
 	d := &yamlDecoder{file: file, e: e}
-	var root yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&root); err != nil {
-		if err.Error() == "EOF" {
-			e.add(Pos{File: file, Line: 1, Col: 1}, "", "", "empty topology: want a mapping with vpcs, subnets, security_groups, network_acls, enis or prefix_lists")
-			return nil
-		}
+	root, second, err := loc.Decode(data)
+	if err != nil {
 		line, msg := loc.YAMLError(err, data)
 		e.add(Pos{File: file, Line: line}, "", "", "invalid YAML: %s", msg)
 		return nil
 	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
-		e.add(d.pos(&extra), "", "", "more than one YAML document: a topology file holds exactly one")
+	if root.Kind == 0 {
+		e.add(Pos{File: file, Line: 1, Col: 1}, "", "", "empty topology: want a mapping with vpcs, subnets, security_groups, network_acls, enis or prefix_lists")
+		return nil
+	}
+	if second != nil {
+		// Its resources would not be loaded: say so rather than diagnose without them.
+		e.add(d.pos(second), "", "", "a second YAML document is not supported: put the whole topology in one mapping")
 	}
 	doc := &root
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
@@ -456,11 +455,38 @@ func (d *yamlDecoder) checkProtoPorts(pos Pos, item string, pp *protoPorts) {
 	}
 }
 
+// familyProblem says why protocol p never matches CIDR c (otherFamily)
+// and what to write instead, for an entry of a network ACL (nacl) or a
+// security group rule.
+func familyProblem(p Protocol, c netip.Prefix, nacl bool) string {
+	if p == Protocol(flowlog.ProtoICMPv6) {
+		if nacl {
+			// CreateNetworkAclEntry: "If you specify protocol 58 (ICMPv6)
+			// and specify an IPv4 CIDR block, traffic for all ICMP types
+			// and codes allowed, regardless of any that you specify."
+			return "icmpv6 with an IPv4 CIDR never matches: AWS treats protocol 58 with an IPv4 CIDR as all ICMP; write proto: icmp"
+		}
+		return fmt.Sprintf("icmpv6 with an IPv4 CIDR never matches: ICMPv6 is carried over IPv6 only; put %s in a rule with proto: icmp", c)
+	}
+	if nacl {
+		return "icmp with an IPv6 CIDR never matches: ICMP for IPv6 is icmpv6 (protocol 58); write proto: icmpv6"
+	}
+	return fmt.Sprintf("icmp with an IPv6 CIDR never matches: ICMP for IPv6 is icmpv6 (protocol 58); put %s in a rule with proto: icmpv6", c)
+}
+
 func (d *yamlDecoder) sgRule(item string, n *yaml.Node) SGRule {
 	r := SGRule{Pos: d.pos(n)}
 	var pp protoPorts
+	var cidrNodes []*yaml.Node // of r.CIDRs, for the family check
 	h := map[string]func(*yaml.Node){
-		"cidrs":        func(c *yaml.Node) { d.prefixes(c, item, "cidrs", &r.CIDRs) },
+		"cidrs": func(c *yaml.Node) {
+			d.each(c, item+": cidrs", func(_ int, cn *yaml.Node) {
+				if p, ok := d.prefix(cn, item, "cidrs"); ok {
+					r.CIDRs = append(r.CIDRs, p)
+					cidrNodes = append(cidrNodes, cn)
+				}
+			})
+		},
 		"groups":       func(c *yaml.Node) { d.strs(c, item, "groups", &r.Groups) },
 		"prefix_lists": func(c *yaml.Node) { d.strs(c, item, "prefix_lists", &r.PrefixLists) },
 		"description":  func(c *yaml.Node) { d.str(c, item, "description", &r.Description) },
@@ -470,6 +496,13 @@ func (d *yamlDecoder) sgRule(item string, n *yaml.Node) SGRule {
 	d.fields(n, item, h)
 	d.checkProtoPorts(r.Pos, item, &pp)
 	r.Proto, r.Ports, r.ICMPType, r.ICMPCode = pp.proto, pp.ports, pp.icmpType, pp.icmpCode
+	if pp.protoSet {
+		for i, c := range r.CIDRs {
+			if r.Proto.otherFamily(c) {
+				d.e.add(d.pos(cidrNodes[i]), item, "cidrs", "%s", familyProblem(r.Proto, c, false))
+			}
+		}
+	}
 	if len(r.CIDRs)+len(r.Groups)+len(r.PrefixLists) == 0 && len(d.e.list) == before {
 		// Absent or empty lists alike (unless a bad CIDR was already
 		// reported): a rule without a peer allows nothing.
@@ -521,6 +554,7 @@ func (d *yamlDecoder) naclEntry(dir string, n *yaml.Node) *NACLEntry {
 	}
 	var pp protoPorts
 	var ruleSet, cidrSet bool
+	var cidrNode *yaml.Node
 	h := map[string]func(*yaml.Node){
 		"rule": func(c *yaml.Node) {
 			if d.intIn(c, item, "rule", 1, 32766, &e.Rule) {
@@ -529,7 +563,7 @@ func (d *yamlDecoder) naclEntry(dir string, n *yaml.Node) *NACLEntry {
 		},
 		"cidr": func(c *yaml.Node) {
 			if p, ok := d.prefix(c, item, "cidr"); ok {
-				e.CIDR, cidrSet = p, true
+				e.CIDR, cidrSet, cidrNode = p, true, c
 			}
 		},
 		"action": func(c *yaml.Node) {
@@ -547,6 +581,9 @@ func (d *yamlDecoder) naclEntry(dir string, n *yaml.Node) *NACLEntry {
 	seen := d.fields(n, item, h)
 	d.checkProtoPorts(e.Pos, item, &pp)
 	e.Proto, e.Ports, e.ICMPType, e.ICMPCode = pp.proto, pp.ports, pp.icmpType, pp.icmpCode
+	if pp.protoSet && cidrSet && e.Proto.otherFamily(e.CIDR) {
+		d.e.add(d.pos(cidrNode), item, "cidr", "%s", familyProblem(e.Proto, e.CIDR, true))
+	}
 	if !seen["rule"] {
 		d.e.add(e.Pos, item, "rule", "missing: want the entry number 1-32766 (the implicit deny 32767/32768 is never written)")
 	}

@@ -155,7 +155,7 @@ func explain(p explainParams, args []string, s stdio) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
-	set, err := loadRules(p.noBuiltin, p.ruleFiles)
+	set, err := loadRules(p.noBuiltin, distinctFiles(p.ruleFiles, s.err, "flowdiag explain"))
 	if err != nil {
 		return exitUsage, err
 	}

@@ -27,6 +27,12 @@ func safe(s string) string {
 	return s
 }
 
+// oneLine folds the line breaks and runs of white space of free text into
+// single spaces, trimmed at both ends, for output where it is one paragraph.
+// A policy's reason written as a YAML block scalar (reason: |) keeps its
+// newlines, which safe would otherwise print as \x0a.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
 // safeLines is safe for text of several lines, such as an error with
 // expr's caret snippet: the line breaks stay, every other control character
 // is escaped.
@@ -216,7 +222,7 @@ func flowString(f engine.Flow) string {
 		}
 		return a + ":" + strconv.Itoa(int(p))
 	}
-	if f.Protocol == "icmp" || f.Protocol == "icmpv6" {
+	if !rules.FlowHasPorts(f.Protocol) {
 		return f.Protocol + " " + f.Client + " → " + f.Server
 	}
 	return f.Protocol + " " + ep(f.Client, f.ClientPort) + " → " + ep(f.Server, f.ServerPort)
@@ -481,9 +487,11 @@ func sourcesLine(g *engine.Group) string {
 }
 
 // mdEscape makes text safe inside a Markdown table cell or paragraph.
+// Line breaks and runs of white space are folded first: a paragraph or a
+// cell is one line, and safe would turn a line break into \x0a.
 func mdEscape(s string) string {
-	s = safe(s)
-	r := strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`, "`", "'")
+	s = safe(oneLine(s))
+	r := strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`, "`", "'")
 	return r.Replace(s)
 }
 

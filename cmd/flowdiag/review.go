@@ -351,8 +351,8 @@ func renderReviewText(w io.Writer, fs []review.Finding, sum reviewSummary, colou
 			n++
 			fmt.Fprintln(w)
 			fmt.Fprintf(w, "%d. %s %s · %s\n", n, pal.sev(f.Severity, strings.ToUpper(f.Severity.String())), kindWords(f.Kind), safe(f.Prohibition))
-			fmt.Fprintf(w, "   %s\n", pal.bold(safe(f.Title)))
-			for _, line := range wrap(safe(f.Message), "   ", textWidth) {
+			fmt.Fprintf(w, "   %s\n", pal.bold(safe(oneLine(f.Title))))
+			for _, line := range wrap(safe(oneLine(f.Message)), "   ", textWidth) {
 				fmt.Fprintln(w, line)
 			}
 			if f.IsTraffic() {
@@ -376,13 +376,13 @@ func renderReviewText(w io.Writer, fs []review.Finding, sum reviewSummary, colou
 				}
 			}
 			if f.Reason != "" {
-				for _, line := range wrap("Policy: "+safe(f.Reason), "   ", textWidth) {
+				for _, line := range wrap("Policy: "+safe(oneLine(f.Reason)), "   ", textWidth) {
 					fmt.Fprintln(w, pal.dim(line))
 				}
 			}
 			if sp := f.Suppressed; sp != nil {
 				text := fmt.Sprintf("Suppressed by exception %s (owner %s, %s): %s", sp.Exception, sp.Owner, expiryWords(sp.Expires), sp.Reason)
-				for _, line := range wrap(safe(text), "   ", textWidth) {
+				for _, line := range wrap(safe(oneLine(text)), "   ", textWidth) {
 					fmt.Fprintln(w, line)
 				}
 			}
@@ -482,7 +482,7 @@ func flowTextMD(f *review.Finding) string {
 	}
 	fl := f.Flow
 	dst := fl.Server
-	if fl.Protocol != "icmp" && fl.Protocol != "icmpv6" {
+	if rules.FlowHasPorts(fl.Protocol) {
 		dst = fmt.Sprintf("%s:%d", fl.Server, fl.ServerPort)
 		if strings.Contains(fl.Server, ":") {
 			dst = fmt.Sprintf("[%s]:%d", fl.Server, fl.ServerPort)

@@ -322,3 +322,71 @@ func TestReviewSubnetSourcesNeedSubnetIDs(t *testing.T) {
 		t.Errorf("default format with topology: exit %d, stderr %q", code, errs)
 	}
 }
+
+// TestReviewFoldsLineBreaks: a reason written as a YAML block scalar
+// (reason: |) is one paragraph in text and Markdown, not "\x0a"-studded;
+// JSON keeps the text as written.
+func TestReviewFoldsLineBreaks(t *testing.T) {
+	base := []string{"--policy", "testdata/review/multiline.yaml", "--topology", reviewTopology, "--now", "2026-11-22"}
+	for _, tc := range []struct {
+		format string
+		want   []string
+	}{
+		{"text", []string{"   Policy: PCI DSS 1.3.4. Approved by the CISO.\n",
+			"Suppressed by exception pentest (owner secops@example.com, no expiry):\n   Red-team exercise, ticket SEC-1142.\n"}},
+		{"markdown", []string{"- **Policy:** PCI DSS 1.3.4. Approved by the CISO.\n",
+			"- **Suppressed by:** exception `pentest` (owner secops@example.com, no expiry): Red-team exercise, ticket SEC-1142.\n"}},
+		{"json", []string{`"reason":"PCI DSS 1.3.4.\nApproved by the CISO.\n"`}},
+	} {
+		t.Run(tc.format, func(t *testing.T) {
+			code, out, errs := reviewRun(append(append([]string{}, base...), "--format", tc.format, reviewIncident)...)
+			if code != exitFinding || errs != "" {
+				t.Errorf("exit %d, stderr %q; want exit %d, no stderr", code, errs, exitFinding)
+			}
+			if strings.Contains(out, `\x0a`) {
+				t.Errorf("--format %s prints a line break as \\x0a:\n%s", tc.format, out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("--format %s output lacks %q:\n%s", tc.format, w, out)
+				}
+			}
+		})
+	}
+}
+
+// TestReviewPortlessProtocols: GRE and ESP flows print the addresses alone,
+// as ICMP ones do, in every format; TCP keeps its ports.
+func TestReviewPortlessProtocols(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "tunnels.log")
+	if err := os.WriteFile(log, []byte(`version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status vpc-id subnet-id tcp-flags flow-direction
+5 123456789012 eni-0app1 10.20.10.31 198.51.100.10 43822 443 6 3 180 1795165560 1795165618 ACCEPT OK vpc-0shop subnet-0app 2 egress
+5 123456789012 eni-0app1 10.20.10.31 198.51.100.13 0 0 47 3 180 1795165560 1795165618 ACCEPT OK vpc-0shop subnet-0app - egress
+5 123456789012 eni-0app1 10.20.10.31 198.51.100.14 0 0 50 3 180 1795165560 1795165618 ACCEPT OK vpc-0shop subnet-0app - egress
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		format string
+		want   []string
+	}{
+		{"text", []string{"gre 10.20.10.31 -> 198.51.100.13 (logged", "esp 10.20.10.31 -> 198.51.100.14 (logged", "tcp 10.20.10.31:43822 -> 198.51.100.10:443"}},
+		{"markdown", []string{"| gre 10.20.10.31 → 198.51.100.13 |", "| esp 10.20.10.31 → 198.51.100.14 |", "| tcp 10.20.10.31:43822 → 198.51.100.10:443 |"}},
+		{"sarif", []string{`"name": "gre 10.20.10.31 -\u003e 198.51.100.13"`, `"name": "esp 10.20.10.31 -\u003e 198.51.100.14"`}},
+	} {
+		t.Run(tc.format, func(t *testing.T) {
+			_, out, errs := reviewRun("--policy", reviewPolicy, "--topology", reviewTopology, "--now", "2026-11-22", "--format", tc.format, log)
+			if errs != "" {
+				t.Errorf("stderr %q", errs)
+			}
+			if strings.Contains(out, ":0 ") || strings.Contains(out, ":0\"") {
+				t.Errorf("--format %s prints a port 0:\n%s", tc.format, out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("--format %s output lacks %q:\n%s", tc.format, w, out)
+				}
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"text/tabwriter"
 
 	"github.com/flowdiag/flowdiag/rules"
@@ -45,6 +46,7 @@ func runRules(args []string, s stdio) int {
 		fmt.Fprintln(s.err, "flowdiag rules: --no-builtin-rules needs at least one rule file")
 		return exitUsage
 	}
+	p.files = distinctFiles(p.files, s.err, "flowdiag rules")
 	set, err := loadRuleSet(p)
 	if err != nil {
 		fmt.Fprintf(s.err, "flowdiag rules: %s\n", safeLines(err.Error()))
@@ -102,6 +104,42 @@ func loadRuleSet(p rulesParams) (*rules.Set, error) {
 	return set, nil
 }
 
+// distinctFiles drops each name in files that names a file given before it:
+// the same path twice, or two spellings of one path (a.yaml and ./a.yaml, a
+// symbolic link). Loading the file again would report every one of its
+// rules as a duplicate of itself. A one-line note on w, prefixed with cmd,
+// says which name was dropped. Names that cannot be read are kept, for the
+// loader to report.
+func distinctFiles(files []string, w io.Writer, cmd string) []string {
+	type seen struct {
+		name string
+		fi   os.FileInfo
+	}
+	var kept []seen
+	out := make([]string, 0, len(files))
+next:
+	for _, f := range files {
+		fi, err := os.Stat(f)
+		if err != nil {
+			out = append(out, f)
+			continue
+		}
+		for _, k := range kept {
+			if os.SameFile(fi, k.fi) {
+				if f == k.name {
+					fmt.Fprintf(w, "%s: %s is given twice: reading it once\n", cmd, safe(f))
+				} else {
+					fmt.Fprintf(w, "%s: %s is the same file as %s: reading it once\n", cmd, safe(f), safe(k.name))
+				}
+				continue next
+			}
+		}
+		kept = append(kept, seen{f, fi})
+		out = append(out, f)
+	}
+	return out
+}
+
 func listRules(w io.Writer, set *rules.Set) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSEVERITY\tVERDICT\tSPECIFICITY\tON\tSOURCE")
@@ -131,7 +169,7 @@ func testRules(w io.Writer, set *rules.Set) (failed int, err error) {
 		if res.Err != nil {
 			got = "error: " + res.Err.Error()
 		}
-		fmt.Fprintf(ew, "FAIL  %s  %s: %s: want %s, got %s\n", safe(res.Example.Pos.String()), safe(res.Rule.ID), safe(res.Example.Name), want, safe(got))
+		fmt.Fprintf(ew, "FAIL  %s  %s: %s: want %s, got %s%s\n", safe(res.Example.Pos.String()), safe(res.Rule.ID), safe(res.Example.Name), want, safe(got), res.Why())
 	}
 	verdict := "ok"
 	if failed > 0 {

@@ -5,7 +5,9 @@ package loc
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,6 +66,52 @@ func SortByPos[E any](s []E, pos func(E) Pos) {
 		}
 		return 0
 	})
+}
+
+// Decode decodes the first YAML document of data as yaml.Unmarshal does,
+// and also reads the rest of the stream, which yaml.Unmarshal ignores: a
+// second document would otherwise be dropped without a word, and a file
+// concatenated from two with "---" would lose half of what it says. second
+// is the top node of the first later document that holds anything (nil
+// when none does); a lone "---" before the first document, or one at the
+// end with nothing after it, is harmless and gives no second. err is the
+// first syntax error anywhere in data, for YAMLError.
+func Decode(data []byte) (doc yaml.Node, second *yaml.Node, err error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return yaml.Node{}, nil, nil // empty or comments only, as yaml.Unmarshal
+		}
+		return yaml.Node{}, nil, err
+	}
+	for {
+		var n yaml.Node
+		if err := dec.Decode(&n); err != nil {
+			if errors.Is(err, io.EOF) {
+				return doc, nil, nil
+			}
+			return doc, nil, err
+		}
+		if top := docTop(&n); top != nil {
+			return doc, top, nil
+		}
+	}
+}
+
+// docTop is the top node of document n, or nil when n holds nothing: no
+// node, or only an empty scalar (the document of a trailing "---").
+func docTop(n *yaml.Node) *yaml.Node {
+	if n.Kind != yaml.DocumentNode {
+		return n
+	}
+	if len(n.Content) == 0 {
+		return nil
+	}
+	top := n.Content[0]
+	if top.Kind == yaml.ScalarNode && top.Tag == "!!null" && top.Value == "" {
+		return nil
+	}
+	return top
 }
 
 // YAMLError reads a yaml.v3 syntax error ("yaml: line N: message") in data

@@ -2,6 +2,7 @@ package loc
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -86,5 +87,55 @@ func TestKindName(t *testing.T) {
 		if got := KindName(v); got != want[k] {
 			t.Errorf("KindName(%s) = %q; want %q", k, got, want[k])
 		}
+	}
+}
+
+func TestDecode(t *testing.T) {
+	for _, tc := range []struct {
+		name, yaml string
+		top        int    // line of the first document's top node; 0 when empty
+		second     string // "line:col" of the second document's top node
+		err        string
+	}{
+		{"one", "rules:\n  - id: a\n", 1, "", ""},
+		{"empty", "", 0, "", ""},
+		{"comments only", "# nothing\n", 0, "", ""},
+		// A lone "---" before the first document starts it; it is not a second.
+		{"leading ---", "---\nrules:\n  - id: a\n", 2, "", ""},
+		{"trailing ---", "rules:\n  - id: a\n---\n", 1, "", ""},
+		{"trailing --- and a comment", "rules:\n  - id: a\n--- # end\n# more\n", 1, "", ""},
+		{"second", "rules:\n  - id: a\n---\nrules:\n  - id: b\n", 1, "4:1", ""},
+		{"second after an empty one", "a: 1\n---\n---\n\nb: 2\n", 1, "5:1", ""},
+		{"second is a scalar", "a: 1\n--- x\n", 1, "2:5", ""},
+		// yaml.Unmarshal never reads past the first document, so this
+		// syntax error used to pass unseen.
+		{"syntax error in the second", "a: 1\n---\nb: [1\n", 1, "", "did not find expected"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc, second, err := Decode([]byte(tc.yaml))
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("Decode(%q) error = %v; want %q", tc.yaml, err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Decode(%q): %v", tc.yaml, err)
+			}
+			top := 0
+			if len(doc.Content) > 0 {
+				top = doc.Content[0].Line
+			}
+			if top != tc.top {
+				t.Errorf("Decode(%q) first document at line %d; want %d", tc.yaml, top, tc.top)
+			}
+			got := ""
+			if second != nil {
+				got = fmt.Sprintf("%d:%d", second.Line, second.Column)
+			}
+			if got != tc.second {
+				t.Errorf("Decode(%q) second = %q; want %q", tc.yaml, got, tc.second)
+			}
+		})
 	}
 }
