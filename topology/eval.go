@@ -139,6 +139,20 @@ type Path struct {
 	Src, Dst      Endpoint
 	SameSubnet    bool // both ends in one subnet: NACLs do not apply
 	CrossesSubnet bool // the packet enters or leaves a subnet of the topology
+	// SeenFrom is the source address the destination's checks see when it
+	// is not the packet's: a packet from an ENI of the topology to another
+	// ENI's public or Elastic IP leaves through the internet gateway, which
+	// translates its source too, to the sender's public IP or, without
+	// one, to the public IP of the VPC's NAT gateway. Security group
+	// references never match it (they match private addresses only).
+	// Invalid when the source is not translated. SeenFromNAT names the NAT
+	// gateway's ENI when its address was assumed; SeenFromUnknown is set
+	// when the sender has no public IP and the VPC no single NAT gateway
+	// with one: the destination's checks then see an unknown public
+	// address (only rules open to every address admit it).
+	SeenFrom        netip.Addr
+	SeenFromNAT     string
+	SeenFromUnknown bool
 	// Unfiltered names the AWS service the packet goes to or comes from
 	// when security groups and network ACLs never filter that traffic
 	// (the Amazon DNS resolver, instance metadata, Time Sync, ...); no check
@@ -304,6 +318,11 @@ func (t *Topology) EvaluateInto(p Packet, path *Path) {
 	}
 	pr := p.Proto
 	srcKey, dstKey := keyOf(src.Addr), keyOf(dst.Addr)
+	if dst.Public && src.ENI != nil && !src.Public {
+		// A hairpin through the internet gateway.
+		t.hairpinSource(src.ENI, dst.Private.Is6(), path)
+		srcKey, srcPeerENI = keyOf(path.SeenFrom), nil
+	}
 	// An ENI without security groups is one AWS manages (NAT gateway,
 	// Transit Gateway attachment, ...): security groups do not filter it.
 	if src.ENI != nil && len(src.ENI.Groups) > 0 {
@@ -324,6 +343,43 @@ func (t *Topology) EvaluateInto(p Packet, path *Path) {
 		naclCheck(&path.DstNACLIngress, n, dst, 0, fam, pr, srcKey, p.DstPort, p.ICMPType, p.ICMPCode)
 		naclCheck(&path.ReplyDstNACLEgress, n, dst, 1, fam, pr, srcKey, p.SrcPort, rt, rc)
 	}
+}
+
+// hairpinSource sets path.SeenFrom for a packet from ENI e to another ENI's
+// public address: e's public IP (when the packet is from its primary
+// private IPv4), else the public IP of the one NAT gateway
+// of e's VPC, else an unknown public address (0.0.0.0, or :: for IPv6,
+// which only rules for every address contain).
+func (t *Topology) hairpinSource(e *ENI, v6 bool, path *Path) {
+	// The topology maps an ENI's public IPs to its primary private IPv4
+	// only: a secondary private address has none it knows.
+	if path.Src.Addr == e.PrimaryV4() {
+		for _, a := range e.Public {
+			if a.Is4() {
+				path.SeenFrom = a
+				return
+			}
+		}
+	}
+	if v6 {
+		// IPv6 has no NAT: an instance's IPv6 address is its public one.
+		path.SeenFrom = path.Src.Addr
+		return
+	}
+	var nat *ENI
+	n := 0
+	for _, x := range t.enis {
+		if (x.Type == "nat_gateway" || x.Owner == "nat_gateway") && x.Subnet != nil && e.Subnet != nil &&
+			x.Subnet.VPC == e.Subnet.VPC && len(x.Public) > 0 && x.Public[0].Is4() {
+			nat = x
+			n++
+		}
+	}
+	if n == 1 {
+		path.SeenFrom, path.SeenFromNAT = nat.Public[0], nat.ID
+		return
+	}
+	path.SeenFrom, path.SeenFromUnknown = netip.IPv4Unspecified(), true
 }
 
 // TransitChecks are the checks on an ENI that forwards a conversation

@@ -521,3 +521,103 @@ func TestShadowedAllow(t *testing.T) {
 		t.Errorf("deny all from 0.0.0.0/0: %+v; want #100, not targeted", by)
 	}
 }
+
+// A packet to another ENI's public IP hairpins through the internet
+// gateway, which translates its source too: the destination's checks see
+// the sender's public IP (or its VPC's NAT gateway's), so a rule naming the
+// sender's group or private address does not admit it (QA 8 Q9, QA 10 R3).
+func TestEvaluateHairpinSeesTheTranslatedSource(t *testing.T) {
+	const yaml = `
+vpcs:
+  - {id: vpc-1, cidrs: [10.0.0.0/16]}
+subnets:
+  - {id: subnet-a, vpc: vpc-1, cidrs: [10.0.1.0/24], nacl: acl-a}
+  - {id: subnet-b, vpc: vpc-1, cidrs: [10.0.2.0/24], nacl: acl-b}
+security_groups:
+  - id: sg-a
+    vpc: vpc-1
+    egress:
+      - {proto: all, cidrs: [0.0.0.0/0]}
+  - id: sg-b
+    vpc: vpc-1
+    ingress:
+      - {proto: tcp, ports: 443, groups: [sg-a]}
+      - {proto: tcp, ports: 443, cidrs: [10.0.1.0/24]}
+      - {proto: tcp, ports: 8443, cidrs: [3.3.3.3/32]}
+network_acls:
+  - id: acl-a
+    vpc: vpc-1
+    subnets: [subnet-a]
+    ingress: [{rule: 100, proto: all, cidr: 0.0.0.0/0, action: allow}]
+    egress: [{rule: 100, proto: all, cidr: 0.0.0.0/0, action: allow}]
+  - id: acl-b
+    vpc: vpc-1
+    subnets: [subnet-b]
+    ingress:
+      - {rule: 90, proto: tcp, ports: 443, cidr: 10.0.1.5/32, action: deny}
+      - {rule: 100, proto: all, cidr: 0.0.0.0/0, action: allow}
+    egress: [{rule: 100, proto: all, cidr: 0.0.0.0/0, action: allow}]
+enis:
+  - {id: eni-a, subnet: subnet-a, addresses: [10.0.1.5, 10.0.1.6], public: [3.3.3.3], security_groups: [sg-a]}
+  - {id: eni-b, subnet: subnet-b, addresses: [10.0.2.5], public: [4.4.4.4], security_groups: [sg-b]}
+  - {id: eni-nat, subnet: subnet-a, addresses: [10.0.1.9], public: [5.5.5.5], owner: nat_gateway}
+`
+	topo, err := ParseYAML("hairpin.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, src, dst string
+		port           uint16
+		seen           string
+		nat            string
+		nacl, sg       string // destination NACL ingress and SG ingress
+	}{
+		{"by private address: the group reference admits it", "10.0.1.5", "10.0.2.5", 443, "", "",
+			"deny acl-b ingress #90 deny tcp 443 from 10.0.1.5/32", "allow sg-b ingress[0] allow tcp 443 from group sg-a"},
+		{"by public IP: seen from eni-a's public IP, neither the group nor the private CIDR matches", "10.0.1.5", "4.4.4.4", 443, "3.3.3.3", "",
+			"allow acl-b ingress #100 allow all from 0.0.0.0/0", "deny sg-b ingress: no rule allows it (security groups allow only what a rule permits)"},
+		{"a rule for the public IP admits it", "10.0.1.5", "4.4.4.4", 8443, "3.3.3.3", "",
+			"allow acl-b ingress #100 allow all from 0.0.0.0/0", "allow sg-b ingress[2] allow tcp 8443 from 3.3.3.3/32"},
+		{"a secondary address has no public IP: the NAT gateway's", "10.0.1.6", "4.4.4.4", 8443, "5.5.5.5", "eni-nat",
+			"allow acl-b ingress #100 allow all from 0.0.0.0/0", "deny sg-b ingress: no rule allows it (security groups allow only what a rule permits)"},
+	} {
+		var path Path
+		topo.EvaluateInto(Packet{Proto: flowlog.ProtoTCP, Src: netip.MustParseAddr(tc.src), Dst: netip.MustParseAddr(tc.dst),
+			SrcPort: 40000, DstPort: tc.port, ICMPType: -1, ICMPCode: -1}, &path)
+		seen := ""
+		if path.SeenFrom.IsValid() {
+			seen = path.SeenFrom.String()
+		}
+		if seen != tc.seen || path.SeenFromNAT != tc.nat || path.SeenFromUnknown {
+			t.Errorf("%s: seen from %q (NAT %q, unknown %v), want %q (%q)", tc.name, seen, path.SeenFromNAT, path.SeenFromUnknown, tc.seen, tc.nat)
+		}
+		if got := verdict(path.DstNACLIngress); got != tc.nacl {
+			t.Errorf("%s: NACL %q\n want %q", tc.name, got, tc.nacl)
+		}
+		if got := verdict(path.DstSGIngress); got != tc.sg {
+			t.Errorf("%s: SG %q\n want %q", tc.name, got, tc.sg)
+		}
+		if tc.seen != "" && !path.DstSGIngress.Decision.Allowed {
+			if fix := path.Fix(3); !strings.Contains(fix, "from "+tc.seen+"/32") {
+				t.Errorf("%s: fix %q does not name %s", tc.name, fix, tc.seen)
+			}
+		}
+	}
+	// Without the NAT gateway the secondary address arrives from a public
+	// address nobody knows: only rules open to every address admit it, and
+	// the fix is to use the private address.
+	noNAT, err := ParseYAML("hairpin.yaml", []byte(strings.Replace(yaml, "  - {id: eni-nat,", "  # - {id: eni-nat,", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var path Path
+	noNAT.EvaluateInto(Packet{Proto: flowlog.ProtoTCP, Src: netip.MustParseAddr("10.0.1.6"), Dst: netip.MustParseAddr("4.4.4.4"),
+		SrcPort: 40000, DstPort: 443, ICMPType: -1, ICMPCode: -1}, &path)
+	if !path.SeenFromUnknown || verdict(path.DstNACLIngress) != "allow acl-b ingress #100 allow all from 0.0.0.0/0" || path.DstSGIngress.Decision.Allowed {
+		t.Errorf("unknown source: %+v", path)
+	}
+	if fix := path.Fix(3); !strings.HasPrefix(fix, "connect to eni-b's private address 10.0.2.5") {
+		t.Errorf("unknown source fix %q", fix)
+	}
+}

@@ -24,6 +24,14 @@ func (p *Path) Fix(i int) string {
 	remote := p.Dst
 	if i == 2 || i == 3 || i == 4 {
 		remote = p.Src
+		if p.SeenFrom.IsValid() {
+			// A hairpin: the destination sees the translated source.
+			if p.SeenFromUnknown {
+				return fmt.Sprintf("connect to %s's private address %s rather than its public one (%s has no public IP the topology knows, so no rule at %s can name the address it arrives from)",
+					p.Dst.ENI.ID, p.Dst.Private, p.Src.Addr, p.Dst.ENI.ID)
+			}
+			remote = Endpoint{Addr: p.SeenFrom, Private: p.SeenFrom, Public: true}
+		}
 	}
 	what := matchText(pk.Proto, pk.DstPort, pk.ICMPType, pk.ICMPCode)
 	if reply {

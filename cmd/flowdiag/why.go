@@ -240,6 +240,23 @@ type whyReport struct {
 	// AlsoFix lists the changes the later blocking checks need: with only
 	// Fix applied the traffic would still be blocked.
 	AlsoFix []string `json:"also_fix,omitempty"`
+	// SeenFrom says, for a packet to another ENI's public IP (a hairpin
+	// through the internet gateway), which source address the
+	// destination's checks see.
+	SeenFrom string `json:"seen_from,omitempty"`
+}
+
+// hairpinText explains the source translation of a hairpin path.
+func hairpinText(path *topology.Path) string {
+	head := fmt.Sprintf("%s is %s's public IP, so the packet leaves through the internet gateway, which translates its source too", path.Dst.Addr, path.Dst.ENI.ID)
+	tail := fmt.Sprintf("; %s's checks see that address, and security group rules naming %s's groups do not match it", path.Dst.ENI.ID, path.Src.ENI.ID)
+	switch {
+	case path.SeenFromUnknown:
+		return head + fmt.Sprintf(": %s has no public IP the topology knows (and the VPC no single NAT gateway with one), so it arrives from an unknown public address, if at all; the checks are evaluated for an address only rules open to 0.0.0.0/0 admit", path.Src.Addr) + tail
+	case path.SeenFromNAT != "":
+		return head + fmt.Sprintf(": %s has no public IP, so, if its subnet routes the internet through NAT gateway %s, to the NAT's %s", path.Src.Addr, path.SeenFromNAT, path.SeenFrom) + tail
+	}
+	return head + fmt.Sprintf(", to %s (%s's public IP)", path.SeenFrom, path.Src.ENI.ID) + tail
 }
 
 func whyPacketText(proto flowlog.Proto, src, dst netip.Addr, sport, dport uint16, typ, code int16) string {
@@ -327,6 +344,9 @@ func buildWhyReport(path *topology.Path, assumed bool) *whyReport {
 	}
 	if assumed {
 		rep.Assumed = fmt.Sprintf("source port %d (an ephemeral port; give --from ADDR:PORT to choose)", whyAssumedPort)
+	}
+	if path.SeenFrom.IsValid() {
+		rep.SeenFrom = hairpinText(path)
 	}
 	checks := path.Checks()
 	step := 0
@@ -431,6 +451,14 @@ func writeWhyText(w io.Writer, r *whyReport) error {
 			fmt.Fprintf(&b, "outside the topology (%s)", e.ep.Location)
 		}
 		b.WriteString("\n")
+	}
+	if r.SeenFrom != "" {
+		for i, line := range wrap("note: "+r.SeenFrom+".", "        ", textWidth) {
+			if i == 0 {
+				line = "  " + strings.TrimLeft(line, " ")
+			}
+			fmt.Fprintln(&b, line)
+		}
 	}
 	leg := ""
 	for _, s := range r.Steps {
