@@ -692,10 +692,34 @@ func (t *Topology) unfiltered(p Packet) string {
 			}
 		}
 	}
-	if p.Proto == flowlog.ProtoUDP && (p.DstPort == 67 || p.DstPort == 68) && (p.SrcPort == 67 || p.SrcPort == 68) {
+	// The VPC's own DHCP service, not any host that picks port 67: the
+	// client broadcasts (0.0.0.0 -> 255.255.255.255) and the subnet's
+	// router (its base + 1) answers.
+	if p.Proto == flowlog.ProtoUDP && (p.DstPort == 67 && p.SrcPort == 68 || p.DstPort == 68 && p.SrcPort == 67) &&
+		(t.dhcpServer(p.Src) || t.dhcpServer(p.Dst)) {
 		return "DHCP"
 	}
 	return ""
+}
+
+// dhcpServer reports whether a is where an instance's DHCP traffic goes or
+// comes from: the broadcast or unspecified address, or a subnet's router
+// (its first CIDR's base + 1).
+func (t *Topology) dhcpServer(a netip.Addr) bool {
+	if !a.Is4() {
+		return false
+	}
+	if a == netip.IPv4Unspecified() || a == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
+		return true
+	}
+	for _, s := range t.subnets {
+		for _, c := range s.CIDRs {
+			if c.Addr().Is4() && c.Contains(a) && a == c.Masked().Addr().Next() {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // awsService names the AWS service at a link-local or fd00:ec2:: address.

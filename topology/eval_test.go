@@ -415,6 +415,23 @@ enis:
 	if p := topo.Evaluate(pkt(t, "udp 10.0.1.10:40000 -> 10.0.0.3:53")); p.Unfiltered != "" || !p.SrcSGEgress.Applies {
 		t.Errorf("10.0.0.3 treated as unfiltered: %+v", p)
 	}
+	// DHCP is the VPC's service (broadcast, the subnet router), not any
+	// host using ports 67 and 68 (QA 10, R10).
+	for _, tc := range []struct {
+		pkt        string
+		unfiltered bool
+	}{
+		{"udp 10.0.1.10:68 -> 255.255.255.255:67", true},
+		{"udp 10.0.1.1:67 -> 10.0.1.10:68", true},
+		{"udp 198.51.100.9:67 -> 10.0.2.20:68", false},
+		{"udp 10.0.1.10:68 -> 8.8.8.8:67", false},
+		{"udp 10.0.1.10:68 -> 10.0.2.20:67", false},
+		{"udp 10.0.1.10:67 -> 10.0.1.1:67", false},
+	} {
+		if p := topo.Evaluate(pkt(t, tc.pkt)); (p.Unfiltered == "DHCP") != tc.unfiltered {
+			t.Errorf("%s: Unfiltered = %q, want DHCP %v", tc.pkt, p.Unfiltered, tc.unfiltered)
+		}
+	}
 }
 
 // endpoint skips the subnet scan for addresses outside every VPC when all
