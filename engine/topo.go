@@ -54,6 +54,7 @@ func fillTopo(env *rules.Env, c *correlate.Conversation, topo *topology.Topology
 	setCheck(&t.ServerSGIngress, &path.DstSGIngress, "sg", "ingress", "request", "server")
 	setCheck(&t.ServerNACLEgress, &path.ReplyDstNACLEgress, "nacl", "egress", "reply", "server")
 	setCheck(&t.ClientNACLIngress, &path.ReplySrcNACLIngress, "nacl", "ingress", "reply", "client")
+	t.Unfiltered = path.Unfiltered
 	t.RequestAllowed = path.RequestAllowed()
 	t.ReplyAllowed = path.ReplyAllowed()
 	// A deny the logs show passed is stale: the block that explains what

@@ -167,6 +167,11 @@ type Topo struct {
 	TransitSGIngress   Check `expr:"transit_sg_ingress"`
 	TransitNACLRequest Check `expr:"transit_nacl_request"`
 	TransitNACLReply   Check `expr:"transit_nacl_reply"`
+	// Unfiltered names the AWS service at one end when security groups and
+	// network ACLs never filter traffic to or from it (the Amazon DNS
+	// resolver, instance metadata, Time Sync, the VPC's DHCP): no check
+	// applies then. "" otherwise.
+	Unfiltered string `expr:"unfiltered"`
 	// TransitKnown is set when the topology knows the transit ENI, so
 	// transit checks that do not apply were found not to apply.
 	TransitKnown bool `expr:"transit_known"`

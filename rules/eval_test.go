@@ -355,6 +355,11 @@ func TestDirectMatchesExpr(t *testing.T) {
 			if got != want || fmt.Sprint(gerr) != fmt.Sprint(werr) {
 				t.Fatalf("rule %s: direct gives %+v, %v; expr gives %+v, %v", r.ID, got, gerr, want, werr)
 			}
+			// A folded YAML scalar keeps a line break before a more
+			// indented line: a built-in message must be one paragraph.
+			if strings.ContainsRune(got.Message+got.Remediation, '\n') {
+				t.Fatalf("rule %s renders a line break: %q / %q", r.ID, got.Message, got.Remediation)
+			}
 		}
 	}
 	if directs*4 < total*3 {

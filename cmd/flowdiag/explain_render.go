@@ -349,11 +349,11 @@ func renderText(w io.Writer, r *engine.Report, m runMeta, colour bool) {
 				fmt.Fprintln(w, pal.bold(line))
 			}
 		}
-		for _, line := range wrap(safe(ex.Message), "   ", textWidth) {
+		for _, line := range wrap(safe(oneLine(ex.Message)), "   ", textWidth) {
 			fmt.Fprintln(w, line)
 		}
 		if label, fixes := groupFixes(g); len(fixes) == 1 {
-			lines := wrap(label+" "+safe(fixes[0]), "   ", textWidth)
+			lines := wrap(label+" "+safe(oneLine(fixes[0])), "   ", textWidth)
 			for j, line := range lines {
 				// Bold the label when it fits on the first line (a long
 				// label wraps and is printed as it wrapped).
@@ -365,7 +365,7 @@ func renderText(w io.Writer, r *engine.Report, m runMeta, colour bool) {
 		} else if len(fixes) > 1 {
 			fmt.Fprintln(w, "   "+pal.bold(label))
 			for _, f := range fixes {
-				for _, line := range wrap("- "+safe(f), "     ", textWidth) {
+				for _, line := range wrap("- "+safe(oneLine(f)), "     ", textWidth) {
 					if strings.HasPrefix(line, "     - ") {
 						line = "   - " + strings.TrimPrefix(line, "     - ")
 					}

@@ -1504,3 +1504,27 @@ func TestExplainScanIsNotAMisconfiguration(t *testing.T) {
 		t.Errorf("retries of one port: exit %d\n%s", code, out)
 	}
 }
+
+// QA round 9, E4: traffic to a service no security group or network ACL
+// filters (the VPC's resolver, instance metadata) logged rejected is not
+// an SG or NACL matter: with the topology it is a stale-topology warning
+// that says why, never "give --topology".
+func TestExplainRejectedToUnfilteredService(t *testing.T) {
+	for _, log := range []string{"resolver.log", "imds.log"} {
+		code, out, errs := explainCmd(t, nil, false, "--format", "json", "--topology", "testdata/qa9/topology.yaml", "testdata/qa9/"+log)
+		if code != exitOK {
+			t.Fatalf("%s: exit %d: %s", log, code, errs)
+		}
+		var d struct {
+			diag
+			Message string `json:"message"`
+		}
+		if err := json.Unmarshal([]byte(out), &d); err != nil {
+			t.Fatal(err)
+		}
+		if d.Rule != "rejected-where-nothing-filters" || d.Verdict != "stale-topology" || d.ENI != "eni-app1" ||
+			strings.Contains(d.Message, "--topology") || !strings.Contains(d.Message, "never filter") {
+			t.Errorf("%s: %s", log, out)
+		}
+	}
+}
