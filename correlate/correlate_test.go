@@ -720,3 +720,40 @@ func TestEmissionOrder(t *testing.T) {
 		}
 	}
 }
+
+type ownerOf map[string]string
+
+func (o ownerOf) ServerHint(flowlog.Proto, netip.AddrPort, netip.AddrPort) (int, bool) { return 0, false }
+func (o ownerOf) OwnerENI(a netip.Addr) (string, bool) {
+	id, ok := o[a.String()]
+	return id, ok
+}
+
+// Records of a format without interface-id belong to the ENI the topology
+// says owns one of their addresses (exactly one); otherwise to an unnamed
+// ENI whose id is never empty in reports (QA 9, E5).
+func TestUnnamedENI(t *testing.T) {
+	rs := recs(t, "f.log", `
+- 203.0.113.9:51000 -> 10.50.0.5:22 tcp REJECT t=100-150
+- 10.50.1.10:40000 -> 10.50.2.10:5432 tcp ACCEPT t=100-150
+`)
+	for _, r := range rs {
+		r.InterfaceID = ""
+		r.Present.Remove(flowlog.FieldInterfaceID)
+	}
+	cs, _ := run(t, Options{}, rs)
+	for _, cv := range cs {
+		if len(cv.Views) != 1 || cv.Views[0].ENI != UnnamedENI {
+			t.Errorf("without topology: %s", cv)
+		}
+	}
+	hints := ownerOf{"10.50.0.5": "eni-bastion", "10.50.1.10": "eni-app1", "10.50.2.10": "eni-db1"}
+	cs, _ = run(t, Options{Hints: hints}, rs)
+	got := map[uint16]string{}
+	for _, cv := range cs {
+		got[cv.Server.Port()] = cv.Views[0].ENI
+	}
+	if got[22] != "eni-bastion" || got[5432] != UnnamedENI {
+		t.Errorf("with topology: %v", got)
+	}
+}

@@ -361,6 +361,18 @@ func (c *Correlator) AddRecs(rs []Rec) {
 // or is a gap or Transit Gateway record).
 func (c *Correlator) addKeyed(r *Rec, k *Key, tag uint32, fwd, ok bool) {
 	c.stats.Records++
+	if r.InterfaceID == "" && c.owner != nil {
+		// A format without interface-id: the topology names the ENI when
+		// it owns exactly one of the record's addresses.
+		src, sok := c.owner.OwnerENI(r.SrcAddr)
+		dst, dok := c.owner.OwnerENI(r.DstAddr)
+		switch {
+		case sok && !dok:
+			r.InterfaceID = src
+		case dok && !sok:
+			r.InterfaceID = dst
+		}
+	}
 	switch {
 	case r.Kind == flowlog.KindTransitGateway:
 		c.stats.TransitGateway++
@@ -681,6 +693,11 @@ func (c *Correlator) addGap(r *Rec) {
 	e.gaps = append(e.gaps, Gap{ENI: e.id, Status: r.LogStatus, Start: r.Start, End: r.End, Pos: r.Pos})
 }
 
+// UnnamedENI stands for the ENI of records whose format has no
+// interface-id: all of them are one interface as far as correlation can
+// tell, and reports must not print an empty id.
+const UnnamedENI = "(no interface-id)"
+
 // eniHandle returns the handle of ENI id, adding it the first time.
 func (c *Correlator) eniHandle(id string) uint32 {
 	// The parsers intern ids, so a record's id is almost always the very
@@ -700,7 +717,11 @@ func (c *Correlator) eniHandle(id string) uint32 {
 		return h
 	}
 	h := uint32(len(c.eniList))
-	c.eniList = append(c.eniList, &eniState{id: id})
+	name := id
+	if name == "" {
+		name = UnnamedENI // a format without interface-id
+	}
+	c.eniList = append(c.eniList, &eniState{id: name})
 	c.enis[id] = h
 	c.bumpEnds()
 	return h

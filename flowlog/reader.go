@@ -250,6 +250,27 @@ func (r *Reader) header(line []byte) error {
 			r.warn(fmt.Sprintf("%s:%d: unknown field %q in header line: its values are kept as an extra column", r.name, r.line, u))
 		}
 	}
+	if !f.IsTransitGateway() {
+		for _, m := range [...]struct {
+			field Field
+			cost  string
+		}{
+			{FieldInterfaceID, "records cannot be told apart by network interface, so explain and review see them all as one unnamed ENI"},
+			{FieldAction, "no record can show a rejection, so explain will find nothing blocked whatever happened"},
+		} {
+			if f.Has(m.field) {
+				continue
+			}
+			key := "\x00missing " + m.field.String()
+			if r.warned == nil {
+				r.warned = make(map[string]bool)
+			}
+			if !r.warned[key] {
+				r.warned[key] = true
+				r.warn(fmt.Sprintf("%s:%d: the header has no %s field: %s (add ${%s} to the flow log's format)", r.name, r.line, m.field, m.cost, m.field))
+			}
+		}
+	}
 	if r.parser == nil || !r.parser.f.Equal(f) {
 		r.parser = newParser(f, r.in)
 	}

@@ -788,3 +788,27 @@ func TestReaderAccessors(t *testing.T) {
 		t.Errorf("Format.Equal is wrong")
 	}
 }
+
+// QA round 9, E5: a custom format without interface-id or action is valid,
+// but explain cannot do its job with it: the reader says so, once per
+// missing field, naming the header line.
+func TestReaderWarnsOfMissingFields(t *testing.T) {
+	const in = "version account-id srcaddr dstaddr srcport dstport protocol packets bytes start end log-status\n" +
+		"2 1 203.0.113.9 10.50.0.5 51000 22 6 1 44 1795183000 1795183050 OK\n" +
+		"version account-id srcaddr dstaddr srcport dstport protocol packets bytes start end log-status\n"
+	var warns []string
+	r := NewReader(strings.NewReader(in), "noeni.log", ReaderOptions{Warn: func(m string) { warns = append(warns, m) }})
+	var rec Record
+	for {
+		if err := r.Read(&rec); err != nil {
+			break
+		}
+	}
+	want := []string{
+		"noeni.log:1: the header has no interface-id field: records cannot be told apart by network interface, so explain and review see them all as one unnamed ENI (add ${interface-id} to the flow log's format)",
+		"noeni.log:1: the header has no action field: no record can show a rejection, so explain will find nothing blocked whatever happened (add ${action} to the flow log's format)",
+	}
+	if strings.Join(warns, "\n") != strings.Join(want, "\n") {
+		t.Errorf("warnings:\n%s\nwant\n%s", strings.Join(warns, "\n"), strings.Join(want, "\n"))
+	}
+}
