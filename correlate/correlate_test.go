@@ -723,7 +723,9 @@ func TestEmissionOrder(t *testing.T) {
 
 type ownerOf map[string]string
 
-func (o ownerOf) ServerHint(flowlog.Proto, netip.AddrPort, netip.AddrPort) (int, bool) { return 0, false }
+func (o ownerOf) ServerHint(flowlog.Proto, netip.AddrPort, netip.AddrPort) (int, bool) {
+	return 0, false
+}
 func (o ownerOf) OwnerENI(a netip.Addr) (string, bool) {
 	id, ok := o[a.String()]
 	return id, ok
