@@ -52,7 +52,7 @@ const (
 	expPort      = "a port number (0-65535)"
 	expProto     = "a protocol number (0-255)"
 	expCount     = "a count (a non-negative integer)"
-	expTime      = "a time in Unix seconds (a non-negative integer)"
+	expTime      = "a time in Unix seconds (a non-negative integer, before 2100: a larger one is milliseconds or a typo)"
 	expVersion   = "a version number (a non-negative integer)"
 	expUint8     = "a number from 0 to 255"
 	expAddr      = "an IPv4 or IPv6 address"
@@ -159,8 +159,8 @@ func (p *Parser) parseV2(line []byte, rec *Record) bool {
 	proto, ok4 := parseUint(toks[7], 255)
 	packets, ok5 := parseUint(toks[8], 1<<63-1)
 	nbytes, ok6 := parseUint(toks[9], 1<<63-1)
-	start, ok7 := parseUint(toks[10], 1<<63-1)
-	end, ok8 := parseUint(toks[11], 1<<63-1)
+	start, ok7 := parseUint(toks[10], MaxUnixSeconds)
+	end, ok8 := parseUint(toks[11], MaxUnixSeconds)
 	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7 && ok8) || end < start {
 		return false
 	}
@@ -195,6 +195,12 @@ func (p *Parser) parseV2(line []byte, rec *Record) bool {
 	rec.Present = p.v2All
 	return true
 }
+
+// MaxUnixSeconds is the latest start or end accepted: 2100-01-01. A larger
+// value is a millisecond timestamp or a typo (an extra digit is the year
+// 2538); taken as seconds it would move the log clock centuries ahead and
+// close every open conversation, splitting requests from their replies.
+const MaxUnixSeconds = 4102444800
 
 // consistent checks what no single field shows: the two ends of a flow are
 // of one address family (an IPv4 rule must never be matched against half
@@ -278,7 +284,7 @@ func (p *Parser) set(rec *Record, c int, fl Field, tok []byte) string {
 		*p.countField(rec, fl) = int64(v)
 		return ""
 	case FieldStart, FieldEnd:
-		v, ok := parseUint(tok, 1<<63-1)
+		v, ok := parseUint(tok, MaxUnixSeconds)
 		if !ok {
 			return expTime
 		}

@@ -233,7 +233,11 @@ func TestParseErrors(t *testing.T) {
 		{"unknown log-status", "", line("1", "2", "6", "ACCEPT", "PARTIAL"), `field log-status: "PARTIAL" is not a log status (OK, NODATA, SKIPDATA or -)`, 61, strconv.ErrSyntax},
 		{"negative count", "", "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 2 6 -5 2 3 4 ACCEPT OK", `field packets: "-5" is not a count (a non-negative integer)`, 46, strconv.ErrSyntax},
 		{"count overflow", "", "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 99999999999999999999 3 4 ACCEPT OK", `field bytes: "99999999999999999999" is not a count (a non-negative integer)`, 48, strconv.ErrRange},
-		{"start not a number", "", "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 2 2015-01-01 4 ACCEPT OK", `field start: "2015-01-01" is not a time in Unix seconds (a non-negative integer)`, 50, strconv.ErrSyntax},
+		{"start not a number", "", "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 2 2015-01-01 4 ACCEPT OK", `field start: "2015-01-01" is not a time in Unix seconds (a non-negative integer, before 2100: a larger one is milliseconds or a typo)`, 50, strconv.ErrSyntax},
+		// QA 9, E6: an extra digit (the year 2538) or milliseconds would move
+		// the log clock centuries ahead and split every open conversation.
+		{"start with an extra digit", "", "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 2 17951830000 17951830050 ACCEPT OK", `field start: "17951830000" is not a time in Unix seconds (a non-negative integer, before 2100: a larger one is milliseconds or a typo)`, 50, strconv.ErrRange},
+		{"end in milliseconds", "", "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 2 1795183000 1795183050000 ACCEPT OK", `field end: "1795183050000" is not a time in Unix seconds (a non-negative integer, before 2100: a larger one is milliseconds or a typo)`, 61, strconv.ErrRange},
 		{"bad ipv4", "", "2 123456789010 eni-1 10.0.0.256 10.0.0.2 1 2 6 1 2 3 4 ACCEPT OK", `field srcaddr: "10.0.0.256" is not an IPv4 or IPv6 address`, 22, strconv.ErrSyntax},
 		{"ipv4 leading zero", "", "2 123456789010 eni-1 10.0.0.1 10.0.0.02 1 2 6 1 2 3 4 ACCEPT OK", `field dstaddr: "10.0.0.02" is not an IPv4 or IPv6 address`, 31, strconv.ErrSyntax},
 		{"bad ipv6", "", "2 123456789010 eni-1 2001:db8::1::2 10.0.0.2 1 2 6 1 2 3 4 ACCEPT OK", `field srcaddr: "2001:db8::1::2" is not an IPv4 or IPv6 address`, 22, strconv.ErrSyntax},
