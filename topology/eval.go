@@ -150,6 +150,11 @@ type Path struct {
 	// when the sender has no public IP and the VPC no single NAT gateway
 	// with one: the destination's checks then see an unknown public
 	// address (only rules open to every address admit it).
+	// OneWay is set for ICMP messages nothing answers (errors such as
+	// destination unreachable and time exceeded, and the answers
+	// themselves: echo reply, ...): the reply checks do not apply.
+	OneWay bool
+
 	SeenFrom        netip.Addr
 	SeenFromNAT     string
 	SeenFromUnknown bool
@@ -335,14 +340,40 @@ func (t *Topology) EvaluateInto(p Packet, path *Path) {
 		return
 	}
 	rt, rc := replyICMP(pr, p.ICMPType, p.ICMPCode)
+	path.OneWay = oneWayICMP(pr, p.ICMPType)
 	if n := naclOf(src); n != nil {
 		naclCheck(&path.SrcNACLEgress, n, src, 1, fam, pr, dstKey, p.DstPort, p.ICMPType, p.ICMPCode)
-		naclCheck(&path.ReplySrcNACLIngress, n, src, 0, fam, pr, dstKey, p.SrcPort, rt, rc)
+		if !path.OneWay {
+			naclCheck(&path.ReplySrcNACLIngress, n, src, 0, fam, pr, dstKey, p.SrcPort, rt, rc)
+		}
 	}
 	if n := naclOf(dst); n != nil {
 		naclCheck(&path.DstNACLIngress, n, dst, 0, fam, pr, srcKey, p.DstPort, p.ICMPType, p.ICMPCode)
-		naclCheck(&path.ReplyDstNACLEgress, n, dst, 1, fam, pr, srcKey, p.SrcPort, rt, rc)
+		if !path.OneWay {
+			naclCheck(&path.ReplyDstNACLEgress, n, dst, 1, fam, pr, srcKey, p.SrcPort, rt, rc)
+		}
 	}
+}
+
+// oneWayICMP reports whether ICMP type typ is a message nothing answers:
+// an error (destination unreachable, source quench, redirect, time
+// exceeded, parameter problem; ICMPv6 1-4) or itself an answer (echo,
+// timestamp, information and address mask replies; ICMPv6 echo reply,
+// router and neighbour advertisements). An unknown type (-1) is not.
+func oneWayICMP(p flowlog.Proto, typ int16) bool {
+	switch p {
+	case flowlog.ProtoICMP:
+		switch typ {
+		case 0, 3, 4, 5, 11, 12, 14, 16, 18:
+			return true
+		}
+	case flowlog.ProtoICMPv6:
+		switch typ {
+		case 1, 2, 3, 4, 129, 134, 136:
+			return true
+		}
+	}
+	return false
 }
 
 // hairpinSource sets path.SeenFrom for a packet from ENI e to another ENI's

@@ -173,6 +173,10 @@ func why(p whyParams, w io.Writer, s stdio) (int, error) {
 		return exitUsage, err
 	}
 	path := topo.Evaluate(pk)
+	if outside(&path.Src) && outside(&path.Dst) {
+		return exitUsage, fmt.Errorf("neither %s (%s) nor %s (%s) is in the topology %s: nothing to evaluate (is one a public IP the topology's ENIs lack? re-export it with flowdiag topology import)",
+			path.Src.Addr, path.Src.Location, path.Dst.Addr, path.Dst.Location, p.topology)
+	}
 	rep := buildWhyReport(&path, assumed)
 	if p.format == "json" {
 		enc := json.NewEncoder(w)
@@ -234,7 +238,7 @@ type whyReport struct {
 	To         whyEndpoint `json:"to"`
 	SameSubnet bool        `json:"same_subnet"`
 	Steps      []whyStep   `json:"steps"`
-	Verdict    string      `json:"verdict"` // allowed, request-blocked, reply-blocked
+	Verdict    string      `json:"verdict"` // allowed, request-blocked, reply-blocked, not-routable
 	BlockedAt  *whyStep    `json:"blocked_at,omitempty"`
 	Fix        string      `json:"fix,omitempty"`
 	// AlsoFix lists the changes the later blocking checks need: with only
@@ -299,6 +303,29 @@ func whyEnd(ep topology.Endpoint, port uint16, hasPort bool) whyEndpoint {
 }
 
 // whyNotApplies explains why a check is not evaluated.
+// outside reports whether an end is neither an ENI nor in a subnet or VPC
+// of the topology.
+func outside(ep *topology.Endpoint) bool { return ep.ENI == nil && ep.Subnet == nil && ep.VPC == nil }
+
+// unroutable explains why a packet cannot be delivered whatever the
+// rules say: the internet reaches a VPC only at public or Elastic IPs
+// (the internet gateway's 1:1 NAT), never at a private address.
+func unroutable(path *topology.Path) string {
+	src, dst := &path.Src, &path.Dst
+	if src.Location != topology.LocInternet || dst.Public || !dst.Addr.Is4() ||
+		dst.Location != topology.LocVPC && dst.Location != topology.LocVPCUnknownENI {
+		return ""
+	}
+	s := fmt.Sprintf("%s is a private address: from the internet a VPC is reached only at public or Elastic IPs, which the internet gateway translates", dst.Addr)
+	if dst.ENI != nil && len(dst.ENI.Public) > 0 {
+		return s + fmt.Sprintf("; %s's is %s: ask again with --to %s", dst.ENI.ID, dst.ENI.Public[0], dst.ENI.Public[0])
+	}
+	if dst.ENI != nil {
+		return s + fmt.Sprintf("; %s has none: give it an Elastic IP, or put a load balancer in front of it", dst.ENI.ID)
+	}
+	return s
+}
+
 func whyNotApplies(path *topology.Path, i int) string {
 	sg := i == 0 || i == 3
 	ep := &path.Src
@@ -308,6 +335,8 @@ func whyNotApplies(path *topology.Path, i int) string {
 	switch {
 	case path.Unfiltered != "":
 		return "security groups and network ACLs do not filter traffic to or from " + path.Unfiltered
+	case i >= 4 && path.OneWay:
+		return fmt.Sprintf("%s type %d is a one-way message: nothing answers it", path.Packet.Proto, path.Packet.ICMPType)
 	case sg && ep.ENI == nil:
 		return fmt.Sprintf("%s is not an ENI of the topology (%s): its security groups are unknown", ep.Addr, ep.Location)
 	case sg && len(ep.ENI.Groups) == 0:
@@ -348,6 +377,9 @@ func buildWhyReport(path *topology.Path, assumed bool) *whyReport {
 	if path.SeenFrom.IsValid() {
 		rep.SeenFrom = hairpinText(path)
 	}
+	if path.OneWay {
+		rep.Reply = "none (a one-way message)"
+	}
 	checks := path.Checks()
 	step := 0
 	add := func(s whyStep) *whyStep {
@@ -361,8 +393,14 @@ func buildWhyReport(path *topology.Path, assumed bool) *whyReport {
 	var laterBlocks []int // checks that deny after the first one
 	for i, nc := range checks {
 		if i == 4 {
-			add(whyStep{Leg: "reply", Check: "security groups (both ends)", Applies: false, Allowed: true,
-				Note: "connection tracking: security groups let the reply to an allowed request through without evaluating rules"})
+			note := "connection tracking: security groups let the reply to an allowed request through without evaluating rules"
+			switch {
+			case path.OneWay:
+				note = whyNotApplies(path, i)
+			case blockedIdx >= 0:
+				note = "the request is blocked: there is no connection to track, and no reply"
+			}
+			add(whyStep{Leg: "reply", Check: "security groups (both ends)", Applies: false, Allowed: true, Note: note})
 		}
 		leg := "request"
 		if nc.Reply {
@@ -397,6 +435,10 @@ func buildWhyReport(path *topology.Path, assumed bool) *whyReport {
 		}
 	}
 	switch {
+	case unroutable(path) != "":
+		// The checks are shown, but no rule decides this.
+		rep.Verdict, rep.Fix = "not-routable", unroutable(path)
+		return rep
 	case blockedIdx < 0:
 		rep.Verdict = "allowed"
 	case blockedCheck < 4:
@@ -492,6 +534,8 @@ func writeWhyText(w io.Writer, r *whyReport) error {
 	switch r.Verdict {
 	case "allowed":
 		b.WriteString("verdict: ALLOWED: the request and its reply get through\n")
+	case "not-routable":
+		fmt.Fprintf(&b, "verdict: NOT ROUTABLE: %s\n", r.Fix)
 	default:
 		leg := "request"
 		if r.Verdict == "reply-blocked" {

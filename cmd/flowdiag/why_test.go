@@ -40,6 +40,10 @@ func TestWhyGolden(t *testing.T) {
 		{"ipv6-reply-blocked", []string{"--from", "[2001:db8:ffff::1]:50000", "--to", "[2001:db8:0:1::10]:8443"}, exitFinding},
 		{"prefix-list-ssh", []string{"--from", "192.0.2.5:50000", "--to", "10.0.2.20:22"}, exitFinding},
 		{"sg-needs-group-rule", []string{"--from", "10.0.9.5:50000", "--to", "10.0.2.20:8080"}, exitFinding},
+		// QA 8, Q1: fragmentation needed has no reply to open.
+		{"icmp-one-way-frag-needed", []string{"--proto", "icmp", "--icmp-type", "3", "--icmp-code", "4", "--from", "10.0.2.20", "--to", "10.0.1.10"}, exitFinding},
+		// QA 8, Q7: the internet cannot address a private IP.
+		{"internet-to-private-ip", []string{"--from", "8.8.8.8:40000", "--to", "10.0.1.10:443"}, exitFinding},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -96,5 +100,14 @@ func TestWhyBadInput(t *testing.T) {
 		if code != exitUsage || out != "" || errOut != tc.want {
 			t.Errorf("flowdiag why %s = exit %d, stdout %q, stderr %q; want exit 2, stderr %q", strings.Join(tc.args, " "), code, out, errOut, tc.want)
 		}
+	}
+}
+
+// QA 8, Q8: with neither end in the topology nothing is evaluated: bad
+// input, not ALLOWED.
+func TestWhyNeitherEndInTopology(t *testing.T) {
+	code, out, errOut := topoRunCmd("why", "--topology", threeTier, "--from", "8.8.8.8:49152", "--to", "54.191.107.23:22")
+	if code != exitUsage || out != "" || !strings.Contains(errOut, "neither 8.8.8.8 (internet) nor 54.191.107.23 (internet) is in the topology") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }
