@@ -281,7 +281,7 @@ func TestFacts(t *testing.T) {
 		t.Fatalf("topology verdicts: %+v", tp)
 	}
 	want := rules.Check{Applies: true, Allowed: false, Kind: "nacl", Component: "acl-b", Direction: "egress", Leg: "reply",
-		RuleNumber: 32767, FreeBelow: 32766, Implicit: true, ENI: tp.ServerNACLEgress.ENI, Subnet: tp.ServerNACLEgress.Subnet, Where: "server",
+		RuleNumber: 32767, FreeBelow: 32766, PlaceBelow: 32767, PlaceFreeBelow: 32766, Implicit: true, ENI: tp.ServerNACLEgress.ENI, Subnet: tp.ServerNACLEgress.Subnet, Where: "server",
 		Rule: tp.ServerNACLEgress.Rule}
 	if tp.ServerNACLEgress != want || tp.FirstBlock != want {
 		t.Errorf("server NACL egress = %+v\nfirst block       = %+v\nwant              %+v", tp.ServerNACLEgress, tp.FirstBlock, want)

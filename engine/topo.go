@@ -54,6 +54,11 @@ func fillTopo(env *rules.Env, c *correlate.Conversation, topo *topology.Topology
 	setCheck(&t.ServerSGIngress, &path.DstSGIngress, "sg", "ingress", "request", "server")
 	setCheck(&t.ServerNACLEgress, &path.ReplyDstNACLEgress, "nacl", "egress", "reply", "server")
 	setCheck(&t.ClientNACLIngress, &path.ReplySrcNACLIngress, "nacl", "ingress", "reply", "client")
+	for i, ch := range [...]*rules.Check{&t.ServerNACLIngress, &t.ClientNACLEgress, &t.ServerNACLEgress, &t.ClientNACLIngress} {
+		if ch.Applies && !ch.Allowed {
+			ch.PlaceBelow, ch.PlaceFreeBelow, ch.PlaceNote = path.Placement([...]int{2, 1, 4, 5}[i])
+		}
+	}
 	t.Unfiltered = path.Unfiltered
 	t.RequestAllowed = path.RequestAllowed()
 	t.ReplyAllowed = path.ReplyAllowed()

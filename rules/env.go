@@ -206,10 +206,19 @@ type Check struct {
 	// and ShadowsRule its text: the deny shadows it.
 	Shadows     int    `expr:"shadows"`
 	ShadowsRule string `expr:"shadows_rule"`
-	Rule        string `expr:"rule"` // human text of the deciding rule
-	ENI         string `expr:"eni"`
-	Subnet      string `expr:"subnet"`
-	Where       string `expr:"where"` // client or server
+	// PlaceBelow and PlaceFreeBelow say where an allow fixing the check
+	// must go: below rule_number, or, for a reply's port range, below the
+	// first earlier deny of part of that range, which PlaceNote names
+	// (" (acl-x ingress #50 deny tcp 50000-65535 from 0.0.0.0/0 denies part
+	// of that range)", else ""). For nacl_place(place_below,
+	// place_free_below).
+	PlaceBelow     int    `expr:"place_below"`
+	PlaceFreeBelow int    `expr:"place_free_below"`
+	PlaceNote      string `expr:"place_note"`
+	Rule           string `expr:"rule"` // human text of the deciding rule
+	ENI            string `expr:"eni"`
+	Subnet         string `expr:"subnet"`
+	Where          string `expr:"where"` // client or server
 }
 
 // Gaps describes NODATA and SKIPDATA records overlapping the conversation on

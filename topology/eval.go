@@ -85,6 +85,11 @@ type Check struct {
 	// entry that would have allowed the packet: the deny shadows it (a
 	// misordered ACL, or a deliberate exception). Nil otherwise.
 	Shadowed *RuleRef
+
+	// The network ACL and direction a NACL check walked, for fixes that
+	// must be placed before its other entries.
+	nacl     *NACL
+	dir, fam uint8
 }
 
 // blocks reports whether the check applies and denies.
@@ -594,6 +599,7 @@ type naclEntryC struct {
 // fam (0 IPv4, 1 IPv6): lowest number first, first match wins.
 func naclCheck(c *Check, n *NACL, ep *Endpoint, dir, fam int, proto flowlog.Proto, remote key, port uint16, typ, code int16) {
 	c.Applies, c.Subnet, c.Shadowed = true, ep.Subnet.ID, nil
+	c.nacl, c.dir, c.fam = n, uint8(dir), uint8(fam)
 	if ep.ENI != nil {
 		c.ENI, c.Groups = ep.ENI.ID, ep.ENI.SecurityGroupIDs
 	}

@@ -74,6 +74,17 @@ func (p *Path) Fix(i int) string {
 		shadow = fmt.Sprintf("; or, if %s is meant to admit it, narrow #%d or renumber it after #%d (#%d shadows it)",
 			sh.Text, by.RuleNumber, sh.RuleNumber, by.RuleNumber)
 	}
+	// An allow for a port range is cut by any earlier deny of part of
+	// it: place it before the first such deny (a reply allow for 1024-65535
+	// below a deny of 50000-65535 still fails for those client ports).
+	below, freeBelow, conflict := p.placement(i, peer)
+	if conflict != "" {
+		if freeBelow == 0 {
+			return fmt.Sprintf("no entry can precede %s %s #%d, which denies part of the range (no lower rule number is free): renumber it, then add below it to %s %s: allow %s %s %s",
+				by.ID, dir, below, by.ID, dir, what, word, peer)
+		}
+		return fmt.Sprintf("add to %s %s an entry numbered below %d%s: allow %s %s %s", by.ID, dir, below, conflict, what, word, peer)
+	}
 	switch {
 	case by.FreeBelow == 0:
 		// Nothing can precede the deny (it is #1, or every number below
@@ -128,4 +139,70 @@ func fixCIDR(ep Endpoint, subnet bool) string {
 		}
 	}
 	return netip.PrefixFrom(ep.Addr, ep.Addr.BitLen()).String()
+}
+
+// Placement says where an allow fixing NACL check i (of Checks) must go:
+// below the deciding entry, or, for a reply's port range, below the first
+// earlier deny of part of that range, which note then names (" (acl-x
+// ingress #50 deny tcp 50000-65535 from 0.0.0.0/0 denies part of that
+// range)"). freeBelow is as RuleRef.FreeBelow for that number.
+func (p *Path) Placement(i int) (below, freeBelow int, note string) {
+	c := p.Checks()[i].Check
+	remote := p.Dst
+	if i == 2 || i == 3 || i == 4 {
+		remote = p.Src
+		if p.SeenFrom.IsValid() && !p.SeenFromUnknown {
+			remote = Endpoint{Addr: p.SeenFrom, Private: p.SeenFrom, Public: true}
+		}
+	}
+	return p.placement(i, fixCIDR(remote, !c.Decision.By.Targeted))
+}
+
+func (p *Path) placement(i int, peer string) (below, freeBelow int, note string) {
+	c := p.Checks()[i].Check
+	by := c.Decision.By
+	below, freeBelow = by.RuleNumber, by.FreeBelow
+	if i >= 4 && p.Packet.Proto.HasPorts() {
+		if d := c.firstDenyOfRange(p.Packet.Proto, replyPorts(p.Packet.SrcPort), peer); d != nil && d.RuleNumber < below {
+			return d.RuleNumber, d.FreeBelow, fmt.Sprintf(" (%s denies part of that range)", d.Text)
+		}
+	}
+	return below, freeBelow, ""
+}
+
+// replyPorts is the range a reply fix allows: the ephemeral range, or the
+// client's own port when it is a fixed one below it.
+func replyPorts(clientPort uint16) PortRange {
+	if clientPort > 0 && clientPort < 1024 {
+		return PortRange{First: clientPort, Last: clientPort}
+	}
+	return PortRange{First: 1024, Last: 65535}
+}
+
+// firstDenyOfRange returns the first deny entry of the check's network ACL
+// and direction that matches part of proto and ports from or to peer (a
+// CIDR as the fix names it), or nil.
+func (c *Check) firstDenyOfRange(proto flowlog.Proto, ports PortRange, peer string) *RuleRef {
+	if c.nacl == nil {
+		return nil
+	}
+	pfx, err := netip.ParsePrefix(peer)
+	if err != nil {
+		return nil
+	}
+	pc := cidrOf(pfx)
+	for i := range c.nacl.c[c.dir][c.fam] {
+		e := &c.nacl.c[c.dir][c.fam][i]
+		if e.allow || !e.proto.matches(proto) {
+			continue
+		}
+		if !e.cidr.contains(key{hi: pc.hi, lo: pc.lo, v6: pc.v6}) && !pc.contains(key{hi: e.cidr.hi, lo: e.cidr.lo, v6: e.cidr.v6}) {
+			continue
+		}
+		if e.proto.hasPorts() && (e.ports.Last < ports.First || e.ports.First > ports.Last) {
+			continue
+		}
+		return &e.ref
+	}
+	return nil
 }

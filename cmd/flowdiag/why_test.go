@@ -111,3 +111,20 @@ func TestWhyNeitherEndInTopology(t *testing.T) {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }
+
+// QA 10, R12: the reply allow for the ephemeral range must go below an
+// earlier deny of part of it (#50 denies 50000-65535), whichever client
+// port is asked about; explain places it the same way.
+func TestReplyFixGoesBelowADenyOfPartOfTheRange(t *testing.T) {
+	const topo = "testdata/qa10/reply-range-deny.yaml"
+	for _, from := range []string{"10.0.1.5:40000", "10.0.1.5:55000"} {
+		code, out, errOut := topoRunCmd("why", "--topology", topo, "--from", from, "--to", "10.0.2.5:443")
+		if code != exitFinding || !strings.Contains(out, "fix: add to acl-client ingress an entry numbered below 50") {
+			t.Errorf("--from %s: exit %d\n%s%s", from, code, out, errOut)
+		}
+	}
+	code, out, errOut := topoRunCmd("explain", "--format", "json", "--topology", topo, "testdata/qa10/reply-range-deny.log")
+	if code != exitOK || !strings.Contains(out, "with a rule number below 50 (acl-client ingress #50 deny tcp 50000-65535 from 0.0.0.0/0 denies part of that range)") {
+		t.Errorf("explain: exit %d\n%s%s", code, out, errOut)
+	}
+}
