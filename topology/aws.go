@@ -26,6 +26,7 @@ type Import struct {
 	spec     spec
 	seen     map[string]string // "kind/id" -> file that defined it
 	entries  []plEntries       // get-managed-prefix-list-entries outputs
+	plFamily map[string]string // prefix list id -> AddressFamily (IPv4, IPv6)
 }
 
 type plEntries struct {
@@ -99,6 +100,13 @@ func (im *Import) Topology() (*Topology, error) {
 	if err := e.err(); err != nil {
 		return nil, err
 	}
+	// What the import skipped is what a run on the AWS JSON lacks: say it
+	// there too, not only under flowdiag topology import.
+	w := make([]string, 0, len(im.Warnings)+len(t.warnings))
+	for _, x := range im.Warnings {
+		w = append(w, x.Error())
+	}
+	t.warnings = append(w, t.warnings...)
 	return t, nil
 }
 
@@ -106,13 +114,21 @@ func (im *Import) Topology() (*Topology, error) {
 // references to groups, subnets or ACLs not in the dump, ...), without
 // failing.
 func (im *Import) Problems() []PosError {
+	p, _ := im.Check()
+	return p
+}
+
+// Check is Problems, and also returns what the imported topology would
+// warn about when loaded (rules through a prefix list without entries, a
+// group another VPC owns, ...).
+func (im *Import) Check() (problems []PosError, warnings []string) {
 	var e errs
 	cp := im.clone()
-	compile("", &cp, &e)
+	t := compile("", &cp, &e)
 	if err := e.err(); err != nil {
-		return err.(*ErrorList).Errors
+		return err.(*ErrorList).Errors, nil
 	}
-	return nil
+	return nil, t.warnings
 }
 
 // clone copies the spec deeply enough that compiling it leaves im unchanged.
@@ -741,8 +757,8 @@ func (im *Import) enis(file string, raw json.RawMessage) error {
 // describe-prefix-lists (AWS service lists with Cidrs).
 func (im *Import) prefixLists(file string, raw json.RawMessage) error {
 	var in []struct {
-		PrefixListId, PrefixListName string
-		Cidrs                        []string
+		PrefixListId, PrefixListName, AddressFamily string
+		Cidrs                                       []string
 	}
 	if err := json.Unmarshal(raw, &in); err != nil {
 		return err
@@ -752,6 +768,12 @@ func (im *Import) prefixLists(file string, raw json.RawMessage) error {
 			continue
 		}
 		out := &PrefixList{ID: p.PrefixListId, Name: p.PrefixListName, Pos: Pos{File: file}}
+		if p.AddressFamily != "" {
+			if im.plFamily == nil {
+				im.plFamily = map[string]string{}
+			}
+			im.plFamily[p.PrefixListId] = p.AddressFamily
+		}
 		for _, c := range p.Cidrs {
 			im.prefix(file, p.PrefixListId, "Cidrs", c, &out.Entries)
 		}
@@ -776,6 +798,23 @@ func (im *Import) prefixListEntries(file string, raw json.RawMessage) error {
 	return nil
 }
 
+// entriesFamily is "IPv4" or "IPv6" when all entries are of that family,
+// else "".
+func entriesFamily(es []netip.Prefix) string {
+	fam := ""
+	for _, e := range es {
+		f := "IPv4"
+		if e.Addr().Is6() {
+			f = "IPv6"
+		}
+		if fam != "" && f != fam {
+			return ""
+		}
+		fam = f
+	}
+	return fam
+}
+
 func (im *Import) attachEntries() {
 	for _, pe := range im.entries {
 		var target *PrefixList
@@ -790,9 +829,12 @@ func (im *Import) attachEntries() {
 				im.spec.PrefixLists = append(im.spec.PrefixLists, target)
 			}
 		} else {
+			// The list without entries, of the entries' address family
+			// when describe-managed-prefix-lists gave one.
+			fam := entriesFamily(pe.entries)
 			var empty []*PrefixList
 			for _, p := range im.spec.PrefixLists {
-				if len(p.Entries) == 0 {
+				if f, ok := im.plFamily[p.ID]; len(p.Entries) == 0 && (!ok || fam == "" || f == fam) {
 					empty = append(empty, p)
 				}
 			}

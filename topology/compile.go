@@ -434,6 +434,14 @@ func (t *Topology) compileRules(g *SecurityGroup, egress bool, rules []SGRule, e
 				e.add(r.Pos, item, "prefix_lists", "prefix list %s is not in the topology", id)
 				continue
 			}
+			if len(pl.Entries) == 0 {
+				// describe-managed-prefix-lists lists no entries: an import
+				// without get-managed-prefix-list-entries leaves the list
+				// empty, and the rule would silently allow nothing.
+				w := PosError{Pos: r.Pos, Item: item, Field: "prefix_lists", Problem: "prefix list " + id +
+					" has no entries in the topology, so the rule matches nothing through it (if that is not so, add the output of aws ec2 get-managed-prefix-list-entries --prefix-list-id " + id + " as " + id + ".json and import again)"}
+				t.warnings = append(t.warnings, w.Error())
+			}
 			for _, p := range pl.Entries {
 				c.prefixes = append(c.prefixes, cidrOf(p))
 			}

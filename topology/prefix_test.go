@@ -156,3 +156,47 @@ func TestImportDelegatedPrefixes(t *testing.T) {
 		t.Errorf("problems after Topology: %v", ps)
 	}
 }
+
+// QA 10, R5: describe-managed-prefix-lists names lists without entries;
+// get-managed-prefix-list-entries gives entries without naming the list
+// (the AWS CLI example's file name holds no pl- id). The entries go to the
+// one list of their address family without entries, and a rule through a
+// list left without entries is warned about wherever the topology is
+// loaded, not only by flowdiag topology import.
+func TestImportAttachesEntriesByFamily(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"vpc.json": `{"Vpcs":[{"VpcId":"vpc-1","CidrBlock":"10.0.0.0/16"}],
+"Subnets":[{"SubnetId":"subnet-a","VpcId":"vpc-1","CidrBlock":"10.0.1.0/24"}],
+"SecurityGroups":[{"GroupId":"sg-a","VpcId":"vpc-1","IpPermissions":[
+  {"IpProtocol":"tcp","FromPort":443,"ToPort":443,"PrefixListIds":[{"PrefixListId":"pl-0123456abcabcabc1"}]},
+  {"IpProtocol":"tcp","FromPort":22,"ToPort":22,"PrefixListIds":[{"PrefixListId":"pl-11223344556677aab"}]}],"IpPermissionsEgress":[]}],
+"NetworkInterfaces":[{"NetworkInterfaceId":"eni-a","SubnetId":"subnet-a","VpcId":"vpc-1","PrivateIpAddress":"10.0.1.5","Groups":[{"GroupId":"sg-a"}]}]}`,
+		"describe-managed-prefix-lists.json": `{"PrefixLists":[
+  {"PrefixListId":"pl-11223344556677aab","AddressFamily":"IPv6","PrefixListName":"vpc-ipv6-cidrs"},
+  {"PrefixListId":"pl-0123456abcabcabc1","AddressFamily":"IPv4","PrefixListName":"vpc-cidrs"}]}`,
+		"get-managed-prefix-list-entries.json": `{"Entries":[{"Cidr":"10.0.0.0/16"},{"Cidr":"10.2.0.0/16"}]}`,
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	topo, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, ok := topo.plByID["pl-0123456abcabcabc1"]
+	if !ok || len(pl.Entries) != 2 {
+		t.Fatalf("IPv4 list: %+v", pl)
+	}
+	p := topo.Evaluate(Packet{Proto: flowlog.ProtoTCP, Src: netip.MustParseAddr("10.2.3.4"), Dst: netip.MustParseAddr("10.0.1.5"), SrcPort: 40000, DstPort: 443, ICMPType: -1, ICMPCode: -1})
+	if !p.DstSGIngress.Decision.Allowed {
+		t.Errorf("10.2.3.4 -> :443 not allowed through the list: %+v", p.DstSGIngress)
+	}
+	ws := strings.Join(topo.Warnings(), "\n")
+	if !strings.Contains(ws, "sg-a ingress[1]: prefix_lists: prefix list pl-11223344556677aab has no entries in the topology, so the rule matches nothing through it") ||
+		strings.Contains(ws, "pl-0123456abcabcabc1 has no entries") {
+		t.Errorf("warnings:\n%s", ws)
+	}
+}

@@ -52,7 +52,10 @@ func runTopologyImport(args []string, s stdio) int {
 	for _, w := range im.Warnings {
 		fmt.Fprintf(s.err, "flowdiag topology import: warning: %s\n", safeLines(w.Error()))
 	}
-	problems := im.Problems()
+	problems, warnings := im.Check()
+	for _, w := range warnings {
+		fmt.Fprintf(s.err, "flowdiag topology import: warning: %s\n", safeLines(w))
+	}
 	for _, p := range problems {
 		fmt.Fprintf(s.err, "flowdiag topology import: does not validate: %s\n", safeLines(p.Error()))
 	}
