@@ -175,7 +175,7 @@ func (c *Compiled) analyzeSide(p *Prohibition, reg region, enis []*topology.ENI,
 	for i := range sgs {
 		f := &sgs[i]
 		if closedFor(f.enis, func(e *topology.ENI) bool {
-			return e.Subnet != nil && e.Subnet.NACL != nil && !naclOpen[e.Subnet.NACL.ID]
+			return e.Subnet != nil && e.Subnet.NACL != nil && !openFor(naclOpen, e.Subnet.NACL.ID, f.fams)
 		}) {
 			f.Severity = min(f.Severity, rules.SeverityWarning)
 			f.Message += "; the subnets' network ACLs close the path for now"
@@ -184,7 +184,7 @@ func (c *Compiled) analyzeSide(p *Prohibition, reg region, enis []*topology.ENI,
 	}
 	for i := range nacls {
 		f := &nacls[i]
-		if closedFor(f.enis, func(e *topology.ENI) bool { return !sgOpen[e.ID] }) {
+		if closedFor(f.enis, func(e *topology.ENI) bool { return !openFor(sgOpen, e.ID, f.fams) }) {
 			f.Severity = min(f.Severity, rules.SeverityWarning)
 			f.Message += "; the ENIs' security groups close the path for now"
 		}
@@ -305,6 +305,39 @@ func (c *Compiled) unenforceable(p *Prohibition) []Finding {
 type ruleFinding struct {
 	Finding
 	enis []*topology.ENI
+	// fams are the address families ("/4", "/6") of what the rule lets
+	// through: a layer closes the path only for those.
+	fams []string
+}
+
+// familiesOf returns the address families of boxes, "/4" before "/6".
+func familiesOf(bs []box) []string {
+	var v4, v6 bool
+	for _, b := range bs {
+		if b.pfx.Addr().Is4() {
+			v4 = true
+		} else {
+			v6 = true
+		}
+	}
+	var out []string
+	if v4 {
+		out = append(out, "/4")
+	}
+	if v6 {
+		out = append(out, "/6")
+	}
+	return out
+}
+
+// openFor reports whether open holds id for any of fams.
+func openFor(open map[string]bool, id string, fams []string) bool {
+	for _, f := range fams {
+		if open[id+f] {
+			return true
+		}
+	}
+	return false
 }
 
 func closedFor(enis []*topology.ENI, closed func(*topology.ENI) bool) bool {
@@ -493,13 +526,16 @@ func (c *Compiled) sgFindings(p *Prohibition, reg region, enis []*topology.ENI, 
 					note = whenNote(p)
 				}
 			}
+			fams := familiesOf(hit)
 			for _, e := range byGroup[g.ID] {
-				open[e.ID] = true
+				for _, f := range fams {
+					open[e.ID+f] = true
+				}
 			}
-			out = append(out, ruleFinding{enis: byGroup[g.ID], Finding: Finding{
+			out = append(out, ruleFinding{enis: byGroup[g.ID], fams: fams, Finding: Finding{
 				Kind: KindRulePermits, Prohibition: p.ID, Severity: p.Severity, Title: titleOf(p), Reason: p.Reason,
 				Component: g.ID, Rule: name, Location: posOf(r.Pos),
-				Message: ruleMessage(destSide, fmt.Sprintf("%s allows %s %s %s, which includes", name, ruleProtoPorts(r.Proto, r.Ports), to, peerText(r, peers)),
+				Message: ruleMessage(destSide, p.Direction == Inbound, fmt.Sprintf("%s allows %s %s %s, which includes", name, ruleProtoPorts(r.Proto, r.Ports), to, peerText(r, peers)),
 					p.ID, hitText(hit, reg), eniList(byGroup[g.ID]), note),
 				Fix: c.sgFix(name, r, peers, hitPeers, reg, byGroup[g.ID], exs),
 			}})
@@ -832,11 +868,14 @@ func (c *Compiled) naclFindings(p *Prohibition, reg region, enis []*topology.ENI
 					note = whenNote(p)
 				}
 			}
-			open[n.ID] = true
-			out = append(out, ruleFinding{enis: naclENIs[n], Finding: Finding{
+			fams := familiesOf(hit)
+			for _, f := range fams {
+				open[n.ID+f] = true
+			}
+			out = append(out, ruleFinding{enis: naclENIs[n], fams: fams, Finding: Finding{
 				Kind: KindRulePermits, Prohibition: p.ID, Severity: p.Severity, Title: titleOf(p), Reason: p.Reason,
 				Component: n.ID, Rule: name, Location: posOf(e.Pos),
-				Message: ruleMessage(destSide, fmt.Sprintf("%s allows %s %s %s and is the first entry to match", name, ruleProtoPorts(e.Proto, e.Ports), to, e.CIDR),
+				Message: ruleMessage(destSide, p.Direction == Inbound, fmt.Sprintf("%s allows %s %s %s and is the first entry to match", name, ruleProtoPorts(e.Proto, e.Ports), to, e.CIDR),
 					p.ID, hitText(hit, reg), "subnets "+strings.Join(subnets[n], ", "), note),
 				Fix: c.naclFix(n, name, e, entries, hit, reg, p.Direction, naclENIs[n], exs),
 			}})
@@ -860,9 +899,13 @@ func (c *Compiled) approvedFinding(p *Prohibition, component, name string, at Po
 // ruleMessage says what a rule lets through: for the sources' side the
 // prohibited destinations it reaches, for the destination side the
 // prohibited sources it admits.
-func ruleMessage(destSide bool, rule, prohibition, hits, where, note string) string {
-	if destSide {
+func ruleMessage(destSide, inbound bool, rule, prohibition, hits, where, note string) string {
+	switch {
+	case destSide:
 		return fmt.Sprintf("%s sources of %s (%s) on their way to its prohibited destinations %s%s", rule, prohibition, hits, where, note)
+	case inbound:
+		// An inbound prohibition's "to" names who may not reach the ENIs.
+		return fmt.Sprintf("%s sources prohibited by %s (%s) for %s%s", rule, prohibition, hits, where, note)
 	}
 	return fmt.Sprintf("%s destinations prohibited by %s (%s) for %s%s", rule, prohibition, hits, where, note)
 }

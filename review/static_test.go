@@ -355,3 +355,33 @@ exceptions:
 		t.Errorf("expired exception: %+v", *sg)
 	}
 }
+
+// QA 8, Q6: a layer closes the path per address family. sg-x ingress[0]
+// admits only IPv4 (its prefix list holds IPv4 prefixes) and acl-a's #50
+// denies IPv4 ssh from everywhere: a warning, although the ENI's separate
+// IPv6 path is open (reported by its own findings). An inbound
+// prohibition's message speaks of sources.
+func TestAnalyzeClosedPerFamily(t *testing.T) {
+	topo, err := topology.Load("testdata/qa8/ipv6-open.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := LoadFile("testdata/qa8/no-ssh-in.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Compile(p, topo, reviewNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]Finding{}
+	for _, f := range c.Analyze() {
+		got[f.Rule] = f
+	}
+	for rule, sev := range map[string]string{"sg-x ingress[0]": "warning", "sg-x ingress[1]": "error", "acl-a ingress #110": "error"} {
+		f, ok := got[rule]
+		if !ok || f.Severity.String() != sev || !strings.Contains(f.Message, "which includes sources prohibited by no-ssh-in") && !strings.Contains(f.Message, "first entry to match sources prohibited by no-ssh-in") {
+			t.Errorf("%s: %+v (want %s)", rule, f, sev)
+		}
+	}
+}
