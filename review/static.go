@@ -142,6 +142,11 @@ func (c *Compiled) Analyze() []Finding {
 	var out []Finding
 	for _, p := range c.Policy.Prohibitions {
 		reg, _ := c.regionOf(p)
+		if w := c.whenOf(p); w != nil {
+			if r, ok := w.restrict(reg); ok {
+				reg = r
+			}
+		}
 		if len(reg.boxes) == 0 {
 			continue
 		}
@@ -175,7 +180,7 @@ func (c *Compiled) analyzeSide(p *Prohibition, reg region, enis []*topology.ENI,
 	for i := range sgs {
 		f := &sgs[i]
 		if closedFor(f.enis, func(e *topology.ENI) bool {
-			return e.Subnet != nil && e.Subnet.NACL != nil && !openFor(naclOpen, e.Subnet.NACL.ID, f.fams)
+			return e.Subnet != nil && e.Subnet.NACL != nil && !openFor(naclOpen, e.Subnet.NACL.ID, f.hit)
 		}) {
 			f.Severity = min(f.Severity, rules.SeverityWarning)
 			f.Message += "; the subnets' network ACLs close the path for now"
@@ -184,7 +189,7 @@ func (c *Compiled) analyzeSide(p *Prohibition, reg region, enis []*topology.ENI,
 	}
 	for i := range nacls {
 		f := &nacls[i]
-		if closedFor(f.enis, func(e *topology.ENI) bool { return !openFor(sgOpen, e.ID, f.fams) }) {
+		if closedFor(f.enis, func(e *topology.ENI) bool { return !openFor(sgOpen, e.ID, f.hit) }) {
 			f.Severity = min(f.Severity, rules.SeverityWarning)
 			f.Message += "; the ENIs' security groups close the path for now"
 		}
@@ -305,39 +310,38 @@ func (c *Compiled) unenforceable(p *Prohibition) []Finding {
 type ruleFinding struct {
 	Finding
 	enis []*topology.ENI
-	// fams are the address families ("/4", "/6") of what the rule lets
-	// through: a layer closes the path only for those.
-	fams []string
+	// hit is the prohibited traffic the rule lets through: the other
+	// layer closes the path when it lets none of it through.
+	hit []box
 }
 
-// familiesOf returns the address families of boxes, "/4" before "/6".
-func familiesOf(bs []box) []string {
-	var v4, v6 bool
-	for _, b := range bs {
-		if b.pfx.Addr().Is4() {
-			v4 = true
-		} else {
-			v6 = true
-		}
-	}
-	var out []string
-	if v4 {
-		out = append(out, "/4")
-	}
-	if v6 {
-		out = append(out, "/6")
-	}
-	return out
-}
-
-// openFor reports whether open holds id for any of fams.
-func openFor(open map[string]bool, id string, fams []string) bool {
-	for _, f := range fams {
-		if open[id+f] {
-			return true
+// openFor reports whether the other layer's open traffic for id (what its
+// rules let through) overlaps hit in address, protocol and port.
+func openFor(open map[string][]box, id string, hit []box) bool {
+	for _, a := range open[id] {
+		for _, b := range hit {
+			if boxesOverlap(a, b) {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// boxesOverlap reports whether two parts of the prohibited space share a
+// packet. protoOther (a protocol no entry of a network ACL names) is taken
+// to overlap any protocol.
+func boxesOverlap(a, b box) bool {
+	if _, ok := intersect(a.pfx, b.pfx); !ok {
+		return false
+	}
+	if a.proto >= 0 && b.proto >= 0 && a.proto != b.proto {
+		return false
+	}
+	if a.proto >= 0 && b.proto >= 0 && !hasPorts(a.proto) {
+		return true
+	}
+	return a.ports.First <= b.ports.Last && b.ports.First <= a.ports.Last
 }
 
 func closedFor(enis []*topology.ENI, closed func(*topology.ENI) bool) bool {
@@ -464,8 +468,8 @@ func boxList(bs []box, max int) string {
 }
 
 // sgFindings checks the security groups of the covered ENIs.
-func (c *Compiled) sgFindings(p *Prohibition, reg region, enis []*topology.ENI, destSide bool) ([]ruleFinding, map[string]bool) {
-	open := map[string]bool{}
+func (c *Compiled) sgFindings(p *Prohibition, reg region, enis []*topology.ENI, destSide bool) ([]ruleFinding, map[string][]box) {
+	open := map[string][]box{}
 	byGroup := map[string][]*topology.ENI{}
 	var groups []*topology.SecurityGroup
 	for _, e := range enis {
@@ -526,13 +530,10 @@ func (c *Compiled) sgFindings(p *Prohibition, reg region, enis []*topology.ENI, 
 					note = whenNote(p)
 				}
 			}
-			fams := familiesOf(hit)
 			for _, e := range byGroup[g.ID] {
-				for _, f := range fams {
-					open[e.ID+f] = true
-				}
+				open[e.ID] = append(open[e.ID], hit...)
 			}
-			out = append(out, ruleFinding{enis: byGroup[g.ID], fams: fams, Finding: Finding{
+			out = append(out, ruleFinding{enis: byGroup[g.ID], hit: hit, Finding: Finding{
 				Kind: KindRulePermits, Prohibition: p.ID, Severity: p.Severity, Title: titleOf(p), Reason: p.Reason,
 				Component: g.ID, Rule: name, Location: posOf(r.Pos),
 				Message: ruleMessage(destSide, p.Direction == Inbound, fmt.Sprintf("%s allows %s %s %s, which includes", name, ruleProtoPorts(r.Proto, r.Ports), to, peerText(r, peers)),
@@ -635,7 +636,14 @@ func (c *Compiled) sgFix(name string, r *topology.SGRule, peers []peer, hit []ne
 	var fixes []string
 	for _, pe := range hitPeers(peers, hit) {
 		if pe.from != "" {
-			fixes = append(fixes, fmt.Sprintf("remove %s from %s (it brings in %s)", pe.from, name, pe.pfx))
+			// Every prohibited prefix it brings in, not the first only.
+			var brings []netip.Prefix
+			for _, x := range peers {
+				if x.from == pe.from && slices.Contains(hit, x.pfx) && !slices.Contains(brings, x.pfx) {
+					brings = append(brings, x.pfx)
+				}
+			}
+			fixes = append(fixes, fmt.Sprintf("remove %s from %s (it brings in %s)", pe.from, name, joinPrefixes(brings)))
 			continue
 		}
 		rest := minus([]netip.Prefix{pe.pfx}, reg.addrs)
@@ -794,8 +802,8 @@ func sameFamily(ps []netip.Prefix, p netip.Prefix) []netip.Prefix {
 // naclFindings walks the network ACLs of the covered ENIs' subnets entry by
 // entry, lowest number first, and reports every allow entry that is the
 // first match for some prohibited traffic.
-func (c *Compiled) naclFindings(p *Prohibition, reg region, enis []*topology.ENI, destSide bool) ([]ruleFinding, map[string]bool) {
-	open := map[string]bool{}
+func (c *Compiled) naclFindings(p *Prohibition, reg region, enis []*topology.ENI, destSide bool) ([]ruleFinding, map[string][]box) {
+	open := map[string][]box{}
 	subnets := map[*topology.NACL][]string{}
 	naclENIs := map[*topology.NACL][]*topology.ENI{}
 	var nacls []*topology.NACL
@@ -868,11 +876,8 @@ func (c *Compiled) naclFindings(p *Prohibition, reg region, enis []*topology.ENI
 					note = whenNote(p)
 				}
 			}
-			fams := familiesOf(hit)
-			for _, f := range fams {
-				open[n.ID+f] = true
-			}
-			out = append(out, ruleFinding{enis: naclENIs[n], fams: fams, Finding: Finding{
+			open[n.ID] = append(open[n.ID], hit...)
+			out = append(out, ruleFinding{enis: naclENIs[n], hit: hit, Finding: Finding{
 				Kind: KindRulePermits, Prohibition: p.ID, Severity: p.Severity, Title: titleOf(p), Reason: p.Reason,
 				Component: n.ID, Rule: name, Location: posOf(e.Pos),
 				Message: ruleMessage(destSide, p.Direction == Inbound, fmt.Sprintf("%s allows %s %s %s and is the first entry to match", name, ruleProtoPorts(e.Proto, e.Ports), to, e.CIDR),

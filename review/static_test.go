@@ -103,8 +103,11 @@ prohibitions:
   - {id: no-partner-net, reason: r, from: {security_groups: [sg-app]}, to: partner-net}
 `, []string{
 			"error sg-app egress[0] @topo.yaml:14:9: security groups cannot deny, and 0.0.0.0/0 minus the prohibited set is 24 prefixes: deny 10.0.2.0/24 in the subnets' network ACLs, or replace 0.0.0.0/0 in sg-app egress[0] by the destinations the ENIs need",
-			"error sg-app egress[1] @topo.yaml:15:9: remove sg-partner from sg-app egress[1] (it brings in 10.0.2.20/32)",
 			"error acl-a egress #100 @topo.yaml:28:9: add network ACL deny entries in acl-a egress before #100: #99 deny 10.0.2.0/24 tcp 0-1023",
+			// tcp 5432: acl-a egress allows only tcp 0-1023, so the path is
+			// closed for what this rule lets through (QA 8, Q5: per
+			// protocol and port, not per ENI).
+			"warning sg-app egress[1] @topo.yaml:15:9: remove sg-partner from sg-app egress[1] (it brings in 10.0.2.20/32)",
 			// The destination's side: the partner subnet's ACL admits the
 			// app ENI (its group admits nothing, so only a warning).
 			"warning acl-b ingress #100 @topo.yaml:33:9: add network ACL deny entries in acl-b ingress before #100: #90 deny 10.0.1.10/32",
@@ -383,5 +386,36 @@ func TestAnalyzeClosedPerFamily(t *testing.T) {
 		if !ok || f.Severity.String() != sev || !strings.Contains(f.Message, "which includes sources prohibited by no-ssh-in") && !strings.Contains(f.Message, "first entry to match sources prohibited by no-ssh-in") {
 			t.Errorf("%s: %+v (want %s)", rule, f, sev)
 		}
+	}
+}
+
+// QA 8, Q5: a when: reading only the server port narrows the prohibited
+// space as a set's ports would: flow.server_port == 22 prohibits tcp and
+// udp 22, not tcp 0-1000. The ACL's #50 denies IPv4 tcp 22 and sg-x admits
+// no udp, so each layer is closed by the other: warnings, and the fix of a
+// prefix list names every prohibited prefix it brings in.
+func TestAnalyzeWhenNarrowsTheSpace(t *testing.T) {
+	topo, err := topology.Load("testdata/qa8/ssh-closed-by-acl.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := LoadFile("testdata/qa8/no-ssh-in-when.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Compile(p, topo, reviewNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range c.Analyze() {
+		got = append(got, f.Severity.String()+" "+f.Rule+": "+f.Message+" | "+f.Fix)
+	}
+	want := []string{
+		"warning sg-x ingress[0]: sg-x ingress[0] allows tcp 0-1000 from pl-1, which includes sources prohibited by no-ssh-in (the internet: tcp 22) for eni-a; the subnets' network ACLs close the path for now | remove pl-1 from sg-x ingress[0] (it brings in 0.0.0.0/1, 128.0.0.0/1)",
+		"warning acl-a ingress #100: acl-a ingress #100 allows all traffic from 0.0.0.0/0 and is the first entry to match sources prohibited by no-ssh-in (the internet: udp 22) for subnets subnet-a; the ENIs' security groups close the path for now | add network ACL entries in acl-a ingress before #100: #90 allow udp 22 from 10.0.0.0/16, #91 deny udp 22 from 0.0.0.0/0 (the VPC keeps them; drop the allows if it must not)",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -148,3 +148,73 @@ func localAddr(enis []*topology.ENI, peer netip.Addr) netip.Addr {
 func whenNote(p *Prohibition) string {
 	return "; the prohibition's when: (" + strconv.Quote(p.When) + ") reads more than the protocol and server port, or the rule covers every protocol, so it was not applied here: the rule may permit only exempt traffic"
 }
+
+// restrict narrows the prohibited region to the protocols and server ports
+// the condition holds for, when those are few (a condition such as
+// flow.server_port == 22, or flow.protocol == "udp"): the prohibition then
+// reads as the set form would (ssh-internet: tcp 22), with the same
+// findings and fixes. ok is false when the condition is not decidable or
+// holds for too many pieces to list; reg is then returned unchanged and
+// each rule's hits are checked as before.
+func (w *staticWhen) restrict(reg region) (region, bool) {
+	if !w.decidable {
+		return reg, false
+	}
+	type piece struct {
+		proto int16
+		ports topology.PortRange
+	}
+	var pieces []piece
+	var env rules.Env
+	holds := func(proto int16, port int) bool {
+		env.Flow = rules.Flow{Protocol: flowlog.Proto(proto).String(), ProtoNum: int(proto), ServerPort: port}
+		m, err := w.ev.Match(&env, rules.OnAny, nil)
+		return err == nil && len(m) > 0
+	}
+	const maxPieces = 8
+	for p := 0; p < 256; p++ {
+		proto := int16(p)
+		if !hasPorts(proto) {
+			if holds(proto, 0) {
+				pieces = append(pieces, piece{proto, topology.AllPorts})
+			}
+		} else {
+			start := -1
+			for port := 0; port <= 65536; port++ {
+				in := port <= 65535 && holds(proto, port)
+				switch {
+				case in && start < 0:
+					start = port
+				case !in && start >= 0:
+					pieces = append(pieces, piece{proto, topology.PortRange{First: uint16(start), Last: uint16(port - 1)}})
+					start = -1
+				}
+			}
+		}
+		if len(pieces) > maxPieces {
+			return reg, false
+		}
+	}
+	out := reg
+	out.boxes = nil
+	for _, b := range reg.boxes {
+		for _, pc := range pieces {
+			if b.proto != protoAny && b.proto != pc.proto {
+				continue
+			}
+			x := box{pfx: b.pfx, proto: pc.proto, ports: pc.ports}
+			if hasPorts(pc.proto) {
+				lo, hi := max(b.ports.First, pc.ports.First), min(b.ports.Last, pc.ports.Last)
+				if lo > hi {
+					continue
+				}
+				x.ports = topology.PortRange{First: lo, Last: hi}
+			} else if b.ports != topology.AllPorts {
+				continue // the set wants ports: only TCP and UDP have them
+			}
+			out.boxes = append(out.boxes, x)
+		}
+	}
+	out.restricted = true
+	return out, true
+}
