@@ -185,6 +185,15 @@ func fillTopo(env *rules.Env, c *correlate.Conversation, topo *topology.Topology
 	if path.Src.ENI != nil && (!env.Client.Seen || env.Client.ENI == path.Src.ENI.ID) {
 		env.Client.Groups = path.Src.ENI.GroupList
 	}
+	if path.SeenFrom.IsValid() {
+		// A hairpin: the server's checks see neither the client's groups
+		// nor its subnet, only the translated address.
+		env.Path.ClientSeenAs = path.SeenFrom.String()
+		if path.SeenFromUnknown {
+			env.Path.ClientSeenAs = "its public address (the topology knows none: connect to the server's private address instead)"
+		}
+		env.Client.Groups, env.Client.SubnetCIDRs = "", ""
+	}
 	if path.Dst.ENI != nil && (!env.Server.Seen || env.Server.ENI == path.Dst.ENI.ID) {
 		env.Server.Groups = path.Dst.ENI.GroupList
 	}

@@ -117,6 +117,12 @@ type Path struct {
 	// internet, private-external or unknown.
 	ClientLocation string `expr:"client_location"`
 	ServerLocation string `expr:"server_location"`
+	// ClientSeenAs is, when the request goes to another ENI's public IP
+	// (a hairpin through the internet gateway, which translates the source
+	// too), the address the server's checks see the client as: its public
+	// IP, its VPC's NAT gateway's, or a phrase saying it is unknown. ""
+	// when the source is not translated.
+	ClientSeenAs string `expr:"client_seen_as"`
 }
 
 // Topo is the evaluation of every security group and network ACL check on

@@ -1528,3 +1528,31 @@ func TestExplainRejectedToUnfilteredService(t *testing.T) {
 		}
 	}
 }
+
+// QA round 9, E9: a private instance reaching the bastion's Elastic IP
+// through the NAT gateway hairpins through the internet gateway: the
+// bastion's group sees the NAT's public IP, so every conversation of the
+// path gets the one fix that works (allow from 203.0.113.50), never the
+// NAT's or the instance's private address or group.
+func TestExplainHairpinThroughNAT(t *testing.T) {
+	code, out, errs := explainCmd(t, nil, false, "--format", "json", "--topology", "testdata/qa9/topology-sg-ref.yaml", "testdata/qa9/hairpin-nat.log")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d diagnoses:\n%s", len(lines), out)
+	}
+	for _, line := range lines {
+		var d struct {
+			diag
+			Remediation string `json:"remediation"`
+		}
+		if err := json.Unmarshal([]byte(line), &d); err != nil {
+			t.Fatal(err)
+		}
+		if d.Component != "sg-bastion" || d.Remediation != "Add an inbound rule to sg-bastion allowing tcp port 22 from 203.0.113.50." {
+			t.Errorf("%s", line)
+		}
+	}
+}
