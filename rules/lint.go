@@ -41,6 +41,9 @@ func (s *Set) Lint() []LintIssue {
 		if c := contradiction(r.guard.clauses); c != "" {
 			add(r, "never matches: when: requires %s", c)
 		}
+		if c := outOfRange(r.when.Node()); c != "" {
+			add(r, "never matches: when: requires %s", c)
+		}
 		if r.On&(OnReject|OnGap) == 0 && needsReject(r.guard.clauses) {
 			add(r, "never matches: when: requires a REJECT record but on: [%s] runs it only on conversations without one", r.On)
 		}
@@ -131,6 +134,74 @@ func needsReject(cs []clause) bool {
 		}
 	}
 	return false
+}
+
+// intRanges are the values integer facts can take.
+var intRanges = map[string][2]int{
+	"flow.server_port": {0, 65535}, "flow.client_port": {0, 65535}, "flow.proto_num": {0, 255},
+}
+
+// outOfRange describes a top-level conjunct comparing a port or protocol
+// number with a constant it can never satisfy (flow.server_port > 70000),
+// or "".
+func outOfRange(n ast.Node) string {
+	if b, ok := n.(*ast.BinaryNode); ok && (b.Operator == "&&" || b.Operator == "and") {
+		if c := outOfRange(b.Left); c != "" {
+			return c
+		}
+		return outOfRange(b.Right)
+	}
+	b, ok := n.(*ast.BinaryNode)
+	if !ok {
+		return ""
+	}
+	name, lim, k, op := "", [2]int{}, 0, b.Operator
+	if f, ok := factPath(b.Left); ok {
+		if c, ok := b.Right.(*ast.IntegerNode); ok {
+			name, k = f, c.Value
+		}
+	} else if f, ok := factPath(b.Right); ok {
+		if c, ok := b.Left.(*ast.IntegerNode); ok {
+			// k op f is f op' k.
+			name, k = f, c.Value
+			op = map[string]string{"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}[op]
+		}
+	}
+	if lim, ok = intRanges[name]; !ok {
+		return ""
+	}
+	lo, hi := lim[0], lim[1]
+	never := false
+	switch op {
+	case "==":
+		never = k < lo || k > hi
+	case ">":
+		never = k >= hi
+	case ">=":
+		never = k > hi
+	case "<":
+		never = k <= lo
+	case "<=":
+		never = k < lo
+	}
+	if !never {
+		return ""
+	}
+	return fmt.Sprintf("%s %s %d, but it is %d-%d", name, op, k, lo, hi)
+}
+
+// factPath returns "flow.server_port" for that member expression.
+func factPath(n ast.Node) (string, bool) {
+	m, ok := n.(*ast.MemberNode)
+	if !ok {
+		return "", false
+	}
+	id, ok := m.Node.(*ast.IdentifierNode)
+	prop, ok2 := m.Property.(*ast.StringNode)
+	if !ok || !ok2 {
+		return "", false
+	}
+	return id.Value + "." + prop.Value, true
 }
 
 func alwaysFalse(n ast.Node) bool {

@@ -54,6 +54,20 @@ func TestLint(t *testing.T) {
     when: server.request.accepted && server.reply.rejected
     message: m
     examples: [{name: x, facts: {server: {request: {accepted: true}, reply: {rejected: true}}}, match: true}]
+  - id: out-of-range
+    title: t
+    severity: info
+    verdict: info
+    when: flow.protocol == "tcp" && 70000 <= flow.server_port
+    message: m
+    examples: [{name: x, facts: {flow: {protocol: tcp}}, match: false}]
+  - id: in-range
+    title: t
+    severity: info
+    verdict: info
+    when: flow.proto_num >= 255 && flow.client_port < 65535
+    message: m
+    examples: [{name: x, facts: {flow: {proto_num: 255}}, match: true}]
 `
 	s, err := Load("l.yaml", strings.NewReader(src))
 	if err != nil {
@@ -71,6 +85,9 @@ func TestLint(t *testing.T) {
 		"l.yaml:15:9: rule always-false: never matches: when: is always false",
 		"l.yaml:15:9: rule always-false: no example with match: true; add one to show the rule can match",
 		"l.yaml:30:9: rule narrow: shadowed by broad (l.yaml:21:9): its condition holds whenever this one does and it outranks this rule (specificity 90 vs 10)",
+		// QA 8, Q11: ports are 0-65535.
+		"l.yaml:39:9: rule out-of-range: never matches: when: requires flow.server_port >= 70000, but it is 0-65535",
+		"l.yaml:39:9: rule out-of-range: no example with match: true; add one to show the rule can match",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("Lint() =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
