@@ -877,8 +877,14 @@ func (c *Compiled) naclFindings(p *Prohibition, reg region, enis []*topology.ENI
 				}
 			}
 			open[n.ID] = append(open[n.ID], hit...)
+			sev := p.Severity
+			if p.Direction != Inbound && serviceEntry(n, e) != nil {
+				// The reply path of a service: the fix belongs to the
+				// security groups, reported on their own.
+				sev = min(sev, rules.SeverityWarning)
+			}
 			out = append(out, ruleFinding{enis: naclENIs[n], hit: hit, Finding: Finding{
-				Kind: KindRulePermits, Prohibition: p.ID, Severity: p.Severity, Title: titleOf(p), Reason: p.Reason,
+				Kind: KindRulePermits, Prohibition: p.ID, Severity: sev, Title: titleOf(p), Reason: p.Reason,
 				Component: n.ID, Rule: name, Location: posOf(e.Pos),
 				Message: ruleMessage(destSide, p.Direction == Inbound, fmt.Sprintf("%s allows %s %s %s and is the first entry to match", name, ruleProtoPorts(e.Proto, e.Ports), to, e.CIDR),
 					p.ID, hitText(hit, reg), "subnets "+strings.Join(subnets[n], ", "), note),
@@ -1042,6 +1048,15 @@ func (c *Compiled) naclFix(n *topology.NACL, name string, e *topology.NACLEntry,
 				return fmt.Sprintf("add network ACL entries in %s %s before #%d: %s (the VPC keeps them; drop the allows if it must not)%s", n.ID, dirWord(d), e.Rule, strings.Join(adds, ", "), keep)
 			}
 		}
+		// An outbound entry for the ephemeral range toward clients the
+		// subnet's inbound entries admit to a service carries those
+		// services' replies: a stateless ACL cannot tell them from new
+		// connections, so narrowing it breaks the service.
+		if d != Inbound {
+			if svc := serviceEntry(n, e); svc != nil {
+				return fmt.Sprintf("%s carries the replies of the subnet's service (%s #%d admits %s from %s): a network ACL cannot tell replies from new connections, so keep it and stop new connections to the internet in the ENIs' security groups' outbound rules instead", name, n.ID+" ingress", svc.Rule, ruleProtoPorts(svc.Proto, svc.Ports), svc.CIDR)
+			}
+		}
 		// Network ACLs are stateless: narrowing an entry also cuts the
 		// return traffic it carried.
 		replies := "if the subnet answers clients outside the VPC, keep a separate allow for tcp 1024-65535 to them"
@@ -1051,6 +1066,28 @@ func (c *Compiled) naclFix(n *topology.NACL, name string, e *topology.NACLEntry,
 		return fmt.Sprintf("narrow %s in %s to the VPC CIDR %s (the prohibited part is %d prefixes, too many for deny entries)%s; %s", e.CIDR, name, joinPrefixes(vpcs), len(addrs), keep, replies)
 	}
 	return fmt.Sprintf("narrow %s in %s to the destinations the subnet needs (the prohibited part is %d prefixes: %s)", e.CIDR, name, len(addrs), boxList(hit, 3))
+}
+
+// serviceEntry returns an inbound allow of n for the same protocol (or
+// all) and service ports below 1024 from addresses e's CIDR covers: e then
+// carries that service's replies. Nil when there is none.
+func serviceEntry(n *topology.NACL, e *topology.NACLEntry) *topology.NACLEntry {
+	if e.Proto != topology.Protocol(flowlog.ProtoTCP) && e.Proto != topology.Protocol(flowlog.ProtoUDP) || e.Ports.First < 1024 {
+		return nil
+	}
+	for i := range n.Ingress {
+		in := &n.Ingress[i]
+		if !in.Allow || in.Proto != e.Proto && in.Proto != topology.ProtoAll {
+			continue
+		}
+		if _, ok := intersect(in.CIDR, e.CIDR); !ok {
+			continue
+		}
+		if in.Proto == topology.ProtoAll || in.Ports.First < 1024 {
+			return in
+		}
+	}
+	return nil
 }
 
 func uniqueBoxes(bs []box) []box {

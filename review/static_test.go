@@ -419,3 +419,34 @@ func TestAnalyzeWhenNarrowsTheSpace(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// QA 8, Q10: an outbound entry for the ephemeral range carries the replies
+// of the subnet's public service (acl-0web ingress #100 admits tcp 443 from
+// everywhere): narrowing it would break the service, so the fix points at
+// the security groups and the finding is a warning.
+func TestAnalyzeReplyEntryOfAService(t *testing.T) {
+	topo, err := topology.Load("../testdata/topology/three-tier.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Load("p.yaml", []byte(`prohibitions:
+  - {id: all-internet, reason: r, from: everything, to: internet}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Compile(p, topo, reviewNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range c.Analyze() {
+		if f.Rule != "acl-0web egress #100" {
+			continue
+		}
+		if f.Severity.String() != "warning" || !strings.HasPrefix(f.Fix, "acl-0web egress #100 carries the replies of the subnet's service (acl-0web ingress #100 admits tcp 443 from 0.0.0.0/0)") {
+			t.Errorf("%s: %s", f.Severity, f.Fix)
+		}
+		return
+	}
+	t.Error("no finding for acl-0web egress #100")
+}
