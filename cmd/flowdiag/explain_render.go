@@ -491,7 +491,7 @@ func sourcesLine(g *engine.Group) string {
 // cell is one line, and safe would turn a line break into \x0a.
 func mdEscape(s string) string {
 	s = safe(oneLine(s))
-	r := strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`, "`", "'")
+	r := strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`, "`", "\\`")
 	return r.Replace(s)
 }
 

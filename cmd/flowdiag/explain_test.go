@@ -1556,3 +1556,18 @@ func TestExplainHairpinThroughNAT(t *testing.T) {
 		}
 	}
 }
+
+// Markdown escapes what would change the rendering (table pipes, HTML,
+// emphasis, code spans) and keeps the text: a backtick stays a backtick
+// (QA 10, R13), a line break is a space.
+func TestMarkdownEscape(t *testing.T) {
+	for in, want := range map[string]string{
+		"Title | with pipe `tick` <b>bold</b> *star*": "Title \\| with pipe \\`tick\\` &lt;b&gt;bold&lt;/b&gt; \\*star\\*",
+		"line1\nline2  \n":                            "line1 line2",
+		"snake_case":                                  "snake\\_case",
+	} {
+		if got := mdEscape(in); got != want {
+			t.Errorf("mdEscape(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
