@@ -373,6 +373,9 @@ func (c *Correlator) addKeyed(r *Rec, k *Key, tag uint32, fwd, ok bool) {
 			r.InterfaceID = dst
 		}
 	}
+	if r.InterfaceID == "" {
+		r.InterfaceID = UnnamedENI // one name everywhere: views are matched by it
+	}
 	switch {
 	case r.Kind == flowlog.KindTransitGateway:
 		c.stats.TransitGateway++
@@ -717,11 +720,7 @@ func (c *Correlator) eniHandle(id string) uint32 {
 		return h
 	}
 	h := uint32(len(c.eniList))
-	name := id
-	if name == "" {
-		name = UnnamedENI // a format without interface-id
-	}
-	c.eniList = append(c.eniList, &eniState{id: name})
+	c.eniList = append(c.eniList, &eniState{id: id})
 	c.enis[id] = h
 	c.bumpEnds()
 	return h
