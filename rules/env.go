@@ -214,9 +214,10 @@ type Check struct {
 	ShadowsRule string `expr:"shadows_rule"`
 	// PlaceBelow and PlaceFreeBelow say where an allow fixing the check
 	// must go: below rule_number, or, for a reply's port range, below the
-	// first earlier deny of part of that range, which PlaceNote names
+	// first earlier deny of this peer's replies to ports clients use
+	// (32768-65535, or the client's fixed port), which PlaceNote names
 	// (" (acl-x ingress #50 deny tcp 50000-65535 from 0.0.0.0/0 denies part
-	// of that range)", else ""). For nacl_place(place_below,
+	// of the ports clients use)", else ""). For nacl_place(place_below,
 	// place_free_below).
 	PlaceBelow     int    `expr:"place_below"`
 	PlaceFreeBelow int    `expr:"place_free_below"`

@@ -329,9 +329,13 @@ func (t *Topology) EvaluateInto(p Packet, path *Path) {
 	pr := p.Proto
 	srcKey, dstKey := keyOf(src.Addr), keyOf(dst.Addr)
 	if dst.Public && src.ENI != nil && !src.Public {
-		// A hairpin through the internet gateway.
+		// A hairpin through the internet gateway: the packet leaves the
+		// subnet and comes back, so its network ACL applies even between
+		// two ENIs of one subnet.
 		t.hairpinSource(src.ENI, dst.Private.Is6(), path)
 		srcKey, srcPeerENI = keyOf(path.SeenFrom), nil
+		path.SameSubnet = false
+		path.CrossesSubnet = true
 	}
 	// An ENI without security groups is one AWS manages (NAT gateway,
 	// Transit Gateway attachment, ...): security groups do not filter it.

@@ -578,6 +578,7 @@ enis:
   - {id: eni-a, subnet: subnet-a, addresses: [10.0.1.5, 10.0.1.6], public: [3.3.3.3], security_groups: [sg-a]}
   - {id: eni-b, subnet: subnet-b, addresses: [10.0.2.5], public: [4.4.4.4], security_groups: [sg-b]}
   - {id: eni-nat, subnet: subnet-a, addresses: [10.0.1.9], public: [5.5.5.5], owner: nat_gateway}
+  - {id: eni-c, subnet: subnet-a, addresses: [10.0.1.7], public: [6.6.6.6], security_groups: [sg-a]}
 `
 	topo, err := ParseYAML("hairpin.yaml", []byte(yaml))
 	if err != nil {
@@ -621,6 +622,14 @@ enis:
 			}
 		}
 	}
+	// Within one subnet too the packet leaves through the internet gateway
+	// and comes back: the subnet's network ACL applies (QA 12, T1).
+	var same Path
+	topo.EvaluateInto(Packet{Proto: flowlog.ProtoTCP, Src: netip.MustParseAddr("10.0.1.5"), Dst: netip.MustParseAddr("6.6.6.6"),
+		SrcPort: 40000, DstPort: 443, ICMPType: -1, ICMPCode: -1}, &same)
+	if same.SameSubnet || !same.SrcNACLEgress.Applies || !same.DstNACLIngress.Applies || same.SeenFrom.String() != "3.3.3.3" {
+		t.Errorf("hairpin within subnet-a: same subnet %v, ACL egress %v, ingress %v, seen from %v", same.SameSubnet, same.SrcNACLEgress.Applies, same.DstNACLIngress.Applies, same.SeenFrom)
+	}
 	// Without the NAT gateway the secondary address arrives from a public
 	// address nobody knows: only rules open to every address admit it, and
 	// the fix is to use the private address.
@@ -636,5 +645,54 @@ enis:
 	}
 	if fix := path.Fix(3); !strings.HasPrefix(fix, "connect to eni-b's private address 10.0.2.5") {
 		t.Errorf("unknown source fix %q", fix)
+	}
+}
+
+// A reply allow for the ephemeral range goes below the first earlier deny
+// of this peer's replies to ports clients use (QA 10, R12), not below a
+// deny for other addresses of the allowed subnet or for low ports no client
+// uses, which stay in force above it (QA 12, T2).
+func TestReplyFixPlacement(t *testing.T) {
+	const base = `
+vpcs: [{id: vpc-1, cidrs: [10.0.0.0/16]}]
+subnets:
+  - {id: subnet-client, vpc: vpc-1, cidrs: [10.0.1.0/24], nacl: acl-client}
+  - {id: subnet-server, vpc: vpc-1, cidrs: [10.0.2.0/24], nacl: acl-server}
+security_groups:
+  - {id: sg-all, ingress: [{proto: all, cidrs: [10.0.0.0/16]}], egress: [{proto: all, cidrs: [0.0.0.0/0]}]}
+network_acls:
+  - id: acl-client
+    vpc: vpc-1
+    ingress:
+EXTRA      - {rule: 50, proto: tcp, ports: 50000-65535, cidr: 0.0.0.0/0, action: deny}
+    egress: [{rule: 100, proto: all, cidr: 0.0.0.0/0, action: allow}]
+  - id: acl-server
+    vpc: vpc-1
+    ingress: [{rule: 100, proto: all, cidr: 0.0.0.0/0, action: allow}]
+    egress: [{rule: 100, proto: all, cidr: 0.0.0.0/0, action: allow}]
+enis:
+  - {id: eni-c, subnet: subnet-client, addresses: [10.0.1.5], security_groups: [sg-all]}
+  - {id: eni-s, subnet: subnet-server, addresses: [10.0.2.5], security_groups: [sg-all]}
+`
+	for _, tc := range []struct {
+		name, extra string
+		port        uint16
+		want        string
+	}{
+		{"a deny of high ports from anywhere", "", 40000, "below 50 (acl-client ingress #50 deny tcp 50000-65535 from 0.0.0.0/0 denies part of the ports clients use)"},
+		{"the same, asked from a port it denies", "", 55000, "below 50 (the deny that matched)"},
+		{"a deny for other hosts of the server's subnet", "      - {rule: 10, proto: tcp, ports: 1024-65535, cidr: 10.0.2.128/25, action: deny}\n", 40000, "below 50 (acl-client ingress #50"},
+		{"a deny of low ports no client uses", "      - {rule: 49, proto: tcp, ports: 1024-2000, cidr: 0.0.0.0/0, action: deny}\n", 40000, "below 50 (acl-client ingress #50"},
+		{"a fixed client port below 1024", "", 123, "below 32767: allow tcp 123 from 10.0.2.0/24"},
+	} {
+		topo, err := ParseYAML("r.yaml", []byte(strings.Replace(base, "EXTRA", tc.extra, 1)))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		p := topo.Evaluate(Packet{Proto: flowlog.ProtoTCP, Src: netip.MustParseAddr("10.0.1.5"), Dst: netip.MustParseAddr("10.0.2.5"),
+			SrcPort: tc.port, DstPort: 443, ICMPType: -1, ICMPCode: -1})
+		if fix := p.Fix(5); !strings.Contains(fix, tc.want) {
+			t.Errorf("%s: fix %q, want it to contain %q", tc.name, fix, tc.want)
+		}
 	}
 }

@@ -77,7 +77,7 @@ func (p *Path) Fix(i int) string {
 	// An allow for a port range is cut by any earlier deny of part of
 	// it: place it before the first such deny (a reply allow for 1024-65535
 	// below a deny of 50000-65535 still fails for those client ports).
-	below, freeBelow, conflict := p.placement(i, peer)
+	below, freeBelow, conflict := p.Placement(i)
 	if conflict != "" {
 		if freeBelow == 0 {
 			return fmt.Sprintf("no entry can precede %s %s #%d, which denies part of the range (no lower rule number is free): renumber it, then add below it to %s %s: allow %s %s %s",
@@ -143,60 +143,53 @@ func fixCIDR(ep Endpoint, subnet bool) string {
 
 // Placement says where an allow fixing NACL check i (of Checks) must go:
 // below the deciding entry, or, for a reply's port range, below the first
-// earlier deny of part of that range, which note then names (" (acl-x
-// ingress #50 deny tcp 50000-65535 from 0.0.0.0/0 denies part of that
-// range)"). freeBelow is as RuleRef.FreeBelow for that number.
+// earlier deny of this peer's replies to ports clients use, which note then
+// names (" (acl-x ingress #50 deny tcp 50000-65535 from 0.0.0.0/0 denies
+// part of the ports clients use)"). freeBelow is as RuleRef.FreeBelow for
+// that number.
 func (p *Path) Placement(i int) (below, freeBelow int, note string) {
-	c := p.Checks()[i].Check
-	remote := p.Dst
-	if i == 2 || i == 3 || i == 4 {
-		remote = p.Src
-		if p.SeenFrom.IsValid() && !p.SeenFromUnknown {
-			remote = Endpoint{Addr: p.SeenFrom, Private: p.SeenFrom, Public: true}
-		}
-	}
-	return p.placement(i, fixCIDR(remote, !c.Decision.By.Targeted))
-}
-
-func (p *Path) placement(i int, peer string) (below, freeBelow int, note string) {
 	c := p.Checks()[i].Check
 	by := c.Decision.By
 	below, freeBelow = by.RuleNumber, by.FreeBelow
 	if i >= 4 && p.Packet.Proto.HasPorts() {
-		if d := c.firstDenyOfRange(p.Packet.Proto, replyPorts(p.Packet.SrcPort), peer); d != nil && d.RuleNumber < below {
-			return d.RuleNumber, d.FreeBelow, fmt.Sprintf(" (%s denies part of that range)", d.Text)
+		// The deny must stop some of this peer's replies to ports clients
+		// really use: one for other addresses of the allowed CIDR, or for
+		// low ports no OS picks, stays in force above the allow.
+		remote := p.Src.Addr
+		if i == 5 {
+			remote = p.Dst.Addr
+		}
+		if i == 4 && p.SeenFrom.IsValid() && !p.SeenFromUnknown {
+			remote = p.SeenFrom
+		}
+		if d := c.firstDenyOfRange(p.Packet.Proto, clientPorts(p.Packet.SrcPort), remote); d != nil && d.RuleNumber < below {
+			return d.RuleNumber, d.FreeBelow, fmt.Sprintf(" (%s denies part of the ports clients use)", d.Text)
 		}
 	}
 	return below, freeBelow, ""
 }
 
-// replyPorts is the range a reply fix allows: the ephemeral range, or the
-// client's own port when it is a fixed one below it.
-func replyPorts(clientPort uint16) PortRange {
+// clientPorts are the ports the peer's clients reply to: the ephemeral
+// ranges operating systems use (Linux 32768-60999, Windows and BSD
+// 49152-65535), or the client's own port when it is a fixed one below 1024.
+func clientPorts(clientPort uint16) PortRange {
 	if clientPort > 0 && clientPort < 1024 {
 		return PortRange{First: clientPort, Last: clientPort}
 	}
-	return PortRange{First: 1024, Last: 65535}
+	return PortRange{First: 32768, Last: 65535}
 }
 
 // firstDenyOfRange returns the first deny entry of the check's network ACL
-// and direction that matches part of proto and ports from or to peer (a
-// CIDR as the fix names it), or nil.
-func (c *Check) firstDenyOfRange(proto flowlog.Proto, ports PortRange, peer string) *RuleRef {
-	if c.nacl == nil {
+// and direction that matches proto, part of ports, and the remote address,
+// or nil.
+func (c *Check) firstDenyOfRange(proto flowlog.Proto, ports PortRange, remote netip.Addr) *RuleRef {
+	if c.nacl == nil || !remote.IsValid() {
 		return nil
 	}
-	pfx, err := netip.ParsePrefix(peer)
-	if err != nil {
-		return nil
-	}
-	pc := cidrOf(pfx)
+	rk := keyOf(remote.Unmap())
 	for i := range c.nacl.c[c.dir][c.fam] {
 		e := &c.nacl.c[c.dir][c.fam][i]
-		if e.allow || !e.proto.matches(proto) {
-			continue
-		}
-		if !e.cidr.contains(key{hi: pc.hi, lo: pc.lo, v6: pc.v6}) && !pc.contains(key{hi: e.cidr.hi, lo: e.cidr.lo, v6: e.cidr.v6}) {
+		if e.allow || !e.proto.matches(proto) || !e.cidr.contains(rk) {
 			continue
 		}
 		if e.proto.hasPorts() && (e.ports.Last < ports.First || e.ports.First > ports.Last) {

@@ -124,7 +124,7 @@ func TestReplyFixGoesBelowADenyOfPartOfTheRange(t *testing.T) {
 		}
 	}
 	code, out, errOut := topoRunCmd("explain", "--format", "json", "--topology", topo, "testdata/qa10/reply-range-deny.log")
-	if code != exitOK || !strings.Contains(out, "with a rule number below 50 (acl-client ingress #50 deny tcp 50000-65535 from 0.0.0.0/0 denies part of that range)") {
+	if code != exitOK || !strings.Contains(out, "with a rule number below 50 (acl-client ingress #50 deny tcp 50000-65535 from 0.0.0.0/0 denies part of the ports clients use)") {
 		t.Errorf("explain: exit %d\n%s%s", code, out, errOut)
 	}
 }
