@@ -538,7 +538,7 @@ func (c *Compiled) sgFindings(p *Prohibition, reg region, enis []*topology.ENI, 
 				Component: g.ID, Rule: name, Location: posOf(r.Pos),
 				Message: ruleMessage(destSide, p.Direction == Inbound, fmt.Sprintf("%s allows %s %s %s, which includes", name, ruleProtoPorts(r.Proto, r.Ports), to, peerText(r, peers)),
 					p.ID, hitText(hit, reg), eniList(byGroup[g.ID]), note),
-				Fix: c.sgFix(name, r, peers, hitPeers, reg, byGroup[g.ID], exs),
+				Fix: c.sgFix(name, r, peers, hitPeers, reg, byGroup[g.ID], exs) + c.partialExceptionNote(p, reg, byGroup[g.ID], hit),
 			}})
 		}
 	}
@@ -675,6 +675,12 @@ func (c *Compiled) sgFix(name string, r *topology.SGRule, peers []peer, hit []ne
 		}
 		switch {
 		case len(rest) == 0:
+			if kept, by := exceptedBoxesIn(exs, pe.pfx); len(kept) > 0 {
+				// The addresses are prohibited but for what an exception
+				// approves on some ports: narrow the rule to that.
+				fixes = append(fixes, fmt.Sprintf("narrow %s for %s to %s, which exception %s approves: everything else it allows there is prohibited", name, pe.pfx, boxList(kept, 3), by.ID))
+				continue
+			}
 			fixes = append(fixes, fmt.Sprintf("remove %s from %s: every address it allows is prohibited", pe.pfx, name))
 		case len(rest) <= 4:
 			fixes = append(fixes, fmt.Sprintf("replace %s in %s by %s", pe.pfx, name, joinPrefixes(rest)))
@@ -888,7 +894,7 @@ func (c *Compiled) naclFindings(p *Prohibition, reg region, enis []*topology.ENI
 				Component: n.ID, Rule: name, Location: posOf(e.Pos),
 				Message: ruleMessage(destSide, p.Direction == Inbound, fmt.Sprintf("%s allows %s %s %s and is the first entry to match", name, ruleProtoPorts(e.Proto, e.Ports), to, e.CIDR),
 					p.ID, hitText(hit, reg), "subnets "+strings.Join(subnets[n], ", "), note),
-				Fix: c.naclFix(n, name, e, entries, hit, reg, p.Direction, naclENIs[n], exs),
+				Fix: c.naclFix(n, name, e, entries, hit, reg, p.Direction, naclENIs[n], exs) + c.partialExceptionNote(p, reg, naclENIs[n], hit),
 			}})
 		}
 	}
@@ -1012,7 +1018,7 @@ func (c *Compiled) naclFix(n *topology.NACL, name string, e *topology.NACLEntry,
 		}
 	}
 	if len(addrs) <= 3 {
-		num, ok := freeNumber(entries, e.Rule, len(addrs))
+		num, ok := freeNumber(entries, e.Rule, len(uniqueBoxes(hit)), true)
 		if !ok {
 			return fmt.Sprintf("no free rule numbers below #%d in %s %s: renumber, then add deny entries for %s", e.Rule, n.ID, dirWord(d), boxList(hit, 4))
 		}
@@ -1037,7 +1043,7 @@ func (c *Compiled) naclFix(n *topology.NACL, name string, e *topology.NACLEntry,
 		// (all the subnet's other internet access) alone.
 		if pps := uniqueProtoPorts(hit); beyondProhibited(e.Proto, e.Ports, reg) && len(pps) <= 3 {
 			k := len(pps) * (len(vpcs) + 1)
-			if num, ok := freeNumber(entries, e.Rule, k); ok {
+			if num, ok := freeNumber(entries, e.Rule, k, false); ok {
 				var adds []string
 				for _, pp := range pps {
 					for _, v := range vpcs {
@@ -1045,7 +1051,10 @@ func (c *Compiled) naclFix(n *topology.NACL, name string, e *topology.NACLEntry,
 					}
 					adds = append(adds, fmt.Sprintf("#%d deny %s %s %s", num+len(adds), protoPortsText(pp), to, e.CIDR))
 				}
-				return fmt.Sprintf("add network ACL entries in %s %s before #%d: %s (the VPC keeps them; drop the allows if it must not)%s", n.ID, dirWord(d), e.Rule, strings.Join(adds, ", "), keep)
+				// reg.internet holds here: the deny covers the private
+				// networks outside the VPC too (peered, on-premises),
+				// which the prohibition does not.
+				return fmt.Sprintf("add network ACL entries in %s %s before #%d: %s (the VPC keeps them; drop the allows if it must not, and add allows like them for the peered or on-premises networks that need them, which the deny would cut too)%s", n.ID, dirWord(d), e.Rule, strings.Join(adds, ", "), keep)
 			}
 		}
 		// An outbound entry for the ephemeral range toward clients the
@@ -1107,7 +1116,7 @@ func uniqueBoxes(bs []box) []box {
 
 // freeNumber finds k consecutive unused rule numbers between the previous
 // entry and below; it prefers starting on a multiple of 10.
-func freeNumber(entries []topology.NACLEntry, below, k int) (int, bool) {
+func freeNumber(entries []topology.NACLEntry, below, k int, denyOnly bool) (int, bool) {
 	used := map[int]bool{}
 	prev := 0
 	for _, e := range entries {
@@ -1130,6 +1139,19 @@ func freeNumber(entries []topology.NACLEntry, below, k int) (int, bool) {
 		}
 	}
 	for n := below - k; n > prev; n-- {
+		if free(n) {
+			return n, true
+		}
+	}
+	// No room right before the entry: deny entries may go before the
+	// earlier ones too, as they match only prohibited traffic, which no
+	// earlier entry should let through either (an allow may not: it would
+	// override an earlier deny).
+	if !denyOnly {
+		return 0, false
+	}
+	prev = 0
+	for n := below - k; n > 0; n-- {
 		if free(n) {
 			return n, true
 		}

@@ -3,6 +3,7 @@ package review
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flowdiag/flowdiag/topology"
 )
@@ -121,7 +122,7 @@ prohibitions:
 			"error sg-app ingress[0] @topo.yaml:11:9: replace 0.0.0.0/0 in sg-app ingress[0] by the VPC CIDR 10.0.0.0/16 (plus any peered or on-premises ranges the ENIs need)",
 			// #100 allows all traffic: narrowing it would cut the replies
 			// of the subnet's own connections (QA 10, R2); deny ssh alone.
-			"error acl-a ingress #100 @topo.yaml:25:9: add network ACL entries in acl-a ingress before #100: #90 allow tcp 22 from 10.0.0.0/16, #91 deny tcp 22 from 0.0.0.0/0 (the VPC keeps them; drop the allows if it must not)",
+			"error acl-a ingress #100 @topo.yaml:25:9: add network ACL entries in acl-a ingress before #100: #90 allow tcp 22 from 10.0.0.0/16, #91 deny tcp 22 from 0.0.0.0/0 (the VPC keeps them; drop the allows if it must not, and add allows like them for the peered or on-premises networks that need them, which the deny would cut too)",
 		}},
 		{"ports no security group allows: the open NACL entry is only a warning", `
 destinations:
@@ -130,7 +131,7 @@ prohibitions:
   - {id: no-smtp, reason: r, from: everything, to: smtp}
 `, []string{
 			// #100 allows tcp 0-1023, more than the prohibited tcp 25 (QA 10, R1).
-			"warning acl-a egress #100 @topo.yaml:28:9: add network ACL entries in acl-a egress before #100: #98 allow tcp 25 to 10.0.0.0/16, #99 deny tcp 25 to 0.0.0.0/0 (the VPC keeps them; drop the allows if it must not)",
+			"warning acl-a egress #100 @topo.yaml:28:9: add network ACL entries in acl-a egress before #100: #98 allow tcp 25 to 10.0.0.0/16, #99 deny tcp 25 to 0.0.0.0/0 (the VPC keeps them; drop the allows if it must not, and add allows like them for the peered or on-premises networks that need them, which the deny would cut too)",
 		}},
 	}
 	for _, tc := range tests {
@@ -163,10 +164,21 @@ func TestFreeNumber(t *testing.T) {
 		{es(50, 120), 120, 3, 110, true},
 	}
 	for _, tc := range tests {
-		got, ok := freeNumber(tc.entries, tc.below, tc.k)
+		got, ok := freeNumber(tc.entries, tc.below, tc.k, false)
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("freeNumber(%v, %d, %d) = %d, %v; want %d, %v", tc.entries, tc.below, tc.k, got, ok, tc.want, tc.ok)
 		}
+	}
+	// Deny entries may go before earlier entries when there is no room
+	// right before the entry (QA 12, T5); allows may not.
+	if got, ok := freeNumber(es(90, 91, 92, 100), 92, 1, true); got != 89 || !ok {
+		t.Errorf("deny below #92 after #90, #91: %d, %v; want 89", got, ok)
+	}
+	if _, ok := freeNumber(es(90, 91, 92, 100), 92, 1, false); ok {
+		t.Error("an allow placed before earlier entries")
+	}
+	if _, ok := freeNumber(es(1, 2), 2, 1, true); ok {
+		t.Error("a number below #1")
 	}
 }
 
@@ -413,7 +425,7 @@ func TestAnalyzeWhenNarrowsTheSpace(t *testing.T) {
 	}
 	want := []string{
 		"warning sg-x ingress[0]: sg-x ingress[0] allows tcp 0-1000 from pl-1, which includes sources prohibited by no-ssh-in (the internet: tcp 22) for eni-a; the subnets' network ACLs close the path for now | remove pl-1 from sg-x ingress[0] (it brings in 0.0.0.0/1, 128.0.0.0/1)",
-		"warning acl-a ingress #100: acl-a ingress #100 allows all traffic from 0.0.0.0/0 and is the first entry to match sources prohibited by no-ssh-in (the internet: udp 22) for subnets subnet-a; the ENIs' security groups close the path for now | add network ACL entries in acl-a ingress before #100: #90 allow udp 22 from 10.0.0.0/16, #91 deny udp 22 from 0.0.0.0/0 (the VPC keeps them; drop the allows if it must not)",
+		"warning acl-a ingress #100: acl-a ingress #100 allows all traffic from 0.0.0.0/0 and is the first entry to match sources prohibited by no-ssh-in (the internet: udp 22) for subnets subnet-a; the ENIs' security groups close the path for now | add network ACL entries in acl-a ingress before #100: #90 allow udp 22 from 10.0.0.0/16, #91 deny udp 22 from 0.0.0.0/0 (the VPC keeps them; drop the allows if it must not, and add allows like them for the peered or on-premises networks that need them, which the deny would cut too)",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -449,4 +461,39 @@ func TestAnalyzeReplyEntryOfAService(t *testing.T) {
 		return
 	}
 	t.Error("no finding for acl-0web egress #100")
+}
+
+// QA 12, T4 and T7: fixes keep what an unexpired exception approves. A
+// rule wider than the exception's ports is narrowed to them, not removed;
+// a rule whose group an unexcepted ENI shares keeps its finding, and its
+// fix says to keep the approved access apart first.
+func TestAnalyzeFixesKeepApprovedAccess(t *testing.T) {
+	run := func(policy, topo string) map[string]Finding {
+		t.Helper()
+		tp, err := topology.Load("testdata/qa12/" + topo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := LoadFile("testdata/qa12/" + policy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := Compile(p, tp, time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]Finding{}
+		for _, f := range c.Analyze() {
+			out[f.Rule] = f
+		}
+		return out
+	}
+	fs := run("rv-pol1.yaml", "rv-topo6.yaml")
+	if f := fs["sg-db egress[0]"]; !strings.HasPrefix(f.Fix, "narrow sg-db egress[0] for 52.95.128.0/21 to 52.95.128.0/21 port 443, which exception backup approves") {
+		t.Errorf("wider than the exception: %q", f.Fix)
+	}
+	fs = run("rv-pol2.yaml", "rv-topo.yaml")
+	if f := fs["sg-db egress[0]"]; f.Suppressed != nil || !strings.Contains(f.Fix, "(exception backup approves part of this for eni-db1: keep that access for them") {
+		t.Errorf("shared group: %+v", f)
+	}
 }

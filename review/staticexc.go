@@ -1,8 +1,10 @@
 package review
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/flowdiag/flowdiag/topology"
 )
@@ -180,4 +182,39 @@ func beyondProhibited(proto topology.Protocol, ports topology.PortRange, reg reg
 		}
 	}
 	return true
+}
+
+// partialExceptionNote returns a sentence for a finding whose rule applies
+// to enis when an unexpired exception approves part of what it lets
+// through (hit) for some of them only: the finding stays whole, but its fix
+// must not take that approved access away. "" when there is none.
+func (c *Compiled) partialExceptionNote(p *Prohibition, reg region, enis []*topology.ENI, hit []box) string {
+	for _, e := range c.Policy.Exceptions {
+		if e.Prohibition.ID != p.ID || e.Expired(c.Now) {
+			continue
+		}
+		covered := c.coveredENIs(e.From)
+		var some []string
+		for _, x := range enis {
+			if containsENI(covered, x) {
+				some = append(some, x.ID)
+			}
+		}
+		if len(some) == 0 || len(some) == len(enis) {
+			continue
+		}
+		boxes := reg.boxes
+		if e.To != nil {
+			r, _ := c.regionOf(&Prohibition{To: []*DestSet{e.To}})
+			boxes = r.boxes
+		}
+		for _, a := range boxes {
+			for _, b := range hit {
+				if boxesOverlap(a, b) {
+					return fmt.Sprintf(" (exception %s approves part of this for %s: keep that access for them, in a security group or network ACL entry of their own, before applying the fix)", e.ID, strings.Join(some, ", "))
+				}
+			}
+		}
+	}
+	return ""
 }

@@ -173,11 +173,27 @@ func why(p whyParams, w io.Writer, s stdio) (int, error) {
 		return exitUsage, err
 	}
 	path := topo.Evaluate(pk)
+	fromPublic := ""
+	if path.Src.Public && path.Src.ENI != nil {
+		// An instance never sends from its public IP: the internet gateway
+		// puts it on packets bound for the internet. Ask from the private
+		// address (a packet to another public IP is then a hairpin).
+		fromPublic = fmt.Sprintf("source %s (%s's private address: %s is its public IP, which it never sends from; the internet gateway puts that on packets to the internet)",
+			path.Src.Private, path.Src.ENI.ID, path.Src.Addr)
+		pk.Src = path.Src.Private
+		path = topo.Evaluate(pk)
+	}
 	if outside(&path.Src) && outside(&path.Dst) {
 		return exitUsage, fmt.Errorf("neither %s (%s) nor %s (%s) is in the topology %s: nothing to evaluate (is one a public IP the topology's ENIs lack? re-export it with flowdiag topology import)",
 			path.Src.Addr, path.Src.Location, path.Dst.Addr, path.Dst.Location, p.topology)
 	}
 	rep := buildWhyReport(&path, assumed)
+	if fromPublic != "" {
+		if rep.Assumed != "" {
+			rep.Assumed += "; "
+		}
+		rep.Assumed += fromPublic
+	}
 	if p.format == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")

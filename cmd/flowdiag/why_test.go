@@ -128,3 +128,18 @@ func TestReplyFixGoesBelowADenyOfPartOfTheRange(t *testing.T) {
 		t.Errorf("explain: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// QA 12, T3: an instance named by its public IP sends from its private
+// address: the checks see that (and its groups), and the walk says so.
+func TestWhyFromAnENIsPublicIP(t *testing.T) {
+	code, out, errOut := topoRunCmd("why", "--topology", threeTier, "--from", "203.0.113.10:40000", "--to", "10.0.2.20:8080")
+	_, want, _ := topoRunCmd("why", "--topology", threeTier, "--from", "10.0.1.10:40000", "--to", "10.0.2.20:8080")
+	if code != exitFinding || !strings.Contains(out, "assumed: source 10.0.1.10 (eni-0web1's private address: 203.0.113.10 is its public IP") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	// Apart from the note, the same walk as from the private address.
+	trim := func(s string) string { return s[strings.Index(s, "\nrequest:"):] }
+	if trim(out) != trim(want) {
+		t.Errorf("from the public IP:\n%s\nfrom the private address:\n%s", trim(out), trim(want))
+	}
+}
