@@ -884,7 +884,7 @@ func (c *Compiled) naclFindings(p *Prohibition, reg region, enis []*topology.ENI
 			}
 			open[n.ID] = append(open[n.ID], hit...)
 			sev := p.Severity
-			if p.Direction != Inbound && serviceEntry(n, e) != nil {
+			if p.Direction != Inbound && serviceEntry(n, e, hit) != nil {
 				// The reply path of a service: the fix belongs to the
 				// security groups, reported on their own.
 				sev = min(sev, rules.SeverityWarning)
@@ -1038,10 +1038,20 @@ func (c *Compiled) naclFix(n *topology.NACL, name string, e *topology.NACLEntry,
 		if kept, by := exceptedBoxesIn(exs, e.CIDR); len(kept) > 0 {
 			keep = fmt.Sprintf("; exception %s approves %s: keep an allow for it before #%d", by.ID, boxList(kept, 3), e.Rule)
 		}
+		// What the entry lets through of the prohibition is the ephemeral
+		// range toward clients the subnet's inbound entries admit to a
+		// service: it carries those services' replies, which a stateless
+		// ACL cannot tell from new connections, so narrowing it or denying
+		// the range breaks the service.
+		if d != Inbound {
+			if svc := serviceEntry(n, e, hit); svc != nil {
+				return fmt.Sprintf("%s carries the replies of the subnet's service (%s #%d admits %s from %s): a network ACL cannot tell replies from new connections, so keep it and stop new connections to the internet in the ENIs' security groups' outbound rules instead", name, n.ID+" ingress", svc.Rule, ruleProtoPorts(svc.Proto, svc.Ports), svc.CIDR)
+			}
+		}
 		// A prohibition of a few protocols or ports: deny just those, after
 		// allowing them within the VPC, and leave the entry's other traffic
 		// (all the subnet's other internet access) alone.
-		if pps := uniqueProtoPorts(hit); beyondProhibited(e.Proto, e.Ports, reg) && len(pps) <= 3 {
+		if pps := uniqueProtoPorts(hit); beyondProhibited(e.Proto, e.Ports, reg) && len(pps) <= 6 {
 			k := len(pps) * (len(vpcs) + 1)
 			if num, ok := freeNumber(entries, e.Rule, k, false); ok {
 				var adds []string
@@ -1057,15 +1067,6 @@ func (c *Compiled) naclFix(n *topology.NACL, name string, e *topology.NACLEntry,
 				return fmt.Sprintf("add network ACL entries in %s %s before #%d: %s (the VPC keeps them; drop the allows if it must not, and add allows like them for the peered or on-premises networks that need them, which the deny would cut too)%s", n.ID, dirWord(d), e.Rule, strings.Join(adds, ", "), keep)
 			}
 		}
-		// An outbound entry for the ephemeral range toward clients the
-		// subnet's inbound entries admit to a service carries those
-		// services' replies: a stateless ACL cannot tell them from new
-		// connections, so narrowing it breaks the service.
-		if d != Inbound {
-			if svc := serviceEntry(n, e); svc != nil {
-				return fmt.Sprintf("%s carries the replies of the subnet's service (%s #%d admits %s from %s): a network ACL cannot tell replies from new connections, so keep it and stop new connections to the internet in the ENIs' security groups' outbound rules instead", name, n.ID+" ingress", svc.Rule, ruleProtoPorts(svc.Proto, svc.Ports), svc.CIDR)
-			}
-		}
 		// Network ACLs are stateless: narrowing an entry also cuts the
 		// return traffic it carried.
 		replies := "if the subnet answers clients outside the VPC, keep a separate allow for tcp 1024-65535 to them"
@@ -1077,16 +1078,31 @@ func (c *Compiled) naclFix(n *topology.NACL, name string, e *topology.NACLEntry,
 	return fmt.Sprintf("narrow %s in %s to the destinations the subnet needs (the prohibited part is %d prefixes: %s)", e.CIDR, name, len(addrs), boxList(hit, 3))
 }
 
-// serviceEntry returns an inbound allow of n for the same protocol (or
-// all) and service ports below 1024 from addresses e's CIDR covers: e then
-// carries that service's replies. Nil when there is none.
-func serviceEntry(n *topology.NACL, e *topology.NACLEntry) *topology.NACLEntry {
-	if e.Proto != topology.Protocol(flowlog.ProtoTCP) && e.Proto != topology.Protocol(flowlog.ProtoUDP) || e.Ports.First < 1024 {
+// serviceEntry returns, when what outbound entry e lets through of the
+// prohibition (hit) is TCP or UDP to ports 1024 and up only, an inbound
+// allow of n for such a protocol (or all) and service ports below 1024 from
+// addresses e's CIDR covers: e then carries that service's replies. Nil
+// otherwise.
+func serviceEntry(n *topology.NACL, e *topology.NACLEntry, hit []box) *topology.NACLEntry {
+	var protos []int16
+	for _, b := range hit {
+		switch {
+		case b.ports.First < 1024:
+			return nil
+		case hasPorts(b.proto):
+			protos = append(protos, b.proto)
+		case b.proto == protoAny && b.ports != topology.AllPorts:
+			protos = append(protos, int16(flowlog.ProtoTCP), int16(flowlog.ProtoUDP))
+		default:
+			return nil
+		}
+	}
+	if len(protos) == 0 {
 		return nil
 	}
 	for i := range n.Ingress {
 		in := &n.Ingress[i]
-		if !in.Allow || in.Proto != e.Proto && in.Proto != topology.ProtoAll {
+		if !in.Allow || in.Proto != topology.ProtoAll && !slices.Contains(protos, int16(in.Proto)) {
 			continue
 		}
 		if _, ok := intersect(in.CIDR, e.CIDR); !ok {

@@ -1571,3 +1571,43 @@ func TestMarkdownEscape(t *testing.T) {
 		}
 	}
 }
+
+// QA round 11, S1 S3 S4 S7: the scan rules on the shapes scans and
+// misconfigurations take. A scan from inside logged on the scanner's ENI
+// too, a scanner re-probing (6 packets a record) and a sweep of one port
+// over 20 hosts are each one group with nothing to open; an office's
+// automation retrying tcp 22 on 20 hosts (4 packets each) is the security
+// group's error it is.
+func TestExplainScanShapes(t *testing.T) {
+	for _, tc := range []struct {
+		log, rule, severity string
+		groups              int
+	}{
+		{"H-inside-vscan.log", "scan-from-inside", "warning", 1},
+		{"E-scan-6pkts.log", "scan-from-internet-blocked", "info", 1},
+		{"G-horiz-3389.log", "scan-from-internet-blocked", "info", 1},
+		{"B-ansible-newoffice.log", "sg-denies-request-entering-server", "error", 1},
+	} {
+		code, out, errs := explainCmd(t, nil, false, "--format", "json", "--topology", "testdata/qa11/topo2.yaml", "testdata/qa11/"+tc.log)
+		if code != exitOK {
+			t.Fatalf("%s: exit %d: %s", tc.log, code, errs)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			var d struct {
+				diag
+				Severity string `json:"severity"`
+			}
+			if err := json.Unmarshal([]byte(line), &d); err != nil {
+				t.Fatal(err)
+			}
+			if d.Rule != tc.rule || d.Severity != tc.severity {
+				t.Errorf("%s: %s", tc.log, line)
+				break
+			}
+		}
+		_, text, _ := explainCmd(t, nil, false, "--topology", "testdata/qa11/topo2.yaml", "testdata/qa11/"+tc.log)
+		if !strings.Contains(text, fmt.Sprintf("in %d group", tc.groups)) {
+			t.Errorf("%s: want %d group(s):\n%s", tc.log, tc.groups, text)
+		}
+	}
+}
