@@ -1181,6 +1181,11 @@ func fillPos(srcs []string, buf []flowlog.Pos, ev []evItem) ([]flowlog.Pos, []fl
 }
 
 func (c *finisher) role(vs *viewState, clientLo bool, client, server netip.Addr) Role {
+	if vs.view.ENI == UnnamedENI {
+		// Records of every ENI without an id: its role cannot be told,
+		// and it is no forwarding ENI.
+		return RoleUnknown
+	}
 	var isClient, isServer bool
 	if vs.own&ownValid != 0 {
 		lo, hi := vs.own&ownLo != 0, vs.own&ownHi != 0
@@ -1298,11 +1303,14 @@ func (c *Correlator) gapsFor(cv *conv) []Gap {
 	// Strictly overlapping: a gap beside the conversation says nothing
 	// about it, and a NODATA overlapping it on an end's ENI is evidence
 	// (that ENI had no traffic then), not a mere doubt.
-	from, to := cv.first, cv.last
+	// Capture windows are half-open: a gap that starts when the
+	// conversation's last record ends (or ends when its first starts) only
+	// touches it.
+	from, to := cv.first, max(cv.last, cv.first+1)
 	var gaps []Gap
 	for i, e := range list {
 		for _, g := range e.gaps {
-			if g.End >= from && g.Start <= to {
+			if g.End > from && g.Start < to {
 				if i >= nviews {
 					g.Of = ofs[i-nviews]
 				}

@@ -16,10 +16,10 @@ const fanCap = 16
 // forgotten, then the older half.
 const fanMax = 1 << 16
 
-// fanout counts, per source address of REJECT records, the distinct
-// destination ports and hosts it was rejected on while active (a source
-// idle for longer than the horizon starts again from zero). It is updated
-// on the correlator's goroutine in record order, so the counts a
+// fanout counts, per source address of REJECT records (per /64 for IPv6),
+// the distinct destination ports and hosts it was rejected on while active
+// (a source idle for longer than the horizon starts again from zero). It is
+// updated on the correlator's goroutine in record order, so the counts a
 // conversation is emitted with are the same whatever the scheduling.
 type fanout struct {
 	m map[netip.Addr]*fanEntry
@@ -39,17 +39,28 @@ type FanOut struct {
 	Ports, Hosts int
 }
 
+// FanOutSource names the source a FanOut counts for: the address, or for
+// IPv6 its /64 ("2001:db8:1:2::/64").
+func FanOutSource(a netip.Addr) string {
+	if a.Is6() && !a.Is4In6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}
+
 func (f *fanout) add(r *Rec, horizon, watermark int64) {
 	if f.m == nil {
 		f.m = make(map[netip.Addr]*fanEntry)
 	}
-	e := f.m[r.SrcAddr]
+	src := fanKey(r.SrcAddr)
+	e := f.m[src]
 	if e == nil {
 		if len(f.m) >= fanMax {
 			f.prune(watermark - horizon)
 		}
 		e = &fanEntry{}
-		f.m[r.SrcAddr] = e
+		f.m[src] = e
 	} else if r.End-e.last > horizon {
 		*e = fanEntry{}
 	}
@@ -92,11 +103,22 @@ func (f *fanout) prune(limit int64) {
 // when a's last rejection is more than the horizon before it (the counts
 // are of an earlier episode).
 func (f *fanout) of(a netip.Addr, first, horizon int64) FanOut {
-	e := f.m[a]
+	e := f.m[fanKey(a)]
 	if e == nil || first-e.last > horizon {
 		return FanOut{}
 	}
 	return FanOut{Ports: int(e.nports), Hosts: int(e.nhosts)}
+}
+
+// fanKey is the source a rejection counts for: the address, or for IPv6
+// its /64, which one host owns (a scanner can probe from a new address of
+// it each time).
+func fanKey(a netip.Addr) netip.Addr {
+	if a.Is6() && !a.Is4In6() {
+		p, _ := a.Prefix(64)
+		return p.Addr()
+	}
+	return a
 }
 
 func addrHash(a netip.Addr) uint64 {

@@ -66,3 +66,18 @@ func TestFanOutBounded(t *testing.T) {
 		t.Errorf("newest source forgotten: %+v", got)
 	}
 }
+
+// An IPv6 scanner probing from a new address of its /64 each time counts as
+// one source (QA 11, S15).
+func TestFanOutIPv6PerSlash64(t *testing.T) {
+	var f fanout
+	for i := range 12 {
+		f.add(rejectRec(fmt.Sprintf("2001:db8:1:2::%x", 0x100+i), "2600:1f18::10", uint16(20+i), 1000), 900, 1000)
+	}
+	if got := f.of(netip.MustParseAddr("2001:db8:1:2::ffff"), 1000, 900); got.Ports != 12 {
+		t.Errorf("/64 counts %+v, want 12 ports", got)
+	}
+	if got := f.of(netip.MustParseAddr("2001:db8:1:3::1"), 1000, 900); got.Ports != 0 {
+		t.Errorf("another /64 counts %+v", got)
+	}
+}

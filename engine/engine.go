@@ -164,6 +164,9 @@ func buildEnvCached(env *rules.Env, c *correlate.Conversation, topo *topology.To
 		ClientRejectedPorts: c.ClientFanOut.Ports,
 		ClientRejectedHosts: c.ClientFanOut.Hosts,
 	}
+	if c.ClientFanOut != (correlate.FanOut{}) {
+		env.Flow.ClientSource = correlate.FanOutSource(c.Client.Addr())
+	}
 
 	// One view per role; when several ENIs share a role (the attachments
 	// of a Transit Gateway, ENIs whose role the logs do not show), the

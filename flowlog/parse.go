@@ -196,11 +196,12 @@ func (p *Parser) parseV2(line []byte, rec *Record) bool {
 	return true
 }
 
-// MaxUnixSeconds is the latest start or end accepted: 2100-01-01. A larger
+// MaxUnixSeconds is the latest start or end accepted: the last second
+// before 2100-01-01. A larger
 // value is a millisecond timestamp or a typo (an extra digit is the year
 // 2538); taken as seconds it would move the log clock centuries ahead and
 // close every open conversation, splitting requests from their replies.
-const MaxUnixSeconds = 4102444800
+const MaxUnixSeconds = 4102444799
 
 // consistent checks what no single field shows: the two ends of a flow are
 // of one address family (an IPv4 rule must never be matched against half

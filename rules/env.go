@@ -57,6 +57,10 @@ type Flow struct {
 	// and these tell one apart from a client that one rule stops.
 	ClientRejectedPorts int `expr:"client_rejected_ports"`
 	ClientRejectedHosts int `expr:"client_rejected_hosts"`
+	// ClientSource is what those counts are kept for: the client's
+	// address, or for IPv6 its /64 (a scanner may probe from a new address
+	// of it each time). "" when the counts are 0.
+	ClientSource string `expr:"client_source"`
 }
 
 // Side is what one ENI logged about the conversation.

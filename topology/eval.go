@@ -737,16 +737,16 @@ func (t *Topology) unfiltered(p Packet) string {
 	// client broadcasts (0.0.0.0 -> 255.255.255.255) and the subnet's
 	// router (its base + 1) answers.
 	if p.Proto == flowlog.ProtoUDP && (p.DstPort == 67 && p.SrcPort == 68 || p.DstPort == 68 && p.SrcPort == 67) &&
-		(t.dhcpServer(p.Src) || t.dhcpServer(p.Dst)) {
+		(t.dhcpServer(p.Src, p.Dst) || t.dhcpServer(p.Dst, p.Src)) {
 		return "DHCP"
 	}
 	return ""
 }
 
-// dhcpServer reports whether a is where an instance's DHCP traffic goes or
-// comes from: the broadcast or unspecified address, or a subnet's router
-// (its first CIDR's base + 1).
-func (t *Topology) dhcpServer(a netip.Addr) bool {
+// dhcpServer reports whether a is where instance b's DHCP traffic goes or
+// comes from: the broadcast or unspecified address, or the router of b's
+// own subnet (the subnet's CIDR base + 1).
+func (t *Topology) dhcpServer(a, b netip.Addr) bool {
 	if !a.Is4() {
 		return false
 	}
@@ -755,7 +755,7 @@ func (t *Topology) dhcpServer(a netip.Addr) bool {
 	}
 	for _, s := range t.subnets {
 		for _, c := range s.CIDRs {
-			if c.Addr().Is4() && c.Contains(a) && a == c.Masked().Addr().Next() {
+			if c.Addr().Is4() && c.Contains(a) && c.Contains(b) && a == c.Masked().Addr().Next() {
 				return true
 			}
 		}
@@ -794,4 +794,41 @@ func resolverAddrs(vpcs []*VPC) []netip.Addr {
 		}
 	}
 	return out
+}
+
+// NamesAddress reports whether a rule of the topology names a by a prefix
+// narrower than "anywhere": a security group rule's CIDR, a prefix list's
+// entry, a network ACL entry's CIDR. A public address named so is a known
+// network (an office reached over a VPN or Direct Connect, say), which may
+// well reach private addresses.
+func (t *Topology) NamesAddress(a netip.Addr) bool {
+	in := func(p netip.Prefix) bool { return p.Bits() > 0 && p.Contains(a) }
+	for _, pl := range t.pls {
+		for _, p := range pl.Entries {
+			if in(p) {
+				return true
+			}
+		}
+	}
+	for _, g := range t.sgs {
+		for _, rs := range [2][]SGRule{g.Ingress, g.Egress} {
+			for i := range rs {
+				for _, p := range rs[i].CIDRs {
+					if in(p) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	for _, n := range t.nacls {
+		for _, es := range [2][]NACLEntry{n.Ingress, n.Egress} {
+			for i := range es {
+				if in(es[i].CIDR) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -427,6 +427,8 @@ enis:
 		{"udp 10.0.1.10:68 -> 8.8.8.8:67", false},
 		{"udp 10.0.1.10:68 -> 10.0.2.20:67", false},
 		{"udp 10.0.1.10:67 -> 10.0.1.1:67", false},
+		// another subnet's router is not this instance's DHCP server (QA 12, T17)
+		{"udp 10.0.1.10:68 -> 10.0.2.1:67", false},
 	} {
 		if p := topo.Evaluate(pkt(t, tc.pkt)); (p.Unfiltered == "DHCP") != tc.unfiltered {
 			t.Errorf("%s: Unfiltered = %q, want DHCP %v", tc.pkt, p.Unfiltered, tc.unfiltered)

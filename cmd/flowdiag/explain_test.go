@@ -1611,3 +1611,22 @@ func TestExplainScanShapes(t *testing.T) {
 		}
 	}
 }
+
+// QA round 11, S15, S11, S10: an IPv6 scanner rotating within its /64 is
+// one scanner; a server ENI's NODATA over the request means it never
+// arrived, with or without the topology; a NODATA window that starts when
+// the conversation ends does not overlap it.
+func TestExplainQA11Gaps(t *testing.T) {
+	_, text, _ := explainCmd(t, nil, false, "--topology", "testdata/qa9/topology.yaml", "testdata/qa11/IP6-rotating-scan.log")
+	if !strings.Contains(text, "12 diagnosed conversations in 1 group") || !strings.Contains(text, "Blamed: scanner 2001:db8:bad::/64") {
+		t.Errorf("IPv6 scan:\n%s", text)
+	}
+	code, out, errs := explainCmd(t, nil, false, "--format", "json", "testdata/qa11/N10-v5-nodata-notopo.log")
+	if code != exitOK || !strings.Contains(out, `"rule":"request-not-seen-by-server"`) {
+		t.Errorf("NODATA without topology: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = explainCmd(t, nil, false, "--format", "json", "--topology", "testdata/qa11/topo2.yaml", "testdata/qa11/N6-nodata-adjacent.log")
+	if code != exitOK || strings.Contains(out, `"gaps"`) || strings.Contains(out, "logged NODATA then") {
+		t.Errorf("adjacent NODATA: exit %d\n%s%s", code, out, errs)
+	}
+}

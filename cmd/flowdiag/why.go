@@ -187,7 +187,7 @@ func why(p whyParams, w io.Writer, s stdio) (int, error) {
 		return exitUsage, fmt.Errorf("neither %s (%s) nor %s (%s) is in the topology %s: nothing to evaluate (is one a public IP the topology's ENIs lack? re-export it with flowdiag topology import)",
 			path.Src.Addr, path.Src.Location, path.Dst.Addr, path.Dst.Location, p.topology)
 	}
-	rep := buildWhyReport(&path, assumed)
+	rep := buildWhyReport(topo, &path, assumed)
 	if fromPublic != "" {
 		if rep.Assumed != "" {
 			rep.Assumed += "; "
@@ -319,6 +319,10 @@ func whyEnd(ep topology.Endpoint, port uint16, hasPort bool) whyEndpoint {
 }
 
 // whyNotApplies explains why a check is not evaluated.
+// isNATGateway reports whether e is a NAT gateway's interface (imported
+// with InterfaceType nat_gateway, or written with that owner).
+func isNATGateway(e *topology.ENI) bool { return e.Type == "nat_gateway" || e.Owner == "nat_gateway" }
+
 // outside reports whether an end is neither an ENI nor in a subnet or VPC
 // of the topology.
 func outside(ep *topology.Endpoint) bool { return ep.ENI == nil && ep.Subnet == nil && ep.VPC == nil }
@@ -326,10 +330,21 @@ func outside(ep *topology.Endpoint) bool { return ep.ENI == nil && ep.Subnet == 
 // unroutable explains why a packet cannot be delivered whatever the
 // rules say: the internet reaches a VPC only at public or Elastic IPs
 // (the internet gateway's 1:1 NAT), never at a private address.
-func unroutable(path *topology.Path) string {
+func unroutable(topo *topology.Topology, path *topology.Path) string {
 	src, dst := &path.Src, &path.Dst
+	if dst.ENI != nil && isNATGateway(dst.ENI) && src.ENI != dst.ENI {
+		// A NAT gateway forwards the replies of connections from behind
+		// it; it accepts no connection of its own, at its public or its
+		// private address.
+		return fmt.Sprintf("%s is NAT gateway %s's address: a NAT gateway accepts no connections, it only translates the connections instances routed through it open to the outside, and forwards their replies", dst.Addr, dst.ENI.ID)
+	}
 	if src.Location != topology.LocInternet || dst.Public || !dst.Addr.Is4() ||
 		dst.Location != topology.LocVPC && dst.Location != topology.LocVPCUnknownENI {
+		return ""
+	}
+	if topo.NamesAddress(src.Addr) {
+		// A network the rules name (an office over a VPN or Direct
+		// Connect) may reach private addresses: evaluate it.
 		return ""
 	}
 	s := fmt.Sprintf("%s is a private address: from the internet a VPC is reached only at public or Elastic IPs, which the internet gateway translates", dst.Addr)
@@ -367,7 +382,7 @@ func whyNotApplies(path *topology.Path, i int) string {
 	return "the topology holds no network ACL for " + ep.Subnet.ID
 }
 
-func buildWhyReport(path *topology.Path, assumed bool) *whyReport {
+func buildWhyReport(topo *topology.Topology, path *topology.Path, assumed bool) *whyReport {
 	pk := path.Packet
 	rt, rc := int16(-1), int16(-1)
 	switch {
@@ -413,6 +428,8 @@ func buildWhyReport(path *topology.Path, assumed bool) *whyReport {
 			switch {
 			case path.OneWay:
 				note = whyNotApplies(path, i)
+			case unroutable(topo, path) != "":
+				note = "the request cannot be routed: there is no connection to track, and no reply"
 			case blockedIdx >= 0:
 				note = "the request is blocked: there is no connection to track, and no reply"
 			}
@@ -451,9 +468,9 @@ func buildWhyReport(path *topology.Path, assumed bool) *whyReport {
 		}
 	}
 	switch {
-	case unroutable(path) != "":
+	case unroutable(topo, path) != "":
 		// The checks are shown, but no rule decides this.
-		rep.Verdict, rep.Fix = "not-routable", unroutable(path)
+		rep.Verdict, rep.Fix = "not-routable", unroutable(topo, path)
 		return rep
 	case blockedIdx < 0:
 		rep.Verdict = "allowed"

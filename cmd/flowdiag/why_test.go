@@ -143,3 +143,13 @@ func TestWhyFromAnENIsPublicIP(t *testing.T) {
 		t.Errorf("from the public IP:\n%s\nfrom the private address:\n%s", trim(out), trim(want))
 	}
 }
+
+// QA 12, T14: a NAT gateway accepts no connections: asking for one to its
+// Elastic IP (eni-nat's 203.0.113.50) is NOT ROUTABLE, exit 1, whatever its
+// subnet's ACL says.
+func TestWhyToANATGateway(t *testing.T) {
+	code, out, errOut := topoRunCmd("why", "--topology", "../../testdata/explain/nat-gateway/topology.yaml", "--from", "198.51.100.9:40000", "--to", "203.0.113.50:80")
+	if code != exitFinding || !strings.Contains(out, "verdict: NOT ROUTABLE: 203.0.113.50 is NAT gateway eni-nat's address") {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+}
