@@ -884,7 +884,7 @@ func (c *Compiled) naclFindings(p *Prohibition, reg region, enis []*topology.ENI
 			}
 			open[n.ID] = append(open[n.ID], hit...)
 			sev := p.Severity
-			if p.Direction != Inbound && serviceEntry(n, e, hit) != nil {
+			if serviceEntry(n, e, hit, p.Direction) != nil {
 				// The reply path of a service: the fix belongs to the
 				// security groups, reported on their own.
 				sev = min(sev, rules.SeverityWarning)
@@ -1043,10 +1043,11 @@ func (c *Compiled) naclFix(n *topology.NACL, name string, e *topology.NACLEntry,
 		// service: it carries those services' replies, which a stateless
 		// ACL cannot tell from new connections, so narrowing it or denying
 		// the range breaks the service.
-		if d != Inbound {
-			if svc := serviceEntry(n, e, hit); svc != nil {
+		if svc := serviceEntry(n, e, hit, d); svc != nil {
+			if d != Inbound {
 				return fmt.Sprintf("%s carries the replies of the subnet's service (%s #%d admits %s from %s): a network ACL cannot tell replies from new connections, so keep it and stop new connections to the internet in the ENIs' security groups' outbound rules instead", name, n.ID+" ingress", svc.Rule, ruleProtoPorts(svc.Proto, svc.Ports), svc.CIDR)
 			}
+			return fmt.Sprintf("%s carries the replies to the subnet's own connections (%s #%d lets %s out to %s), which come back to these ports: a network ACL cannot tell them from new connections, so keep it and stop new inbound connections in the ENIs' security groups, which track connections", name, n.ID+" egress", svc.Rule, ruleProtoPorts(svc.Proto, svc.Ports), svc.CIDR)
 		}
 		// A prohibition of a few protocols or ports: deny just those, after
 		// allowing them within the VPC, and leave the entry's other traffic
@@ -1083,7 +1084,11 @@ func (c *Compiled) naclFix(n *topology.NACL, name string, e *topology.NACLEntry,
 // allow of n for such a protocol (or all) and service ports below 1024 from
 // addresses e's CIDR covers: e then carries that service's replies. Nil
 // otherwise.
-func serviceEntry(n *topology.NACL, e *topology.NACLEntry, hit []box) *topology.NACLEntry {
+//
+// For an inbound entry (d Inbound) it is the mirror: an outbound allow of n
+// for such a protocol (or all) to addresses e's CIDR covers, whose
+// connections' replies e admits.
+func serviceEntry(n *topology.NACL, e *topology.NACLEntry, hit []box, d Direction) *topology.NACLEntry {
 	var protos []int16
 	for _, b := range hit {
 		switch {
@@ -1098,6 +1103,18 @@ func serviceEntry(n *topology.NACL, e *topology.NACLEntry, hit []box) *topology.
 		}
 	}
 	if len(protos) == 0 {
+		return nil
+	}
+	if d == Inbound {
+		for i := range n.Egress {
+			out := &n.Egress[i]
+			if !out.Allow || out.Proto != topology.ProtoAll && !slices.Contains(protos, int16(out.Proto)) {
+				continue
+			}
+			if _, ok := intersect(out.CIDR, e.CIDR); ok {
+				return out
+			}
+		}
 		return nil
 	}
 	for i := range n.Ingress {

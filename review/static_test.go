@@ -497,3 +497,30 @@ func TestAnalyzeFixesKeepApprovedAccess(t *testing.T) {
 		t.Errorf("shared group: %+v", f)
 	}
 }
+
+// QA 12, T20: an inbound ACL entry that admits the ephemeral range carries
+// the replies to the subnet's own outbound connections; denying the range
+// would cut them all, so the fix points at the security groups.
+func TestAnalyzeInboundReplyEntry(t *testing.T) {
+	tp, err := topology.Load("testdata/qa12/rv-topo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := LoadFile("testdata/qa12/rv-pol13.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Compile(p, tp, time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range c.Analyze() {
+		if f.Rule == "acl-app ingress #100" {
+			if f.Severity.String() != "warning" || !strings.HasPrefix(f.Fix, "acl-app ingress #100 carries the replies to the subnet's own connections (acl-app egress #100") {
+				t.Errorf("%s: %s", f.Severity, f.Fix)
+			}
+			return
+		}
+	}
+	t.Error("no finding for acl-app ingress #100")
+}
