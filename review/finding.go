@@ -127,10 +127,16 @@ func (c *Compiled) findingsFrom(d *engine.Diagnosis) []Finding {
 		if d.ENI != "" {
 			flow += " (logged on " + d.ENI + ")"
 		}
-		if h.info.blocked {
+		switch {
+		case h.info.blocked && p.Direction == Inbound:
+			f.Kind, f.Severity = KindBlocked, rules.SeverityInfo
+			f.Message = fmt.Sprintf("%s was REJECTed: %s, a source prohibited by %s, tried to reach %s, and a security group or network ACL stopped it.", flow, who, p.ID, d.Flow.Server)
+		case h.info.blocked:
 			f.Kind, f.Severity = KindBlocked, rules.SeverityInfo
 			f.Message = fmt.Sprintf("%s was REJECTed: %s tried to reach a destination prohibited by %s, and a security group or network ACL stopped it.", flow, who, p.ID)
-		} else {
+		case p.Direction == Inbound:
+			f.Message = fmt.Sprintf("%s was ACCEPTed: %s was reached from %s, a source prohibited by %s.", flow, d.Flow.Server, who, p.ID)
+		default:
 			f.Message = fmt.Sprintf("%s was ACCEPTed: %s reached a destination prohibited by %s.", flow, who, p.ID)
 		}
 		if h.exc != nil {

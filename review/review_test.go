@@ -174,3 +174,39 @@ prohibitions:
 		t.Errorf("findings %q\nwant %q", got, want)
 	}
 }
+
+// QA 12, T12: an inbound prohibition's traffic findings say who was
+// reached from a prohibited source, not that the source reached a
+// prohibited destination.
+func TestInboundTrafficWording(t *testing.T) {
+	p, err := Load("policy.yaml", []byte(`prohibitions:
+  - {id: no-ssh-in, reason: r, direction: inbound, from: everything, to: internet, when: 'flow.server_port == 22'}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Compile(p, nil, reviewNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const log = "2 1 eni-app1 203.0.113.9 10.50.2.10 50000 22 6 5 300 1795183000 1795183060 ACCEPT OK\n" +
+		"2 1 eni-app1 10.50.2.10 203.0.113.9 22 50000 6 5 300 1795183000 1795183060 ACCEPT OK\n" +
+		"2 1 eni-app1 198.51.100.9 10.50.2.10 50001 22 6 2 120 1795183000 1795183060 REJECT OK\n"
+	st, err := flowlog.OpenStream([]string{"-"}, strings.NewReader(log), flowlog.StreamOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var got []string
+	if _, err := c.Run(st, engine.RunOptions{}, func(f *Finding) error { got = append(got, f.Message); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	want := []string{
+		"tcp 198.51.100.9:50001 -> 10.50.2.10:22 (logged on eni-app1) was REJECTed: 198.51.100.9, a source prohibited by no-ssh-in, tried to reach 10.50.2.10, and a security group or network ACL stopped it.",
+		"tcp 203.0.113.9:50000 -> 10.50.2.10:22 (logged on eni-app1) was ACCEPTed: 10.50.2.10 was reached from 203.0.113.9, a source prohibited by no-ssh-in.",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("messages:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
