@@ -393,7 +393,12 @@ func renderReviewText(w io.Writer, fs []review.Finding, sum reviewSummary, colou
 			fmt.Fprintln(w, pal.sev(rules.SeverityCritical, line))
 		}
 	}
-	if len(open) == 0 {
+	if sum.subnetsUnmatched {
+		for _, line := range wrap("INCOMPLETE: the policy selects sources by subnet, but no record carries subnet-id and no --topology maps addresses to subnets: those prohibitions were not evaluated.", "", textWidth) {
+			fmt.Fprintln(w, pal.sev(rules.SeverityCritical, line))
+		}
+	}
+	if len(open) == 0 && !sum.subnetsUnmatched {
 		fmt.Fprintln(w, "\nNothing reached or would be allowed to reach a prohibited destination.")
 	}
 	section("Findings", open)
@@ -432,8 +437,14 @@ func renderReviewMarkdown(w io.Writer, fs []review.Finding, sum reviewSummary) {
 	}
 	fmt.Fprintf(w, "- **Result:** %s\n\n", countLine(open, blocked, suppressed))
 	all := append(append(append([]*review.Finding(nil), open...), blocked...), suppressed...)
+	if sum.subnetsUnmatched {
+		fmt.Fprintln(w, "**Incomplete:** the policy selects sources by subnet, but no record carries subnet-id and no --topology maps addresses to subnets: those prohibitions were not evaluated.")
+		fmt.Fprintln(w)
+	}
 	if len(all) == 0 {
-		fmt.Fprintln(w, "Nothing reached or would be allowed to reach a prohibited destination.")
+		if !sum.subnetsUnmatched {
+			fmt.Fprintln(w, "Nothing reached or would be allowed to reach a prohibited destination.")
+		}
 		return
 	}
 	fmt.Fprintln(w, "| # | Severity | Kind | Prohibition | What | Where |")

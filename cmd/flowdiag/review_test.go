@@ -308,9 +308,14 @@ func TestReviewSubnetSourcesNeedSubnetIDs(t *testing.T) {
 	if err := os.WriteFile(policy, []byte("prohibitions:\n  - {id: app-no-internet, reason: r, from: {subnets: [subnet-0app]}, to: internet}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, _, errs := reviewRun("--policy", policy, "--now", "2026-11-22", v2)
+	code, out, errs := reviewRun("--policy", policy, "--now", "2026-11-22", v2)
 	if code != exitUsage || !strings.Contains(errs, "the review is incomplete: the policy selects sources by subnet, but no record carries subnet-id") {
 		t.Errorf("default format without topology: exit %d, stderr %q", code, errs)
+	}
+	// The report itself must not read as an all-clear (QA 12, T21).
+	if strings.Contains(out, "Nothing reached") || !strings.Contains(out, "INCOMPLETE: the policy selects sources by subnet") {
+		t.Errorf("report of an incomplete review:
+%s", out)
 	}
 	// With subnet-id in the records, or with the topology, it runs.
 	code, _, errs = reviewRun("--policy", policy, "--now", "2026-11-22", "../../testdata/review/incident.log")
