@@ -314,8 +314,7 @@ func TestReviewSubnetSourcesNeedSubnetIDs(t *testing.T) {
 	}
 	// The report itself must not read as an all-clear (QA 12, T21).
 	if strings.Contains(out, "Nothing reached") || !strings.Contains(out, "INCOMPLETE: the policy selects sources by subnet") {
-		t.Errorf("report of an incomplete review:
-%s", out)
+		t.Errorf("report of an incomplete review:\n%s", out)
 	}
 	// With subnet-id in the records, or with the topology, it runs.
 	code, _, errs = reviewRun("--policy", policy, "--now", "2026-11-22", "../../testdata/review/incident.log")
