@@ -643,6 +643,20 @@ func (c *Compiled) sgFix(name string, r *topology.SGRule, peers []peer, hit []ne
 					brings = append(brings, x.pfx)
 				}
 			}
+			if strings.HasPrefix(pe.from, "pl-") {
+				// A prefix list with other entries: take out the prohibited
+				// ones rather than the whole reference.
+				var others []netip.Prefix
+				for _, x := range peers {
+					if x.from == pe.from && !slices.Contains(brings, x.pfx) {
+						others = append(others, x.pfx)
+					}
+				}
+				if len(others) > 0 {
+					fixes = append(fixes, fmt.Sprintf("remove %s from prefix list %s (if other rules need them, have %s reference a list of %s instead)", joinPrefixes(brings), pe.from, name, joinPrefixes(others)))
+					continue
+				}
+			}
 			fixes = append(fixes, fmt.Sprintf("remove %s from %s (it brings in %s)", pe.from, name, joinPrefixes(brings)))
 			continue
 		}

@@ -524,3 +524,30 @@ func TestAnalyzeInboundReplyEntry(t *testing.T) {
 	}
 	t.Error("no finding for acl-app ingress #100")
 }
+
+// QA 12, T19: a rule through a prefix list holding allowed entries too:
+// the fix takes the prohibited entries out of the list, not the list out
+// of the rule (which would cut tcp 8443 to the VPC as well).
+func TestAnalyzePrefixListFixKeepsAllowedEntries(t *testing.T) {
+	tp, err := topology.Load("testdata/qa12/rv-topo-pl.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := LoadFile("testdata/qa12/rv-pol9d.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Compile(p, tp, time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range c.Analyze() {
+		if f.Rule == "sg-db egress[2]" {
+			if want := "remove 198.51.100.0/24, 203.0.113.0/24 from prefix list pl-mixed (if other rules need them, have sg-db egress[2] reference a list of 10.50.0.0/16, 192.168.0.0/16 instead)"; f.Fix != want {
+				t.Errorf("fix %q\nwant %q", f.Fix, want)
+			}
+			return
+		}
+	}
+	t.Error("no finding for sg-db egress[2]")
+}
