@@ -824,6 +824,11 @@ func (im *Import) attachEntries() {
 					target = p
 				}
 			}
+			if f, ok := im.plFamily[pe.id]; ok {
+				if ef := entriesFamily(pe.entries); ef != "" && ef != f {
+					im.warn(pe.file, pe.id, "Entries", "%s is an %s list but the file holds %s entries (the wrong file?): attached as they are", pe.id, f, ef)
+				}
+			}
 			if target == nil {
 				target = &PrefixList{ID: pe.id, Pos: Pos{File: pe.file}}
 				im.spec.PrefixLists = append(im.spec.PrefixLists, target)

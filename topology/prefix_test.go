@@ -200,3 +200,29 @@ func TestImportAttachesEntriesByFamily(t *testing.T) {
 		t.Errorf("warnings:\n%s", ws)
 	}
 }
+
+// QA 12, T10: entries named for a list of the other address family are
+// attached (the file says whose they are) but warned about.
+func TestImportWarnsOfEntriesOfTheWrongFamily(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"pls.json":     `{"PrefixLists":[{"PrefixListId":"pl-0ccc","AddressFamily":"IPv6","PrefixListName":"v6"}]}`,
+		"pl-0ccc.json": `{"Entries":[{"Cidr":"203.0.113.0/24"}]}`,
+		"vpc.json":     `{"Vpcs":[{"VpcId":"vpc-1","CidrBlock":"10.0.0.0/16"}]}`,
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	im, err := ReadAWS(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ws []string
+	for _, w := range im.Warnings {
+		ws = append(ws, w.Error())
+	}
+	if !strings.Contains(strings.Join(ws, "\n"), "pl-0ccc is an IPv6 list but the file holds IPv4 entries") {
+		t.Errorf("warnings: %q", ws)
+	}
+}
