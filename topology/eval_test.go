@@ -579,7 +579,7 @@ network_acls:
 enis:
   - {id: eni-a, subnet: subnet-a, addresses: [10.0.1.5, 10.0.1.6], public: [3.3.3.3], security_groups: [sg-a]}
   - {id: eni-b, subnet: subnet-b, addresses: [10.0.2.5], public: [4.4.4.4], security_groups: [sg-b]}
-  - {id: eni-nat, subnet: subnet-a, addresses: [10.0.1.9], public: [5.5.5.5], owner: nat_gateway}
+  - {id: eni-nat, subnet: subnet-b, addresses: [10.0.2.9], public: [5.5.5.5], owner: nat_gateway}
   - {id: eni-c, subnet: subnet-a, addresses: [10.0.1.7], public: [6.6.6.6], security_groups: [sg-a]}
 `
 	topo, err := ParseYAML("hairpin.yaml", []byte(yaml))
@@ -631,6 +631,18 @@ enis:
 		SrcPort: 40000, DstPort: 443, ICMPType: -1, ICMPCode: -1}, &same)
 	if same.SameSubnet || !same.SrcNACLEgress.Applies || !same.DstNACLIngress.Applies || same.SeenFrom.String() != "3.3.3.3" {
 		t.Errorf("hairpin within subnet-a: same subnet %v, ACL egress %v, ingress %v, seen from %v", same.SameSubnet, same.SrcNACLEgress.Applies, same.DstNACLIngress.Applies, same.SeenFrom)
+	}
+	// The NAT gateway's own subnet routes the internet to the internet
+	// gateway: its instances' traffic is not translated by it (QA 12, T15).
+	ownSubnet, err := ParseYAML("hairpin.yaml", []byte(strings.Replace(yaml, "{id: eni-nat, subnet: subnet-b, addresses: [10.0.2.9]", "{id: eni-nat, subnet: subnet-a, addresses: [10.0.1.9]", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var own Path
+	ownSubnet.EvaluateInto(Packet{Proto: flowlog.ProtoTCP, Src: netip.MustParseAddr("10.0.1.6"), Dst: netip.MustParseAddr("4.4.4.4"),
+		SrcPort: 40000, DstPort: 443, ICMPType: -1, ICMPCode: -1}, &own)
+	if !own.SeenFromUnknown {
+		t.Errorf("secondary address in the NAT gateway's own subnet: seen from %v (NAT %q)", own.SeenFrom, own.SeenFromNAT)
 	}
 	// Without the NAT gateway the secondary address arrives from a public
 	// address nobody knows: only rules open to every address admit it, and
