@@ -31,6 +31,9 @@ type ruleInfo struct {
 	p       *Prohibition
 	e       *Exception // nil for the prohibition's own rules
 	blocked bool
+	// unplaced: an ENI of the prohibition's sources logged the traffic, but
+	// the records do not show which end it is.
+	unplaced bool
 }
 
 // Conditions on what the logs show, over rules.Env. The request reached the
@@ -119,10 +122,31 @@ func (c *Compiled) defs(id, title string, p *Prohibition, e *Exception, cond str
 	}
 	c.byRule[id+"--reached"] = ruleInfo{p: p, e: e}
 	c.byRule[id+"--blocked"] = ruleInfo{p: p, e: e, blocked: true}
-	return []rules.Def{
+	defs := []rules.Def{
 		mk("reached", condReached, blameReached, sev),
 		mk("blocked", "!"+condReached+" && "+condBlocked, blameBlocked, rules.SeverityInfo),
 	}
+	if e == nil && len(p.From.ENIs) > 0 {
+		// An ENI of the selector whose end the records do not show (the
+		// default format, private ends, no topology): its traffic with a
+		// prohibited address is reported as unplaced, a warning at most,
+		// rather than passed over (QA 12, T18).
+		c.byRule[id+"--unplaced"] = ruleInfo{p: p, unplaced: true}
+		list := quoteList(p.From.ENIs)
+		cond := "unknown.eni in " + list + " && !client.seen && !server.seen && (" + c.destExprAt(p.To, "flow.server") + " || " + c.destExprAt(p.To, "flow.client") + ")" +
+			" && (unknown.request.seen || unknown.reply.seen)"
+		if p.When != "" {
+			cond += " && (" + p.When + ")"
+		}
+		defs = append(defs, rules.Def{
+			ID: id + "--unplaced", Title: title, Severity: min(sev, rules.SeverityWarning), Tags: []string{"review", p.ID},
+			On: rules.OnAccept | rules.OnReject, Specificity: spec - 10, Verdict: rules.VerdictInfo,
+			When:    cond,
+			Blame:   rules.BlameDef{ENI: "unknown.eni", Leg: `"request"`, Component: strconv.Quote(p.ID)},
+			Message: msg, Pos: p.Pos, WhenPos: p.Pos,
+		})
+	}
+	return defs
 }
 
 // sideOf names the Env side and address of the sources for a direction.
@@ -247,7 +271,11 @@ func hasAny(have, want []string) bool {
 // destExpr renders a union of destination sets as a condition on the peer
 // address, the server port and the protocol.
 func (c *Compiled) destExpr(sets []*DestSet, d Direction) string {
-	addr := peerOf(d)
+	return c.destExprAt(sets, peerOf(d))
+}
+
+// destExprAt is destExpr with the destination's address read from addr.
+func (c *Compiled) destExprAt(sets []*DestSet, addr string) string {
 	var alts []string
 	for _, s := range sets {
 		var parts []string

@@ -128,6 +128,9 @@ func (c *Compiled) findingsFrom(d *engine.Diagnosis) []Finding {
 			flow += " (logged on " + d.ENI + ")"
 		}
 		switch {
+		case h.info.unplaced:
+			f.Severity = min(f.Severity, rules.SeverityWarning)
+			f.Message = fmt.Sprintf("%s: %s is one of %s's sources, but the records do not show whether it sent this or received it (the default format with two private addresses; give --topology or log flow-direction): it may have reached a destination %s prohibits.", flow, d.ENI, p.ID, p.ID)
 		case h.info.blocked && p.Direction == Inbound:
 			f.Kind, f.Severity = KindBlocked, rules.SeverityInfo
 			f.Message = fmt.Sprintf("%s was REJECTed: %s, a source prohibited by %s, tried to reach %s, and a security group or network ACL stopped it.", flow, who, p.ID, d.Flow.Server)

@@ -210,3 +210,34 @@ func TestInboundTrafficWording(t *testing.T) {
 		t.Errorf("messages:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// QA 12, T18: an ENI-scoped prohibition on default-format records between
+// two private addresses: the records do not show which end the ENI is, so
+// its traffic with a prohibited address is reported as a warning that says
+// so, not passed over.
+func TestReviewUnplacedENI(t *testing.T) {
+	p, err := Load("policy.yaml", []byte(`prohibitions:
+  - {id: db-no-private, reason: r, severity: critical, from: {enis: [eni-db1]}, to: rfc1918}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Compile(p, nil, reviewNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const log = "2 1 eni-db1 10.50.1.10 10.50.2.10 40001 514 17 600 180000 1795183000 1795183120 ACCEPT OK\n" +
+		"2 1 eni-other 10.50.1.10 10.50.3.10 40002 514 17 10 3000 1795183000 1795183120 ACCEPT OK\n"
+	st, err := flowlog.OpenStream([]string{"-"}, strings.NewReader(log), flowlog.StreamOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var got []Finding
+	if _, err := c.Run(st, engine.RunOptions{}, func(f *Finding) error { got = append(got, *f); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].ENI != "eni-db1" || got[0].Severity.String() != "warning" || !strings.Contains(got[0].Message, "the records do not show whether it sent this or received it") {
+		t.Errorf("findings %+v", got)
+	}
+}
