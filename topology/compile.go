@@ -298,6 +298,13 @@ func (t *Topology) linkENIs(e *errs) {
 		for _, a := range n.Addresses {
 			if n.Subnet != nil && !containsAddr(n.Subnet.CIDRs, a) {
 				e.add(n.Pos, n.ID, "addresses", "%s is outside its subnet %s (%s)", a, n.Subnet.ID, joinPrefixes(n.Subnet.CIDRs))
+			} else if n.Subnet != nil {
+				if what := reservedIn(n.Subnet.CIDRs, a); what != "" {
+					// A warning, not a problem: a hand-written or synthetic
+					// topology (Batfish's snapshots have one) still loads.
+					w := PosError{Pos: n.Pos, Item: n.ID, Field: "addresses", Problem: fmt.Sprintf("%s is %s of subnet %s, which AWS reserves: no interface can have it (a typo, or the wrong subnet?)", a, what, n.Subnet.ID)}
+					t.warnings = append(t.warnings, w.Error())
+				}
 			}
 			claim(n, a, "addresses", addrEntry{eni: n, private: a})
 		}
@@ -611,4 +618,35 @@ func subnetsInsideVPCs(subnets []*Subnet) bool {
 		}
 	}
 	return true
+}
+
+// reservedIn names what a is in the IPv4 CIDR of cidrs that holds it, when
+// AWS reserves it (the first four addresses and the last), else "".
+func reservedIn(cidrs []netip.Prefix, a netip.Addr) string {
+	if !a.Is4() {
+		return ""
+	}
+	for _, c := range cidrs {
+		if !c.Addr().Is4() || !c.Contains(a) || c.Bits() > 28 {
+			continue
+		}
+		base := c.Masked().Addr()
+		switch a {
+		case base:
+			return "the network address"
+		case base.Next():
+			return "the VPC router's address"
+		case base.Next().Next():
+			return "the DNS address (base + 2)"
+		case base.Next().Next().Next():
+			return "the address reserved for future use (base + 3)"
+		}
+		last := base.As4()
+		n := uint32(last[0])<<24 | uint32(last[1])<<16 | uint32(last[2])<<8 | uint32(last[3])
+		n |= 1<<(32-c.Bits()) - 1
+		if a == netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}) {
+			return "the broadcast address"
+		}
+	}
+	return ""
 }

@@ -354,3 +354,26 @@ network_acls:
 		t.Errorf("implicit deny: FreeBelow %d; want %d", got, maxNACLRule)
 	}
 }
+
+// QA 12, T22: an ENI address AWS reserves in its subnet (the first four
+// and the last) is warned about with its position.
+func TestReservedAddressWarning(t *testing.T) {
+	topo, err := ParseYAML("res.yaml", []byte(`vpcs: [{id: vpc-1, cidrs: [10.0.0.0/16]}]
+subnets: [{id: subnet-a, vpc: vpc-1, cidrs: [10.0.0.0/24]}]
+enis:
+  - {id: e, subnet: subnet-a, addresses: [10.0.0.0]}
+  - {id: f, subnet: subnet-a, addresses: [10.0.0.255]}
+  - {id: g, subnet: subnet-a, addresses: [10.0.0.4, 10.0.0.3]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"res.yaml:4:5: e: addresses: 10.0.0.0 is the network address of subnet subnet-a, which AWS reserves: no interface can have it (a typo, or the wrong subnet?)",
+		"res.yaml:5:5: f: addresses: 10.0.0.255 is the broadcast address of subnet subnet-a, which AWS reserves: no interface can have it (a typo, or the wrong subnet?)",
+		"res.yaml:6:5: g: addresses: 10.0.0.3 is the address reserved for future use (base + 3) of subnet subnet-a, which AWS reserves: no interface can have it (a typo, or the wrong subnet?)",
+	}
+	if got := topo.Warnings(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("warnings:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
