@@ -1036,9 +1036,13 @@ func (c *Compiled) naclFix(n *topology.NACL, name string, e *topology.NACLEntry,
 		if !ok {
 			return fmt.Sprintf("no free rule numbers below #%d in %s %s: renumber, then add deny entries for %s", e.Rule, n.ID, dirWord(d), boxList(hit, 4))
 		}
+		word := "to"
+		if d == Inbound {
+			word = "from"
+		}
 		var adds []string
 		for i, b := range uniqueBoxes(hit) {
-			adds = append(adds, fmt.Sprintf("#%d deny %s", num+i, b))
+			adds = append(adds, fmt.Sprintf("#%d deny %s %s %s", num+i, protoPortsText(b), word, b.pfx))
 		}
 		return fmt.Sprintf("add network ACL deny entries in %s %s before #%d: %s", n.ID, dirWord(d), e.Rule, strings.Join(adds, ", "))
 	}

@@ -87,7 +87,7 @@ prohibitions:
   - {id: no-partner, reason: r, from: {enis: [eni-app]}, to: partner}
 `, []string{
 			"error sg-app egress[0] @topo.yaml:14:9: security groups cannot deny, and 0.0.0.0/0 minus the prohibited set is 24 prefixes: deny 203.0.113.0/24 in the subnets' network ACLs, or replace 0.0.0.0/0 in sg-app egress[0] by the destinations the ENIs need",
-			"error acl-a egress #100 @topo.yaml:28:9: add network ACL deny entries in acl-a egress before #100: #99 deny 203.0.113.128/25 tcp 443",
+			"error acl-a egress #100 @topo.yaml:28:9: add network ACL deny entries in acl-a egress before #100: #99 deny tcp 443 to 203.0.113.128/25",
 		}},
 		{"the NACL denies everything prohibited: the SG rule is only a warning", `
 destinations:
@@ -104,14 +104,14 @@ prohibitions:
   - {id: no-partner-net, reason: r, from: {security_groups: [sg-app]}, to: partner-net}
 `, []string{
 			"error sg-app egress[0] @topo.yaml:14:9: security groups cannot deny, and 0.0.0.0/0 minus the prohibited set is 24 prefixes: deny 10.0.2.0/24 in the subnets' network ACLs, or replace 0.0.0.0/0 in sg-app egress[0] by the destinations the ENIs need",
-			"error acl-a egress #100 @topo.yaml:28:9: add network ACL deny entries in acl-a egress before #100: #99 deny 10.0.2.0/24 tcp 0-1023",
+			"error acl-a egress #100 @topo.yaml:28:9: add network ACL deny entries in acl-a egress before #100: #99 deny tcp 0-1023 to 10.0.2.0/24",
 			// tcp 5432: acl-a egress allows only tcp 0-1023, so the path is
 			// closed for what this rule lets through (QA 8, Q5: per
 			// protocol and port, not per ENI).
 			"warning sg-app egress[1] @topo.yaml:15:9: remove sg-partner from sg-app egress[1] (it brings in 10.0.2.20/32)",
 			// The destination's side: the partner subnet's ACL admits the
 			// app ENI (its group admits nothing, so only a warning).
-			"warning acl-b ingress #100 @topo.yaml:33:9: add network ACL deny entries in acl-b ingress before #100: #90 deny 10.0.1.10/32",
+			"warning acl-b ingress #100 @topo.yaml:33:9: add network ACL deny entries in acl-b ingress before #100: #90 deny all traffic from 10.0.1.10/32",
 		}},
 		{"inbound ssh from the internet", `
 destinations:
