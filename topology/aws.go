@@ -126,7 +126,8 @@ func (im *Import) Check() (problems []PosError, warnings []string) {
 	cp := im.clone()
 	t := compile("", &cp, &e)
 	if err := e.err(); err != nil {
-		return err.(*ErrorList).Errors, nil
+		// The warnings too: the user is about to export again.
+		return err.(*ErrorList).Errors, t.warnings
 	}
 	return nil, t.warnings
 }
