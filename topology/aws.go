@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/flowdiag/flowdiag/flowlog"
@@ -27,6 +28,20 @@ type Import struct {
 	seen     map[string]string // "kind/id" -> file that defined it
 	entries  []plEntries       // get-managed-prefix-list-entries outputs
 	plFamily map[string]string // prefix list id -> AddressFamily (IPv4, IPv6)
+	// jpos are the positions of the array elements of the file being read
+	// (see jsonPositions), jbase the path of its describe-* keys ("" or
+	// "data/" inside a wrapper).
+	jpos  map[string]Pos
+	jbase string
+}
+
+// at returns where the element at path (under the current file's describe-*
+// keys) starts, or the file alone.
+func (im *Import) at(file, path string) Pos {
+	if p, ok := im.jpos[im.jbase+path]; ok {
+		return p
+	}
+	return Pos{File: file}
 }
 
 type plEntries struct {
@@ -226,6 +241,7 @@ func (im *Import) readData(file string, data []byte, explicit bool, e *errs) {
 		}
 		return
 	}
+	im.jpos, im.jbase = jsonPositions(file, data), ""
 	if raw, ok := top["data"]; ok && top["status_code"] != nil {
 		var inner map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &inner); err != nil {
@@ -233,6 +249,7 @@ func (im *Import) readData(file string, data []byte, explicit bool, e *errs) {
 			return
 		}
 		top = inner
+		im.jbase = "data/"
 	}
 	found := false
 	for _, k := range awsKeys {
@@ -343,11 +360,11 @@ func (im *Import) vpcs(file string, raw json.RawMessage) error {
 	if err := json.Unmarshal(raw, &in); err != nil {
 		return err
 	}
-	for _, v := range in {
+	for vi, v := range in {
 		if v.VpcId == "" || !im.first(file, "vpc", v.VpcId) {
 			continue
 		}
-		out := &VPC{ID: v.VpcId, Name: nameTag(v.Tags), Pos: Pos{File: file}}
+		out := &VPC{ID: v.VpcId, Name: nameTag(v.Tags), Pos: im.at(file, "Vpcs/"+strconv.Itoa(vi))}
 		im.prefix(file, v.VpcId, "CidrBlock", v.CidrBlock, &out.CIDRs)
 		for _, a := range v.CidrBlockAssociationSet {
 			if a.usable() {
@@ -373,11 +390,11 @@ func (im *Import) subnets(file string, raw json.RawMessage) error {
 	if err := json.Unmarshal(raw, &in); err != nil {
 		return err
 	}
-	for _, s := range in {
+	for si, s := range in {
 		if s.SubnetId == "" || !im.first(file, "subnet", s.SubnetId) {
 			continue
 		}
-		out := &Subnet{ID: s.SubnetId, Name: nameTag(s.Tags), VPCID: s.VpcId, AZ: s.AvailabilityZone, Pos: Pos{File: file}}
+		out := &Subnet{ID: s.SubnetId, Name: nameTag(s.Tags), VPCID: s.VpcId, AZ: s.AvailabilityZone, Pos: im.at(file, "Subnets/"+strconv.Itoa(si))}
 		im.prefix(file, s.SubnetId, "CidrBlock", s.CidrBlock, &out.CIDRs)
 		for _, a := range s.Ipv6CidrBlockAssociationSet {
 			if a.usable() {
@@ -442,7 +459,7 @@ func rangeText(from, to *int) string {
 	return f(from) + " to " + f(to)
 }
 
-func (im *Import) permissions(file, gid string, egress bool, perms []awsPerm) []SGRule {
+func (im *Import) permissions(file, gid string, egress bool, perms []awsPerm, path string) []SGRule {
 	var out []SGRule
 	for i, p := range perms {
 		item := fmt.Sprintf("%s %s permission %d", gid, dirName(egress), i)
@@ -457,7 +474,7 @@ func (im *Import) permissions(file, gid string, egress bool, perms []awsPerm) []
 			if !ok {
 				j = len(out)
 				byDesc[desc] = j
-				out = append(out, SGRule{Proto: proto, Ports: ports, ICMPType: typ, ICMPCode: code, Description: desc, Pos: Pos{File: file}})
+				out = append(out, SGRule{Proto: proto, Ports: ports, ICMPType: typ, ICMPCode: code, Description: desc, Pos: im.at(file, path+strconv.Itoa(i))})
 			}
 			return &out[j]
 		}
@@ -501,14 +518,15 @@ func (im *Import) securityGroups(file string, raw json.RawMessage) error {
 	if err := json.Unmarshal(raw, &in); err != nil {
 		return err
 	}
-	for _, g := range in {
+	for gi, g := range in {
 		if g.GroupId == "" || !im.first(file, "sg", g.GroupId) {
 			continue
 		}
+		base := "SecurityGroups/" + strconv.Itoa(gi)
 		im.spec.SecurityGroups = append(im.spec.SecurityGroups, &SecurityGroup{
-			ID: g.GroupId, Name: g.GroupName, VPCID: g.VpcId, Description: g.Description, Pos: Pos{File: file},
-			Ingress: im.permissions(file, g.GroupId, false, g.IpPermissions),
-			Egress:  im.permissions(file, g.GroupId, true, g.IpPermissionsEgress),
+			ID: g.GroupId, Name: g.GroupName, VPCID: g.VpcId, Description: g.Description, Pos: im.at(file, base),
+			Ingress: im.permissions(file, g.GroupId, false, g.IpPermissions, base+"/IpPermissions/"),
+			Egress:  im.permissions(file, g.GroupId, true, g.IpPermissionsEgress, base+"/IpPermissionsEgress/"),
 		})
 	}
 	return nil
@@ -530,7 +548,7 @@ func (im *Import) securityGroupRules(file string, raw json.RawMessage) error {
 		return err
 	}
 	created := map[string]*SecurityGroup{}
-	for _, r := range in {
+	for ri, r := range in {
 		if r.GroupId == "" {
 			continue
 		}
@@ -543,7 +561,7 @@ func (im *Import) securityGroupRules(file string, raw json.RawMessage) error {
 				continue
 			}
 			im.seen["sg/"+r.GroupId] = file
-			g = &SecurityGroup{ID: r.GroupId, Pos: Pos{File: file}}
+			g = &SecurityGroup{ID: r.GroupId, Pos: im.at(file, "SecurityGroupRules/"+strconv.Itoa(ri))}
 			created[r.GroupId] = g
 			im.spec.SecurityGroups = append(im.spec.SecurityGroups, g)
 		}
@@ -552,7 +570,7 @@ func (im *Import) securityGroupRules(file string, raw json.RawMessage) error {
 		if !ok {
 			continue
 		}
-		rule := SGRule{Proto: proto, Ports: ports, ICMPType: typ, ICMPCode: code, Description: r.Description, Pos: Pos{File: file}}
+		rule := SGRule{Proto: proto, Ports: ports, ICMPType: typ, ICMPCode: code, Description: r.Description, Pos: im.at(file, "SecurityGroupRules/"+strconv.Itoa(ri))}
 		im.sgPrefix(file, item, "CidrIpv4", proto, r.CidrIpv4, &rule.CIDRs)
 		im.sgPrefix(file, item, "CidrIpv6", proto, r.CidrIpv6, &rule.CIDRs)
 		if r.PrefixListId != "" {
@@ -591,17 +609,18 @@ func (im *Import) nacls(file string, raw json.RawMessage) error {
 	if err := json.Unmarshal(raw, &in); err != nil {
 		return err
 	}
-	for _, a := range in {
+	for ai, a := range in {
 		if a.NetworkAclId == "" || !im.first(file, "acl", a.NetworkAclId) {
 			continue
 		}
-		out := &NACL{ID: a.NetworkAclId, Name: nameTag(a.Tags), VPCID: a.VpcId, Default: a.IsDefault, Pos: Pos{File: file}}
+		base := "NetworkAcls/" + strconv.Itoa(ai)
+		out := &NACL{ID: a.NetworkAclId, Name: nameTag(a.Tags), VPCID: a.VpcId, Default: a.IsDefault, Pos: im.at(file, base)}
 		for _, s := range a.Associations {
 			if s.SubnetId != "" {
 				out.SubnetIDs = append(out.SubnetIDs, s.SubnetId)
 			}
 		}
-		for _, en := range a.Entries {
+		for ei, en := range a.Entries {
 			if en.RuleNumber == 32767 || en.RuleNumber == 32768 {
 				continue // the implicit deny; the evaluator applies it
 			}
@@ -641,7 +660,7 @@ func (im *Import) nacls(file string, raw json.RawMessage) error {
 				proto, typ, code = Protocol(flowlog.ProtoICMP), -1, -1
 			}
 			e := NACLEntry{Rule: en.RuleNumber, Proto: proto, Ports: ports, ICMPType: typ, ICMPCode: code,
-				CIDR: cidrs[0], Allow: strings.EqualFold(en.RuleAction, "allow"), Pos: Pos{File: file}}
+				CIDR: cidrs[0], Allow: strings.EqualFold(en.RuleAction, "allow"), Pos: im.at(file, base+"/Entries/"+strconv.Itoa(ei))}
 			if en.Egress {
 				out.Egress = append(out.Egress, e)
 			} else {
@@ -678,12 +697,12 @@ func (im *Import) enis(file string, raw json.RawMessage) error {
 	if err := json.Unmarshal(raw, &in); err != nil {
 		return err
 	}
-	for _, n := range in {
+	for ni, n := range in {
 		if n.NetworkInterfaceId == "" || !im.first(file, "eni", n.NetworkInterfaceId) {
 			continue
 		}
 		id := n.NetworkInterfaceId
-		out := &ENI{ID: id, SubnetID: n.SubnetId, Type: n.InterfaceType, Description: n.Description, Pos: Pos{File: file}}
+		out := &ENI{ID: id, SubnetID: n.SubnetId, Type: n.InterfaceType, Description: n.Description, Pos: im.at(file, "NetworkInterfaces/"+strconv.Itoa(ni))}
 		addAddr := func(dst *[]netip.Addr, field, s string) {
 			if s == "" {
 				return
@@ -764,11 +783,11 @@ func (im *Import) prefixLists(file string, raw json.RawMessage) error {
 	if err := json.Unmarshal(raw, &in); err != nil {
 		return err
 	}
-	for _, p := range in {
+	for pi, p := range in {
 		if p.PrefixListId == "" || !im.first(file, "pl", p.PrefixListId) {
 			continue
 		}
-		out := &PrefixList{ID: p.PrefixListId, Name: p.PrefixListName, Pos: Pos{File: file}}
+		out := &PrefixList{ID: p.PrefixListId, Name: p.PrefixListName, Pos: im.at(file, "PrefixLists/"+strconv.Itoa(pi))}
 		if p.AddressFamily != "" {
 			if im.plFamily == nil {
 				im.plFamily = map[string]string{}
