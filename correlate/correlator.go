@@ -212,6 +212,7 @@ type Correlator struct {
 	strIdx map[string]uint32
 
 	fan     fanout    // distinct targets of each source of rejected traffic
+	sess    sessions  // recent accepted sessions between two addresses
 	tombs   tombTable // key -> the latest emitted conversation of the key
 	sweptAt int64     // watermark when tombs were last swept
 
@@ -404,6 +405,8 @@ func (c *Correlator) addKeyed(r *Rec, k *Key, tag uint32, fwd, ok bool) {
 		c.stats.Keyed++
 		if r.Action == flowlog.ActionReject {
 			c.fan.add(r, c.opts.Horizon, c.watermark)
+		} else if r.Packets >= 5 && r.Action == flowlog.ActionAccept {
+			c.sess.add(r)
 		}
 		s.header(r, d)
 		if s.big == 0 && !c.forceBig && c.addCompact(s, r, d, eh) {
@@ -607,8 +610,13 @@ func (c *Correlator) pendingSlot(s *slot) *Pending {
 	}
 	p := &Pending{cv: cv, gaps: c.gapsFor(cv), srcs: c.srcs, fin: c.fin}
 	if len(c.fan.m) > 0 {
-		p.fan[0] = c.fan.of(cv.key.Lo().Addr(), cv.first, c.opts.Horizon)
-		p.fan[1] = c.fan.of(cv.key.Hi().Addr(), cv.first, c.opts.Horizon)
+		lo, hi := cv.key.Lo().Addr(), cv.key.Hi().Addr()
+		p.fan[0] = c.fan.of(lo, cv.first, c.opts.Horizon)
+		p.fan[1] = c.fan.of(hi, cv.first, c.opts.Horizon)
+		if p.fan[0] != (FanOut{}) || p.fan[1] != (FanOut{}) {
+			s := c.sess.with(lo, hi, cv.first, c.opts.Horizon)
+			p.fan[0].Session, p.fan[1].Session = s, s
+		}
 	}
 	return p
 }

@@ -37,6 +37,9 @@ type fanEntry struct {
 // ports and hosts it was rejected on while active, each counted to 16.
 type FanOut struct {
 	Ports, Hosts int
+	// Session: the end held an accepted session (a record of 5 or more
+	// packets) with the other end within the horizon.
+	Session bool
 }
 
 // FanOutSource names the source a FanOut counts for: the address, or for
@@ -129,4 +132,54 @@ func addrHash(a netip.Addr) uint64 {
 		h *= 1099511628211
 	}
 	return h
+}
+
+// sessionBits sizes the table of recent accepted sessions: a direct-mapped
+// cache (a newer pair overwrites an older one in its slot), 256 KiB.
+const sessionBits = 14
+
+// sessions remembers, per pair of addresses, when they last exchanged a
+// record of an accepted conversation with 5 or more packets: a session (a
+// scanner's accepted probe is a SYN and a reset). A client holding one with
+// a server is no scanner of that server's high ports: passive FTP's data
+// connections are rejected one port after another beside an accepted
+// control connection. Updated in record order on the correlator's
+// goroutine; lossy (a slot keeps the latest pair), never wrong about a pair
+// it reports.
+type sessions struct {
+	t *[1 << sessionBits]sessionSlot
+}
+
+type sessionSlot struct {
+	pair uint64
+	at   int64
+}
+
+func pairHash(a, b netip.Addr) uint64 {
+	x, y := addrHash(a), addrHash(b)
+	if x > y {
+		x, y = y, x
+	}
+	return (x*0x9e3779b97f4a7c15 ^ y) | 1 // never 0, the empty slot's pair
+}
+
+func (s *sessions) add(r *Rec) {
+	if s.t == nil {
+		s.t = new([1 << sessionBits]sessionSlot)
+	}
+	h := pairHash(r.SrcAddr, r.DstAddr)
+	sl := &s.t[h>>(64-sessionBits)]
+	if sl.pair != h || r.End > sl.at {
+		sl.pair, sl.at = h, r.End
+	}
+}
+
+// with reports whether a and b held a session within horizon of t.
+func (s *sessions) with(a, b netip.Addr, t, horizon int64) bool {
+	if s.t == nil {
+		return false
+	}
+	h := pairHash(a, b)
+	sl := &s.t[h>>(64-sessionBits)]
+	return sl.pair == h && sl.at >= t-horizon && sl.at <= t+horizon
 }

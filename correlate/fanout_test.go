@@ -81,3 +81,22 @@ func TestFanOutIPv6PerSlash64(t *testing.T) {
 		t.Errorf("another /64 counts %+v", got)
 	}
 }
+
+// Sessions: an accepted record of 5 or more packets between two addresses
+// is remembered for the horizon, whichever way it went.
+func TestSessions(t *testing.T) {
+	var s sessions
+	a, b, c := netip.MustParseAddr("203.0.113.9"), netip.MustParseAddr("10.60.0.11"), netip.MustParseAddr("10.60.0.12")
+	s.add(&Rec{SrcAddr: a, DstAddr: b, End: 1000, Packets: 40, Action: flowlog.ActionAccept})
+	for _, tc := range []struct {
+		x, y netip.Addr
+		at   int64
+		want bool
+	}{
+		{a, b, 1100, true}, {b, a, 1100, true}, {a, b, 1000 + 901, false}, {a, b, 1000 - 901, false}, {a, c, 1000, false},
+	} {
+		if got := s.with(tc.x, tc.y, tc.at, 900); got != tc.want {
+			t.Errorf("with(%v, %v, %d) = %v", tc.x, tc.y, tc.at, got)
+		}
+	}
+}

@@ -166,6 +166,7 @@ func buildEnvCached(env *rules.Env, c *correlate.Conversation, topo *topology.To
 	}
 	if c.ClientFanOut != (correlate.FanOut{}) {
 		env.Flow.ClientSource = correlate.FanOutSource(c.Client.Addr())
+		env.Flow.SessionWithServer = c.ClientFanOut.Session
 	}
 
 	// One view per role; when several ENIs share a role (the attachments

@@ -61,6 +61,11 @@ type Flow struct {
 	// address, or for IPv6 its /64 (a scanner may probe from a new address
 	// of it each time). "" when the counts are 0.
 	ClientSource string `expr:"client_source"`
+	// SessionWithServer: the two addresses exchanged an accepted session
+	// (a record of 5 or more packets) within the horizon; only known when
+	// the client's rejection counts are not 0. A client holding a session
+	// with the server is no scanner of its high ports (passive FTP).
+	SessionWithServer bool `expr:"session_with_server"`
 }
 
 // Side is what one ENI logged about the conversation.

@@ -1587,6 +1587,8 @@ func TestExplainScanShapes(t *testing.T) {
 		{"E-scan-6pkts.log", "scan-from-internet-blocked", "info", 1},
 		{"G-horiz-3389.log", "scan-from-internet-blocked", "info", 1},
 		{"B-ansible-newoffice.log", "sg-denies-request-entering-server", "error", 1},
+		// A passive-FTP client holding its control session: the group's error.
+		{"A2-ftp-passive-lowpasv.log", "sg-denies-request-entering-server", "error", 1},
 	} {
 		code, out, errs := explainCmd(t, nil, false, "--format", "json", "--topology", "testdata/qa11/topo2.yaml", "testdata/qa11/"+tc.log)
 		if code != exitOK {
