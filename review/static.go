@@ -401,6 +401,11 @@ func hitText(bs []box, reg region) string {
 		pp := uniqueProtoPorts(bs)
 		var s []string
 		for _, b := range pp {
+			if b.proto < 0 && b.ports == topology.AllPorts {
+				// Every protocol no entry names: with those named beside
+				// it, that is all traffic.
+				return "the internet: all traffic"
+			}
 			s = append(s, protoPortsText(b))
 		}
 		return "the internet: " + strings.Join(s, ", ")
