@@ -132,7 +132,13 @@ func TestBundledWithoutTopology(t *testing.T) {
 // path, whichever end it is. The records are the first of
 // data-inbox/otel-collector-contrib's valid_vpc_flow_log_multi.log.
 func TestReviewLogsWithoutTopologyOrDirection(t *testing.T) {
-	p, err := Load("policy.yaml", []byte(`destinations:
+	const log = `version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status
+2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK
+2 123456789010 eni-1235b8ca123456789 172.31.16.21 172.31.16.139 22 20641 6 20 4249 1418530010 1418530070 ACCEPT OK
+2 123456789010 eni-1235b8ca123456789 172.31.9.69 172.31.9.12 49761 3389 6 20 4249 1418530010 1418530070 REJECT OK
+`
+	var got []string
+	for _, f := range reviewLog(t, `destinations:
   - name: legacy-net
     cidrs: [172.31.0.0/16]
 prohibitions:
@@ -140,30 +146,8 @@ prohibitions:
     reason: nothing may talk to the legacy network
     from: everything
     to: legacy-net
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := Compile(p, nil, reviewNow)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const log = `version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status
-2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK
-2 123456789010 eni-1235b8ca123456789 172.31.16.21 172.31.16.139 22 20641 6 20 4249 1418530010 1418530070 ACCEPT OK
-2 123456789010 eni-1235b8ca123456789 172.31.9.69 172.31.9.12 49761 3389 6 20 4249 1418530010 1418530070 REJECT OK
-`
-	st, err := flowlog.OpenStream([]string{"-"}, strings.NewReader(log), flowlog.StreamOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	var got []string
-	if _, err := c.Run(st, engine.RunOptions{}, func(f *Finding) error {
+`, log) {
 		got = append(got, string(f.Kind)+" "+f.Flow.Client+"->"+f.Flow.Server+" "+f.ENI)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
 	}
 	slices.Sort(got)
 	want := []string{
@@ -179,27 +163,14 @@ prohibitions:
 // reached from a prohibited source, not that the source reached a
 // prohibited destination.
 func TestInboundTrafficWording(t *testing.T) {
-	p, err := Load("policy.yaml", []byte(`prohibitions:
-  - {id: no-ssh-in, reason: r, direction: inbound, from: everything, to: internet, when: 'flow.server_port == 22'}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := Compile(p, nil, reviewNow)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const log = "2 1 eni-app1 203.0.113.9 10.50.2.10 50000 22 6 5 300 1795183000 1795183060 ACCEPT OK\n" +
 		"2 1 eni-app1 10.50.2.10 203.0.113.9 22 50000 6 5 300 1795183000 1795183060 ACCEPT OK\n" +
 		"2 1 eni-app1 198.51.100.9 10.50.2.10 50001 22 6 2 120 1795183000 1795183060 REJECT OK\n"
-	st, err := flowlog.OpenStream([]string{"-"}, strings.NewReader(log), flowlog.StreamOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	var got []string
-	if _, err := c.Run(st, engine.RunOptions{}, func(f *Finding) error { got = append(got, f.Message); return nil }); err != nil {
-		t.Fatal(err)
+	for _, f := range reviewLog(t, `prohibitions:
+  - {id: no-ssh-in, reason: r, direction: inbound, from: everything, to: internet, when: 'flow.server_port == 22'}
+`, log) {
+		got = append(got, f.Message)
 	}
 	slices.Sort(got)
 	want := []string{
@@ -216,9 +187,21 @@ func TestInboundTrafficWording(t *testing.T) {
 // its traffic with a prohibited address is reported as a warning that says
 // so, not passed over.
 func TestReviewUnplacedENI(t *testing.T) {
-	p, err := Load("policy.yaml", []byte(`prohibitions:
+	const log = "2 1 eni-db1 10.50.1.10 10.50.2.10 40001 514 17 600 180000 1795183000 1795183120 ACCEPT OK\n" +
+		"2 1 eni-other 10.50.1.10 10.50.3.10 40002 514 17 10 3000 1795183000 1795183120 ACCEPT OK\n"
+	got := reviewLog(t, `prohibitions:
   - {id: db-no-private, reason: r, severity: critical, from: {enis: [eni-db1]}, to: rfc1918}
-`))
+`, log)
+	if len(got) != 1 || got[0].ENI != "eni-db1" || got[0].Severity.String() != "warning" || !strings.Contains(got[0].Message, "the records do not show whether it sent this or received it") {
+		t.Errorf("findings %+v", got)
+	}
+}
+
+// reviewLog runs policy (YAML) over log without a topology and returns
+// the traffic findings.
+func reviewLog(t *testing.T, policy, log string) []Finding {
+	t.Helper()
+	p, err := Load("policy.yaml", []byte(policy))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,8 +209,6 @@ func TestReviewUnplacedENI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const log = "2 1 eni-db1 10.50.1.10 10.50.2.10 40001 514 17 600 180000 1795183000 1795183120 ACCEPT OK\n" +
-		"2 1 eni-other 10.50.1.10 10.50.3.10 40002 514 17 10 3000 1795183000 1795183120 ACCEPT OK\n"
 	st, err := flowlog.OpenStream([]string{"-"}, strings.NewReader(log), flowlog.StreamOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -237,7 +218,5 @@ func TestReviewUnplacedENI(t *testing.T) {
 	if _, err := c.Run(st, engine.RunOptions{}, func(f *Finding) error { got = append(got, *f); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || got[0].ENI != "eni-db1" || got[0].Severity.String() != "warning" || !strings.Contains(got[0].Message, "the records do not show whether it sent this or received it") {
-		t.Errorf("findings %+v", got)
-	}
+	return got
 }

@@ -67,6 +67,31 @@ func analyze(t *testing.T, policy string) []Finding {
 	return fs
 }
 
+// analyzeFiles compiles policy file policy against topology file topo (both
+// under testdata/) at now and returns the rule findings by rule.
+func analyzeFiles(t *testing.T, policy, topo string, now time.Time) map[string]Finding {
+	t.Helper()
+	tp, err := topology.Load("testdata/" + topo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := LoadFile("testdata/" + policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Compile(p, tp, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]Finding{}
+	for _, f := range c.Analyze() {
+		out[f.Rule] = f
+	}
+	return out
+}
+
+var qa12Now = time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+
 func summary(fs []Finding) []string {
 	var out []string
 	for _, f := range fs {
@@ -377,22 +402,7 @@ exceptions:
 // IPv6 path is open (reported by its own findings). An inbound
 // prohibition's message speaks of sources.
 func TestAnalyzeClosedPerFamily(t *testing.T) {
-	topo, err := topology.Load("testdata/qa8/ipv6-open.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := LoadFile("testdata/qa8/no-ssh-in.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := Compile(p, topo, reviewNow)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]Finding{}
-	for _, f := range c.Analyze() {
-		got[f.Rule] = f
-	}
+	got := analyzeFiles(t, "qa8/no-ssh-in.yaml", "qa8/ipv6-open.yaml", reviewNow)
 	for rule, sev := range map[string]string{"sg-x ingress[0]": "warning", "sg-x ingress[1]": "error", "acl-a ingress #110": "error"} {
 		f, ok := got[rule]
 		if !ok || f.Severity.String() != sev || !strings.Contains(f.Message, "which includes sources prohibited by no-ssh-in") && !strings.Contains(f.Message, "first entry to match sources prohibited by no-ssh-in") {
@@ -407,21 +417,14 @@ func TestAnalyzeClosedPerFamily(t *testing.T) {
 // no udp, so each layer is closed by the other: warnings, and the fix of a
 // prefix list names every prohibited prefix it brings in.
 func TestAnalyzeWhenNarrowsTheSpace(t *testing.T) {
-	topo, err := topology.Load("testdata/qa8/ssh-closed-by-acl.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := LoadFile("testdata/qa8/no-ssh-in-when.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := Compile(p, topo, reviewNow)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fs := analyzeFiles(t, "qa8/no-ssh-in-when.yaml", "qa8/ssh-closed-by-acl.yaml", reviewNow)
 	var got []string
-	for _, f := range c.Analyze() {
+	for _, rule := range []string{"sg-x ingress[0]", "acl-a ingress #100"} {
+		f := fs[rule]
 		got = append(got, f.Severity.String()+" "+f.Rule+": "+f.Message+" | "+f.Fix)
+	}
+	if len(fs) != 2 {
+		t.Errorf("%d findings, want 2", len(fs))
 	}
 	want := []string{
 		"warning sg-x ingress[0]: sg-x ingress[0] allows tcp 0-1000 from pl-1, which includes sources prohibited by no-ssh-in (the internet: tcp 22) for eni-a; the subnets' network ACLs close the path for now | remove pl-1 from sg-x ingress[0] (it brings in 0.0.0.0/1, 128.0.0.0/1)",
@@ -468,31 +471,11 @@ func TestAnalyzeReplyEntryOfAService(t *testing.T) {
 // a rule whose group an unexcepted ENI shares keeps its finding, and its
 // fix says to keep the approved access apart first.
 func TestAnalyzeFixesKeepApprovedAccess(t *testing.T) {
-	run := func(policy, topo string) map[string]Finding {
-		t.Helper()
-		tp, err := topology.Load("testdata/qa12/" + topo)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := LoadFile("testdata/qa12/" + policy)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := Compile(p, tp, time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := map[string]Finding{}
-		for _, f := range c.Analyze() {
-			out[f.Rule] = f
-		}
-		return out
-	}
-	fs := run("rv-pol1.yaml", "rv-topo6.yaml")
+	fs := analyzeFiles(t, "qa12/rv-pol1.yaml", "qa12/rv-topo6.yaml", qa12Now)
 	if f := fs["sg-db egress[0]"]; !strings.HasPrefix(f.Fix, "narrow sg-db egress[0] for 52.95.128.0/21 to 52.95.128.0/21 port 443, which exception backup approves") {
 		t.Errorf("wider than the exception: %q", f.Fix)
 	}
-	fs = run("rv-pol2.yaml", "rv-topo.yaml")
+	fs = analyzeFiles(t, "qa12/rv-pol2.yaml", "qa12/rv-topo.yaml", qa12Now)
 	if f := fs["sg-db egress[0]"]; f.Suppressed != nil || !strings.Contains(f.Fix, "(exception backup approves part of this for eni-db1: keep that access for them") {
 		t.Errorf("shared group: %+v", f)
 	}
@@ -502,52 +485,18 @@ func TestAnalyzeFixesKeepApprovedAccess(t *testing.T) {
 // the replies to the subnet's own outbound connections; denying the range
 // would cut them all, so the fix points at the security groups.
 func TestAnalyzeInboundReplyEntry(t *testing.T) {
-	tp, err := topology.Load("testdata/qa12/rv-topo.yaml")
-	if err != nil {
-		t.Fatal(err)
+	f, ok := analyzeFiles(t, "qa12/rv-pol13.yaml", "qa12/rv-topo.yaml", qa12Now)["acl-app ingress #100"]
+	if !ok || f.Severity.String() != "warning" || !strings.HasPrefix(f.Fix, "acl-app ingress #100 carries the replies to the subnet's own connections (acl-app egress #100") {
+		t.Errorf("%v: %s: %s", ok, f.Severity, f.Fix)
 	}
-	p, err := LoadFile("testdata/qa12/rv-pol13.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := Compile(p, tp, time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range c.Analyze() {
-		if f.Rule == "acl-app ingress #100" {
-			if f.Severity.String() != "warning" || !strings.HasPrefix(f.Fix, "acl-app ingress #100 carries the replies to the subnet's own connections (acl-app egress #100") {
-				t.Errorf("%s: %s", f.Severity, f.Fix)
-			}
-			return
-		}
-	}
-	t.Error("no finding for acl-app ingress #100")
 }
 
 // QA 12, T19: a rule through a prefix list holding allowed entries too:
 // the fix takes the prohibited entries out of the list, not the list out
 // of the rule (which would cut tcp 8443 to the VPC as well).
 func TestAnalyzePrefixListFixKeepsAllowedEntries(t *testing.T) {
-	tp, err := topology.Load("testdata/qa12/rv-topo-pl.yaml")
-	if err != nil {
-		t.Fatal(err)
+	f := analyzeFiles(t, "qa12/rv-pol9d.yaml", "qa12/rv-topo-pl.yaml", qa12Now)["sg-db egress[2]"]
+	if want := "remove 198.51.100.0/24, 203.0.113.0/24 from prefix list pl-mixed (if other rules need them, have sg-db egress[2] reference a list of 10.50.0.0/16, 192.168.0.0/16 instead)"; f.Fix != want {
+		t.Errorf("fix %q\nwant %q", f.Fix, want)
 	}
-	p, err := LoadFile("testdata/qa12/rv-pol9d.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := Compile(p, tp, time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range c.Analyze() {
-		if f.Rule == "sg-db egress[2]" {
-			if want := "remove 198.51.100.0/24, 203.0.113.0/24 from prefix list pl-mixed (if other rules need them, have sg-db egress[2] reference a list of 10.50.0.0/16, 192.168.0.0/16 instead)"; f.Fix != want {
-				t.Errorf("fix %q\nwant %q", f.Fix, want)
-			}
-			return
-		}
-	}
-	t.Error("no finding for sg-db egress[2]")
 }

@@ -35,15 +35,7 @@ func TestImportMalformedValues(t *testing.T) {
     {"RuleNumber":110,"Egress":false,"Protocol":"-1","RuleAction":"allow","CidrBlock":"0.0.0.0/0"},
     {"RuleNumber":32767,"Egress":false,"Protocol":"-1","RuleAction":"deny","CidrBlock":"0.0.0.0/0"}]}]}`)
 	vpc := write("vpc.json", `{"Vpcs":[{"VpcId":"vpc-1","CidrBlock":"10.0.0.0/16"}]}`)
-	im, err := ReadAWS(sg, acl, vpc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var warns []string
-	for _, w := range im.Warnings {
-		warns = append(warns, w.Error())
-	}
-	got := strings.Join(warns, "\n")
+	im, got := importWarnings(t, sg, acl, vpc)
 	for _, want := range []string{
 		"sg-1 ingress permission 0: ports: 100 to 50 is not a port range (want 0-65535, from <= to): rule skipped",
 		"sg-1 ingress permission 1: ports: 22 to 70000 is not a port range",
@@ -95,15 +87,7 @@ func TestImportICMPFamily(t *testing.T) {
  {"IpProtocol":"58","FromPort":-1,"ToPort":-1,"IpRanges":[{"CidrIp":"10.1.0.0/16"}],"Ipv6Ranges":[{"CidrIpv6":"::/0"}]},
  {"IpProtocol":"icmp","FromPort":8,"ToPort":-1,"IpRanges":[],"Ipv6Ranges":[{"CidrIpv6":"::/0"}]}],"IpPermissionsEgress":[]}]}`)
 	vpc := write("vpcs.json", `{"Vpcs":[{"VpcId":"vpc-1","CidrBlock":"10.1.0.0/16"}]}`)
-	im, err := ReadAWS(acl, sg, vpc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var warns []string
-	for _, w := range im.Warnings {
-		warns = append(warns, w.Error())
-	}
-	got := strings.Join(warns, "\n")
+	im, got := importWarnings(t, acl, sg, vpc)
 	for _, want := range []string{
 		"acl-b ingress #10: Protocol: 58 (icmpv6) with the IPv4 CIDR 10.1.1.0/24: AWS applies it to all ICMP types and codes: imported as icmp, all types",
 		"acl-b ingress #11: Protocol: 58 (icmpv6) with the IPv4 CIDR 10.1.2.0/24: AWS applies it to all ICMP types and codes",
@@ -149,4 +133,19 @@ func TestImportICMPFamily(t *testing.T) {
 	if _, err := ParseYAML("written.yaml", []byte(b.String())); err != nil {
 		t.Errorf("written topology does not load: %v\n%s", err, b.String())
 	}
+}
+
+// importWarnings reads AWS JSON from paths and returns the import and its
+// warnings, one a line.
+func importWarnings(t *testing.T, paths ...string) (*Import, string) {
+	t.Helper()
+	im, err := ReadAWS(paths...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var warns []string
+	for _, w := range im.Warnings {
+		warns = append(warns, w.Error())
+	}
+	return im, strings.Join(warns, "\n")
 }

@@ -214,15 +214,7 @@ func TestImportWarnsOfEntriesOfTheWrongFamily(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	im, err := ReadAWS(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ws []string
-	for _, w := range im.Warnings {
-		ws = append(ws, w.Error())
-	}
-	if !strings.Contains(strings.Join(ws, "\n"), "pl-0ccc is an IPv6 list but the file holds IPv4 entries") {
+	if _, ws := importWarnings(t, dir); !strings.Contains(ws, "pl-0ccc is an IPv6 list but the file holds IPv4 entries") {
 		t.Errorf("warnings: %q", ws)
 	}
 }
