@@ -404,7 +404,9 @@ func (c *Correlator) addKeyed(r *Rec, k *Key, tag uint32, fwd, ok bool) {
 		}
 		c.stats.Keyed++
 		if r.Action == flowlog.ActionReject {
-			c.fan.add(r, c.opts.Horizon, c.watermark)
+			if probeLike(r) {
+				c.fan.add(r, c.opts.Horizon, c.watermark, c.ownAddr(r.SrcAddr))
+			}
 		} else if r.Packets >= 5 && r.Action == flowlog.ActionAccept {
 			c.sess.add(r)
 		}
@@ -611,8 +613,8 @@ func (c *Correlator) pendingSlot(s *slot) *Pending {
 	p := &Pending{cv: cv, gaps: c.gapsFor(cv), srcs: c.srcs, fin: c.fin}
 	if len(c.fan.m) > 0 {
 		lo, hi := cv.key.Lo().Addr(), cv.key.Hi().Addr()
-		p.fan[0] = c.fan.of(lo, cv.first, c.opts.Horizon)
-		p.fan[1] = c.fan.of(hi, cv.first, c.opts.Horizon)
+		p.fan[0] = c.fan.of(lo, cv.first, c.opts.Horizon, c.ownAddr(lo))
+		p.fan[1] = c.fan.of(hi, cv.first, c.opts.Horizon, c.ownAddr(hi))
 		if p.fan[0] != (FanOut{}) || p.fan[1] != (FanOut{}) {
 			s := c.sess.with(lo, hi, cv.first, c.opts.Horizon)
 			p.fan[0].Session, p.fan[1].Session = s, s
@@ -702,6 +704,36 @@ func (c *Correlator) addGap(r *Rec) {
 	}
 	c.stats.Gaps++
 	e.gaps = append(e.gaps, Gap{ENI: e.id, Status: r.LogStatus, Start: r.Start, End: r.End, Pos: r.Pos})
+}
+
+// probeLike reports whether a REJECT record may be a request (a probe)
+// rather than a reply: TCP with tcp-flags must carry SYN without ACK;
+// otherwise a record from a lower port to a higher one is taken for a reply
+// (a server answering from its service port to a client's ephemeral one).
+// Replies a network ACL drops must not make their server a "scanner".
+func probeLike(r *Rec) bool {
+	if r.Protocol == flowlog.ProtoTCP && r.HasTCPFlags {
+		return r.TCPFlags&0x02 != 0 && r.TCPFlags&0x10 == 0
+	}
+	return !r.Protocol.HasPorts() || r.SrcPort >= r.DstPort
+}
+
+// ownAddr reports whether a is known to be an ENI's own address (learned
+// from its records, or from the topology): such a source is one host, never
+// aggregated into its /64.
+func (c *Correlator) ownAddr(a netip.Addr) bool {
+	if !a.Is6() {
+		return true
+	}
+	if _, ok := c.byAddr[a.Unmap()]; ok {
+		return true
+	}
+	if c.owner != nil {
+		if _, ok := c.owner.OwnerENI(a); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // UnnamedENI stands for the ENI of records whose format has no

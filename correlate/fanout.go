@@ -40,23 +40,15 @@ type FanOut struct {
 	// Session: the end held an accepted session (a record of 5 or more
 	// packets) with the other end within the horizon.
 	Session bool
+	// Source is what the counts are kept for: the address, or an IPv6 /64.
+	Source netip.Prefix
 }
 
-// FanOutSource names the source a FanOut counts for: the address, or for
-// IPv6 its /64 ("2001:db8:1:2::/64").
-func FanOutSource(a netip.Addr) string {
-	if a.Is6() && !a.Is4In6() {
-		p, _ := a.Prefix(64)
-		return p.String()
-	}
-	return a.String()
-}
-
-func (f *fanout) add(r *Rec, horizon, watermark int64) {
+func (f *fanout) add(r *Rec, horizon, watermark int64, own bool) {
 	if f.m == nil {
 		f.m = make(map[netip.Addr]*fanEntry)
 	}
-	src := fanKey(r.SrcAddr)
+	src := fanKey(r.SrcAddr, own)
 	e := f.m[src]
 	if e == nil {
 		if len(f.m) >= fanMax {
@@ -105,19 +97,25 @@ func (f *fanout) prune(limit int64) {
 // of returns a's counts for a conversation that started at first: none
 // when a's last rejection is more than the horizon before it (the counts
 // are of an earlier episode).
-func (f *fanout) of(a netip.Addr, first, horizon int64) FanOut {
-	e := f.m[fanKey(a)]
+func (f *fanout) of(a netip.Addr, first, horizon int64, own bool) FanOut {
+	k := fanKey(a, own)
+	e := f.m[k]
 	if e == nil || first-e.last > horizon {
 		return FanOut{}
 	}
-	return FanOut{Ports: int(e.nports), Hosts: int(e.nhosts)}
+	bits := k.BitLen()
+	if k != a {
+		bits = 64
+	}
+	return FanOut{Ports: int(e.nports), Hosts: int(e.nhosts), Source: netip.PrefixFrom(k, bits)}
 }
 
-// fanKey is the source a rejection counts for: the address, or for IPv6
-// its /64, which one host owns (a scanner can probe from a new address of
-// it each time).
-func fanKey(a netip.Addr) netip.Addr {
-	if a.Is6() && !a.Is4In6() {
+// fanKey is the source a rejection counts for: the address, or for an
+// IPv6 address no ENI is known to own its /64, which one host owns (a
+// scanner can probe from a new address of it each time; inside a VPC a /64
+// is a whole subnet of hosts).
+func fanKey(a netip.Addr, own bool) netip.Addr {
+	if !own && a.Is6() && !a.Is4In6() {
 		p, _ := a.Prefix(64)
 		return p.Addr()
 	}

@@ -165,7 +165,10 @@ func buildEnvCached(env *rules.Env, c *correlate.Conversation, topo *topology.To
 		ClientRejectedHosts: c.ClientFanOut.Hosts,
 	}
 	if c.ClientFanOut != (correlate.FanOut{}) {
-		env.Flow.ClientSource = correlate.FanOutSource(c.Client.Addr())
+		env.Flow.ClientSource = env.Flow.Client // the usual case, no allocation
+		if !c.ClientFanOut.Source.IsSingleIP() {
+			env.Flow.ClientSource = c.ClientFanOut.Source.String() // an IPv6 /64
+		}
 		env.Flow.SessionWithServer = c.ClientFanOut.Session
 	}
 
