@@ -338,21 +338,25 @@ func unroutable(topo *topology.Topology, path *topology.Path) string {
 		// private address.
 		return fmt.Sprintf("%s is NAT gateway %s's address: a NAT gateway accepts no connections, it only translates the connections instances routed through it open to the outside, and forwards their replies", dst.Addr, dst.ENI.ID)
 	}
+	return ""
+}
+
+// privateFromInternet notes that an internet address cannot address a
+// private one itself: only a load balancer that keeps client addresses (a
+// Network Load Balancer) delivers such packets, or the ENI's public IP.
+// The walk is still what the target's checks decide for them.
+func privateFromInternet(topo *topology.Topology, path *topology.Path) string {
+	src, dst := &path.Src, &path.Dst
 	if src.Location != topology.LocInternet || dst.Public || !dst.Addr.Is4() ||
-		dst.Location != topology.LocVPC && dst.Location != topology.LocVPCUnknownENI {
+		dst.Location != topology.LocVPC && dst.Location != topology.LocVPCUnknownENI || topo.NamesAddress(src.Addr) {
 		return ""
 	}
-	if topo.NamesAddress(src.Addr) {
-		// A network the rules name (an office over a VPN or Direct
-		// Connect) may reach private addresses: evaluate it.
-		return ""
-	}
-	s := fmt.Sprintf("%s is a private address: from the internet a VPC is reached only at public or Elastic IPs, which the internet gateway translates", dst.Addr)
+	s := fmt.Sprintf("%s is a private address: the internet reaches it only through a load balancer that keeps client addresses (a Network Load Balancer), which is what these checks decide", dst.Addr)
 	if dst.ENI != nil && len(dst.ENI.Public) > 0 {
-		return s + fmt.Sprintf("; %s's is %s: ask again with --to %s", dst.ENI.ID, dst.ENI.Public[0], dst.ENI.Public[0])
+		return s + fmt.Sprintf("; directly, at %s's public IP: ask with --to %s", dst.ENI.ID, dst.ENI.Public[0])
 	}
 	if dst.ENI != nil {
-		return s + fmt.Sprintf("; %s has none: give it an Elastic IP, or put a load balancer in front of it", dst.ENI.ID)
+		return s + fmt.Sprintf("; %s has no public IP to be reached at directly", dst.ENI.ID)
 	}
 	return s
 }
@@ -407,6 +411,8 @@ func buildWhyReport(topo *topology.Topology, path *topology.Path, assumed bool) 
 	}
 	if path.SeenFrom.IsValid() {
 		rep.SeenFrom = hairpinText(path)
+	} else if n := privateFromInternet(topo, path); n != "" {
+		rep.SeenFrom = n
 	}
 	if path.OneWay {
 		rep.Reply = "none (a one-way message)"
