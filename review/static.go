@@ -1088,6 +1088,10 @@ func (c *Compiled) naclFix(n *topology.NACL, name string, e *topology.NACLEntry,
 				// reg.internet holds here: the deny covers the private
 				// networks outside the VPC too (peered, on-premises),
 				// which the prohibition does not.
+				if kept, by := exceptedBoxesIn(exs, e.CIDR); len(kept) > 0 {
+					// Before the new denies, not merely before the entry.
+					keep = fmt.Sprintf("; exception %s approves %s: number its allow below #%d", by.ID, boxList(kept, 3), num)
+				}
 				return fmt.Sprintf("add network ACL entries in %s %s before #%d: %s (the VPC keeps them; drop the allows if it must not, and add allows like them for the peered or on-premises networks that need them, which the deny would cut too)%s", n.ID, dirWord(d), e.Rule, strings.Join(adds, ", "), keep)
 			}
 		}

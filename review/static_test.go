@@ -500,3 +500,12 @@ func TestAnalyzePrefixListFixKeepsAllowedEntries(t *testing.T) {
 		t.Errorf("fix %q\nwant %q", f.Fix, want)
 	}
 }
+
+// QA 13, U13: an exception's allow must precede the new deny entries of a
+// port-scoped fix, not merely the entry they go before.
+func TestAnalyzeExceptionAllowBeforeTheNewDenies(t *testing.T) {
+	f := analyzeFiles(t, "qa13/pol-sshout.yaml", "qa13/rv-topo.yaml", qa12Now)["acl-app egress #100"]
+	if !strings.Contains(f.Fix, "#90 allow tcp 22 to 10.50.0.0/16, #91 deny tcp 22 to 0.0.0.0/0") || !strings.HasSuffix(f.Fix, "number its allow below #90") {
+		t.Errorf("fix %q", f.Fix)
+	}
+}
