@@ -509,3 +509,13 @@ func TestAnalyzeExceptionAllowBeforeTheNewDenies(t *testing.T) {
 		t.Errorf("fix %q", f.Fix)
 	}
 }
+
+// QA 13, U3: an exception for an ENI's primary address does not cover the
+// ENI's delegated prefix (its pods): the rule stays a finding, and its fix
+// says to keep the approved address's access apart.
+func TestAnalyzeExceptionForPartOfAnENI(t *testing.T) {
+	f := analyzeFiles(t, "qa13/pol-excidr.yaml", "qa13/rv-pfx.yaml", qa12Now)["sg-db egress[0]"]
+	if f.Suppressed != nil || f.Severity.String() != "critical" || !strings.Contains(f.Fix, "exception backup approves part of this for eni-db1's 10.50.1.10") {
+		t.Errorf("%+v", f)
+	}
+}

@@ -28,10 +28,9 @@ func (c *Compiled) exceptionsFor(p *Prohibition, reg region, enis []*topology.EN
 		if e.Prohibition.ID != p.ID || e.Expired(c.Now) || len(enis) == 0 {
 			continue
 		}
-		covered := c.coveredENIs(e.From)
 		all := true
 		for _, x := range enis {
-			if !containsENI(covered, x) {
+			if !wholeENI(e.From, x) {
 				all = false
 				break
 			}
@@ -193,14 +192,23 @@ func (c *Compiled) partialExceptionNote(p *Prohibition, reg region, enis []*topo
 		if e.Prohibition.ID != p.ID || e.Expired(c.Now) {
 			continue
 		}
-		covered := c.coveredENIs(e.From)
 		var some []string
+		whole := 0
 		for _, x := range enis {
-			if containsENI(covered, x) {
+			if wholeENI(e.From, x) {
 				some = append(some, x.ID)
+				whole++
+				continue
+			}
+			for _, a := range x.Addresses {
+				for _, cidr := range e.From.CIDRs {
+					if cidr.Contains(a) {
+						some = append(some, x.ID+"'s "+a.String())
+					}
+				}
 			}
 		}
-		if len(some) == 0 || len(some) == len(enis) {
+		if len(some) == 0 || whole == len(enis) {
 			continue
 		}
 		boxes := reg.boxes
@@ -217,4 +225,36 @@ func (c *Compiled) partialExceptionNote(p *Prohibition, reg region, enis []*topo
 		}
 	}
 	return ""
+}
+
+// wholeENI reports whether selector s covers everything ENI e sends from:
+// named, in a named subnet or group, or every address and delegated prefix
+// of it inside s's CIDRs (an exception for an ENI's primary address does
+// not cover its secondary addresses or its pods').
+func wholeENI(s Selector, e *topology.ENI) bool {
+	if s.All || contains(s.ENIs, e.ID) || contains(s.Subnets, e.SubnetID) || hasAny(e.SecurityGroupIDs, s.SGs) {
+		return true
+	}
+	if len(s.CIDRs) == 0 || len(e.Addresses) == 0 {
+		return false
+	}
+	in := func(p netip.Prefix) bool {
+		for _, c := range s.CIDRs {
+			if c.Bits() <= p.Bits() && c.Contains(p.Addr()) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, a := range e.Addresses {
+		if !in(netip.PrefixFrom(a, a.BitLen())) {
+			return false
+		}
+	}
+	for _, p := range e.Prefixes {
+		if !in(p) {
+			return false
+		}
+	}
+	return true
 }
