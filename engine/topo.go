@@ -182,7 +182,9 @@ func fillTopo(env *rules.Env, c *correlate.Conversation, topo *topology.Topology
 	if path.Dst.Subnet != nil && !path.Dst.Public && (env.Server.Subnet == "" || env.Server.Subnet == path.Dst.Subnet.ID) {
 		env.Server.SubnetCIDRs = familyCIDRs(path.Dst.Subnet, c.Client.Addr())
 	}
-	if path.Src.ENI != nil && (!env.Client.Seen || env.Client.ENI == path.Src.ENI.ID) {
+	if path.Src.ENI != nil && !path.Src.Public && (!env.Client.Seen || env.Client.ENI == path.Src.ENI.ID) {
+		// From a public IP (a hairpin's far side) the client's groups are
+		// invisible to the server's rules.
 		env.Client.Groups = path.Src.ENI.GroupList
 	}
 	if path.SeenFrom.IsValid() {

@@ -1642,3 +1642,18 @@ func TestExplainQA11Gaps(t *testing.T) {
 		t.Errorf("adjacent NODATA: exit %d\n%s%s", code, out, errs)
 	}
 }
+
+// QA 12 T13, QA 13 U2: both sides of a hairpin get the one fix that works,
+// allowing the sender's public IP; the far side's client is its public IP,
+// whose groups the server's rules cannot see.
+func TestExplainHairpinBothSides(t *testing.T) {
+	code, out, errs := explainCmd(t, nil, false, "--format", "json", "--topology", "testdata/qa10/hairpin.yaml", "testdata/qa10/hairpin.log")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if !strings.Contains(line, `"remediation":"Add an inbound rule to sg-b allowing tcp port 443 from 54.0.0.10."`) {
+			t.Errorf("%s", line)
+		}
+	}
+}
