@@ -48,15 +48,6 @@ func (c *Compiled) exceptionsFor(p *Prohibition, reg region, enis []*topology.EN
 	return out
 }
 
-func containsENI(list []*topology.ENI, e *topology.ENI) bool {
-	for _, x := range list {
-		if x == e {
-			return true
-		}
-	}
-	return false
-}
-
 // exceptHits takes what exceptions allow out of hit, where that is exact:
 // a box of any protocol loses only what an exception of any protocol and
 // port covers. It returns what is left and the first exception that took

@@ -328,14 +328,12 @@ func isNATGateway(e *topology.ENI) bool { return e.Type == "nat_gateway" || e.Ow
 func outside(ep *topology.Endpoint) bool { return ep.ENI == nil && ep.Subnet == nil && ep.VPC == nil }
 
 // unroutable explains why a packet cannot be delivered whatever the
-// rules say: the internet reaches a VPC only at public or Elastic IPs
-// (the internet gateway's 1:1 NAT), never at a private address.
-func unroutable(topo *topology.Topology, path *topology.Path) string {
+// rules say: a NAT gateway forwards the replies of connections from behind
+// it and accepts no connection of its own, at its public or its private
+// address.
+func unroutable(path *topology.Path) string {
 	src, dst := &path.Src, &path.Dst
 	if dst.ENI != nil && isNATGateway(dst.ENI) && src.ENI != dst.ENI {
-		// A NAT gateway forwards the replies of connections from behind
-		// it; it accepts no connection of its own, at its public or its
-		// private address.
 		return fmt.Sprintf("%s is NAT gateway %s's address: a NAT gateway accepts no connections, it only translates the connections instances routed through it open to the outside, and forwards their replies", dst.Addr, dst.ENI.ID)
 	}
 	return ""
@@ -434,7 +432,7 @@ func buildWhyReport(topo *topology.Topology, path *topology.Path, assumed bool) 
 			switch {
 			case path.OneWay:
 				note = whyNotApplies(path, i)
-			case unroutable(topo, path) != "":
+			case unroutable(path) != "":
 				note = "the request cannot be routed: there is no connection to track, and no reply"
 			case blockedIdx >= 0:
 				note = "the request is blocked: there is no connection to track, and no reply"
@@ -474,9 +472,9 @@ func buildWhyReport(topo *topology.Topology, path *topology.Path, assumed bool) 
 		}
 	}
 	switch {
-	case unroutable(topo, path) != "":
+	case unroutable(path) != "":
 		// The checks are shown, but no rule decides this.
-		rep.Verdict, rep.Fix = "not-routable", unroutable(topo, path)
+		rep.Verdict, rep.Fix = "not-routable", unroutable(path)
 		return rep
 	case blockedIdx < 0:
 		rep.Verdict = "allowed"
