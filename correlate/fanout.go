@@ -1,6 +1,7 @@
 package correlate
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"slices"
 )
@@ -122,14 +123,14 @@ func fanKey(a netip.Addr, own bool) netip.Addr {
 	return a
 }
 
+// addrHash mixes an address's 128 bits into 64: it runs for every
+// rejected record and every accepted session record, on the correlator's
+// goroutine.
 func addrHash(a netip.Addr) uint64 {
 	b := a.As16()
-	var h uint64 = 14695981039346656037
-	for _, x := range b {
-		h ^= uint64(x)
-		h *= 1099511628211
-	}
-	return h
+	hi, lo := binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
+	h := (hi*0x9e3779b97f4a7c15 ^ lo) * 0xbf58476d1ce4e5b9
+	return h ^ h>>31
 }
 
 // sessionBits sizes the table of recent accepted sessions: a direct-mapped

@@ -707,8 +707,15 @@ func (c *Compiled) sgFix(name string, r *topology.SGRule, peers []peer, hit []ne
 			vpcs := vpcCIDRsIn(pe.pfx, enis)
 			if reg.internet && len(vpcs) > 0 {
 				keep := ""
-				if kept, by := exceptedIn(exs, pe.pfx); len(kept) > 0 {
-					keep = fmt.Sprintf(" and %s, which exception %s allows", joinPrefixes(kept), by.ID)
+				if kept, by := exceptedBoxesIn(exs, pe.pfx); len(kept) > 0 {
+					var pfxs []netip.Prefix
+					for _, b := range kept {
+						if !slices.Contains(pfxs, b.pfx) {
+							pfxs = append(pfxs, b.pfx)
+						}
+					}
+					sortPrefixes(pfxs)
+					keep = fmt.Sprintf(" and %s, which exception %s allows", joinPrefixes(pfxs), by.ID)
 				}
 				fixes = append(fixes, fmt.Sprintf("replace %s in %s by the VPC CIDR %s%s (plus any peered or on-premises ranges the ENIs need)", pe.pfx, name, joinPrefixes(vpcs), keep))
 			} else {

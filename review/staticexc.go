@@ -14,7 +14,6 @@ import (
 type excepted struct {
 	e     *Exception
 	boxes []box
-	addrs []netip.Prefix
 }
 
 // exceptionsFor returns the unexpired exceptions of p whose sources cover
@@ -38,10 +37,10 @@ func (c *Compiled) exceptionsFor(p *Prohibition, reg region, enis []*topology.EN
 		if !all {
 			continue
 		}
-		x := excepted{e: e, boxes: reg.boxes, addrs: reg.addrs}
+		x := excepted{e: e, boxes: reg.boxes}
 		if e.To != nil {
 			r, _ := c.regionOf(&Prohibition{To: []*DestSet{e.To}})
-			x.boxes, x.addrs = r.boxes, r.addrs
+			x.boxes = r.boxes
 		}
 		out = append(out, x)
 	}
@@ -98,34 +97,6 @@ func asEntry(eb, h box) (topology.NACLEntry, bool) {
 		return entry, true
 	}
 	return entry, false
-}
-
-// exceptedIn returns, of the exceptions' destination addresses, those
-// inside pfx: a fix narrowing pfx must keep them.
-func exceptedIn(exs []excepted, pfx netip.Prefix) ([]netip.Prefix, *Exception) {
-	var out []netip.Prefix
-	var by *Exception
-	for _, x := range exs {
-		for _, a := range x.addrs {
-			if in, ok := intersect(a, pfx); ok && !containsPrefix(out, in) {
-				out = append(out, in)
-				if by == nil {
-					by = x.e
-				}
-			}
-		}
-	}
-	sortPrefixes(out)
-	return out, by
-}
-
-func containsPrefix(list []netip.Prefix, p netip.Prefix) bool {
-	for _, x := range list {
-		if x == p {
-			return true
-		}
-	}
-	return false
 }
 
 // exceptedBoxesIn returns the exceptions' approved boxes inside pfx: a fix

@@ -412,7 +412,7 @@ func (t *Topology) hairpinSource(e *ENI, v6 bool, path *Path) {
 		// Not the NAT gateway of e's own subnet: that subnet routes the
 		// internet to the internet gateway (a NAT cannot route through
 		// itself), so its instances' traffic is not translated by it.
-		if (x.Type == "nat_gateway" || x.Owner == "nat_gateway") && x.Subnet != nil && e.Subnet != nil &&
+		if x.IsNATGateway() && x.Subnet != nil && e.Subnet != nil &&
 			x.Subnet.VPC == e.Subnet.VPC && x.Subnet != e.Subnet && len(x.Public) > 0 && x.Public[0].Is4() {
 			nat = x
 			n++

@@ -9,8 +9,9 @@ import (
 // jsonPositions maps the path of every object that is an element of an
 // array ("NetworkAcls/3/Entries/5", with "data/" first inside a wrapper) to
 // where it starts in data, so imported items and rules carry a line and
-// column, as YAML ones do. It gives up quietly (nil) on malformed JSON:
-// the decoder reports that with its position anyway.
+// column, as YAML ones do. On malformed JSON it returns what it found
+// before the error, which the decoder reading the values reports with its
+// position anyway.
 func jsonPositions(file string, data []byte) map[string]Pos {
 	out := map[string]Pos{}
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -50,10 +51,7 @@ func jsonPositions(file string, data []byte) map[string]Pos {
 		start := int(dec.InputOffset())
 		tok, err := dec.Token()
 		if err != nil {
-			if len(stack) == 0 && err.Error() == "EOF" {
-				return out
-			}
-			return out
+			return out // the end, or malformed JSON (reported by the decoder that reads the values)
 		}
 		// The token starts at the first byte that is no separator.
 		for start < len(data) && (data[start] == ' ' || data[start] == '\t' || data[start] == '\n' || data[start] == '\r' || data[start] == ',' || data[start] == ':') {

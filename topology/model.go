@@ -169,6 +169,10 @@ type ENI struct {
 	sgImplicit [2]RuleRef // "nothing allowed it": [0] ingress, [1] egress
 }
 
+// IsNATGateway reports whether e is a NAT gateway's interface (imported
+// with InterfaceType nat_gateway, or written with that owner or type).
+func (e *ENI) IsNATGateway() bool { return e.Type == "nat_gateway" || e.Owner == "nat_gateway" }
+
 // PrimaryV4 returns the primary private IPv4 address (the first IPv4 in
 // Addresses), or the zero Addr.
 func (e *ENI) PrimaryV4() netip.Addr {

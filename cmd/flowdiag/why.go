@@ -319,10 +319,6 @@ func whyEnd(ep topology.Endpoint, port uint16, hasPort bool) whyEndpoint {
 }
 
 // whyNotApplies explains why a check is not evaluated.
-// isNATGateway reports whether e is a NAT gateway's interface (imported
-// with InterfaceType nat_gateway, or written with that owner).
-func isNATGateway(e *topology.ENI) bool { return e.Type == "nat_gateway" || e.Owner == "nat_gateway" }
-
 // outside reports whether an end is neither an ENI nor in a subnet or VPC
 // of the topology.
 func outside(ep *topology.Endpoint) bool { return ep.ENI == nil && ep.Subnet == nil && ep.VPC == nil }
@@ -333,7 +329,7 @@ func outside(ep *topology.Endpoint) bool { return ep.ENI == nil && ep.Subnet == 
 // address.
 func unroutable(path *topology.Path) string {
 	src, dst := &path.Src, &path.Dst
-	if dst.ENI != nil && isNATGateway(dst.ENI) && src.ENI != dst.ENI {
+	if dst.ENI != nil && dst.ENI.IsNATGateway() && src.ENI != dst.ENI {
 		return fmt.Sprintf("%s is NAT gateway %s's address: a NAT gateway accepts no connections, it only translates the connections instances routed through it open to the outside, and forwards their replies", dst.Addr, dst.ENI.ID)
 	}
 	return ""
